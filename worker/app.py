@@ -1,0 +1,38 @@
+"""The procrastinate application: one job queue on the project's PostgreSQL.
+
+Tasks register on `app` at import; the connector is bound to a database URL only when a command
+or a worker opens it, so importing the package never touches a database.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import AsyncIterator, Iterator
+
+import procrastinate
+
+TASK_MODULES = ["worker.tasks"]
+
+app = procrastinate.App(connector=procrastinate.PsycopgConnector(), import_paths=TASK_MODULES)
+
+
+def connector_for(url: str, max_size: int = 10) -> procrastinate.PsycopgConnector:
+    return procrastinate.PsycopgConnector(conninfo=url, min_size=1, max_size=max_size)
+
+
+@contextlib.asynccontextmanager
+async def open_app_async(url: str, max_size: int = 10) -> AsyncIterator[procrastinate.App]:
+    """Bind the app to `url` and open its pool (workers, tasks, tests)."""
+    with app.replace_connector(connector_for(url, max_size)):
+        async with app.open_async():
+            app.perform_import_paths()
+            yield app
+
+
+@contextlib.contextmanager
+def open_app(url: str) -> Iterator[procrastinate.App]:
+    """Synchronous twin for CLI commands that only defer or inspect jobs."""
+    with app.replace_connector(connector_for(url, max_size=2)):
+        with app.open():
+            app.perform_import_paths()
+            yield app

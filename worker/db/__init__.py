@@ -1,0 +1,1 @@
+"""Database access: which server (configured or embedded), connections, migrations."""

@@ -1,0 +1,90 @@
+"""Settings from the environment (prefix ``INTEGRATIONS_``) or an optional ``.env`` file.
+
+One place reads configuration so an invalid value fails at start-up, naming the variable,
+instead of deep inside a sync.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from worker.errors import BadInput
+
+ENV_PREFIX = "INTEGRATIONS_"
+GOOGLE_DEFAULT_BASE_URL = "https://www.googleapis.com"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    database_url: SecretStr | None = Field(
+        default=None, description="PostgreSQL URL; unset means the embedded server in the data dir"
+    )
+    data_dir: Path = Field(default=Path(".integrations"), description="local state: embedded db, key file")
+    encryption_keys: SecretStr | None = Field(
+        default=None,
+        description="comma separated `key_id:base64key` pairs, the first encrypts; unset means the key file",
+    )
+
+    google_base_url: str | None = Field(
+        default=None, description="when set, every Google endpoint is this base plus Google's own path"
+    )
+    google_client_id: str = "unset-google-client-id"
+    google_client_secret: SecretStr = SecretStr("")
+    http_timeout_seconds: float = Field(default=30.0, gt=0)
+    gmail_quota_units_per_minute: int = Field(default=15000, ge=0, description="per-user pacing, 0 = off")
+
+    worker_concurrency: int = Field(default=10, ge=1, le=200)
+    shutdown_timeout_seconds: float = Field(default=30.0, ge=0)
+    sync_interval_seconds: int = Field(default=60, ge=1)
+    normalize_interval_seconds: int = Field(default=60, ge=1)
+    reconcile_interval_seconds: int = Field(default=86400, ge=60)
+    stalled_job_seconds: int = Field(default=60, ge=5, description="no heartbeat for this long = dead worker")
+
+    @field_validator("google_base_url")
+    @classmethod
+    def _strip_slash(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    def google_url(self, path: str, default_host: str = GOOGLE_DEFAULT_BASE_URL) -> str:
+        """A Google endpoint: the sandbox base when configured, otherwise Google's own host."""
+        return (self.google_base_url or default_host) + path
+
+    @property
+    def pg_dir(self) -> Path:
+        return self.data_dir.resolve() / "pg"
+
+    @property
+    def key_file(self) -> Path:
+        return self.data_dir.resolve() / "keys"
+
+
+def describe_validation_error(error: ValidationError) -> str:
+    """Name the environment variable behind every invalid field."""
+    lines = []
+    for item in error.errors():
+        field = ".".join(str(part) for part in item["loc"])
+        lines.append(f"{ENV_PREFIX}{field.upper()}: {item['msg']}")
+    return "invalid settings:\n  " + "\n  ".join(lines)
+
+
+def load_settings(**overrides) -> Settings:
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        raise BadInput(describe_validation_error(error)) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

@@ -1,0 +1,1 @@
+"""Housekeeping tasks (filled in below)."""
