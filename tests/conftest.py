@@ -1,1 +1,5 @@
-pytest_plugins = ["tests.fixtures.database", "tests.fixtures.sandbox"]
+import pathlib
+
+pytest_plugins = ["tests.fixtures.database"]
+if (pathlib.Path(__file__).parent / "fixtures" / "sandbox.py").exists():
+    pytest_plugins.append("tests.fixtures.sandbox")

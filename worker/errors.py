@@ -23,4 +23,6 @@ class SchemaMissing(IntegrationsError):
 
 
 class DatabaseUnavailable(IntegrationsError):
+    exit_code = 2
+
     """The database did not answer; the message names host and port, never the password."""

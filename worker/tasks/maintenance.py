@@ -1,1 +1,40 @@
-"""Housekeeping tasks (filled in below)."""
+"""Recovery of jobs whose worker died: procrastinate 3 leaves them in `doing` forever otherwise.
+
+A worker heartbeats every few seconds; a `doing` job whose worker has been silent for
+`stalled_job_seconds` is put back to `todo`. The task carries a queueing lock, never a lock, so a
+stalled run of it can never block the next one.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from worker.app import app
+from worker.settings import get_settings
+
+logger = logging.getLogger(__name__)
+
+
+async def retry_stalled_jobs_now(seconds_since_heartbeat: float | None = None) -> list[int]:
+    """Put every stalled job back in the queue; returns their ids."""
+    threshold = seconds_since_heartbeat if seconds_since_heartbeat is not None else get_settings().stalled_job_seconds
+    stalled = await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=threshold)
+    retried = []
+    for job in stalled:
+        await app.job_manager.retry_job(job)
+        logger.warning("retrying job %s (%s): its worker stopped heartbeating", job.id, job.task_name)
+        retried.append(job.id)
+    return retried
+
+
+@app.periodic(cron="* * * * *", periodic_id="retry_stalled_jobs")
+@app.task(name="retry_stalled_jobs", queueing_lock="retry_stalled_jobs", pass_context=False)
+async def retry_stalled_jobs(timestamp: int) -> int:
+    return len(await retry_stalled_jobs_now())
+
+
+@app.periodic(cron="17 * * * *", periodic_id="delete_old_jobs")
+@app.task(name="delete_old_jobs", queueing_lock="delete_old_jobs")
+async def delete_old_jobs(timestamp: int) -> None:
+    """Finished jobs slow worker start-up; keep a day of them for inspection."""
+    await app.job_manager.delete_old_jobs(nb_hours=24, include_failed=False)

@@ -1,0 +1,47 @@
+"""`integrations worker`: process jobs until stopped (or, with --burst, until none is ready)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import click
+
+from worker.cli.common import database_url, settings
+
+
+@click.command("worker")
+@click.option("--concurrency", type=click.IntRange(1, 200), default=None,
+              help="Jobs run at once (default INTEGRATIONS_WORKER_CONCURRENCY).")
+@click.option("--burst", is_flag=True, help="Exit once no job is ready.")
+@click.option("--queue", "queues", multiple=True, help="Only these queues (repeatable).")
+@click.option("-v", "--verbose", is_flag=True, help="Log each job.")
+def worker(concurrency, burst, queues, verbose) -> None:
+    """Run a worker on the job queue; SIGINT/SIGTERM stop it gracefully.
+
+    \b
+    Example:
+      integrations worker --concurrency 20
+      integrations worker --burst      # drain what is ready, then exit
+    """
+    from worker.app import open_app_async
+    from worker.db.connect import connect, require_schema
+
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    cfg = settings()
+    url = database_url()
+    with connect(url) as conn:
+        require_schema(conn)
+    concurrency = concurrency or cfg.worker_concurrency
+
+    async def run() -> None:
+        async with open_app_async(url, max_size=concurrency + 4) as app:
+            await app.run_worker_async(
+                concurrency=concurrency,
+                wait=not burst,
+                queues=list(queues) or None,
+                shutdown_graceful_timeout=cfg.shutdown_timeout_seconds,
+            )
+
+    asyncio.run(run())

@@ -1,0 +1,1 @@
+"""One folder per provider: its HTTP client, auth, and the capabilities it offers."""

@@ -1,0 +1,54 @@
+-- name: insert
+insert into integrations.connections
+    (tenant_id, profile_id, provider, ownership, account_id, capabilities, settings)
+values (%(tenant_id)s, %(profile_id)s, %(provider)s, %(ownership)s, %(account_id)s, %(capabilities)s, %(settings)s)
+returning *
+
+-- name: get
+select * from integrations.connections where id = %(id)s
+
+-- name: get_for_update
+select * from integrations.connections where id = %(id)s for update
+
+-- name: list
+select * from integrations.connections
+where (%(tenant_id)s::uuid is null or tenant_id = %(tenant_id)s)
+order by tenant_id, created_at, id
+
+-- name: find_owner_account
+select * from integrations.connections
+where tenant_id = %(tenant_id)s and profile_id is not distinct from %(profile_id)s
+  and provider = %(provider)s and account_id = %(account_id)s
+
+-- name: set_capabilities
+update integrations.connections
+set capabilities = %(capabilities)s, settings = %(settings)s, updated_at = now()
+where id = %(id)s
+returning *
+
+-- name: set_credentials
+update integrations.connections
+set credentials = %(credentials)s, credentials_key_id = %(key_id)s,
+    granted_scopes = %(granted_scopes)s, updated_at = now()
+where id = %(id)s
+
+-- name: set_status
+update integrations.connections
+set status = %(status)s, status_reason = %(reason)s, updated_at = now()
+where id = %(id)s
+
+-- name: delete
+delete from integrations.connections where id = %(id)s returning id
+
+-- name: all_credentials
+select id, credentials from integrations.connections where credentials is not null order by id for update
+
+-- name: upsert_capability_state
+insert into integrations.sync_state (connection_id, capability, stream, status)
+values (%(connection_id)s, %(capability)s, '', %(status)s)
+on conflict (connection_id, capability, stream) do update
+    set status = excluded.status, updated_at = now()
+
+-- name: capability_states
+select capability, stream, status, cursor, last_success_at, last_error, consecutive_failures, next_run_at
+from integrations.sync_state where connection_id = %(id)s order by capability, stream
