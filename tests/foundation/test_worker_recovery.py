@@ -1,0 +1,59 @@
+"""A worker killed with SIGKILL leaves its job in `doing`; the periodic recovery puts it back."""
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+
+import psycopg
+
+from tests.foundation.probe_tasks import probe_hang_once
+from worker.app import open_app_async
+from worker.tasks.maintenance import retry_stalled_jobs_now
+
+
+def _job_status(url, job_id):
+    with psycopg.connect(url) as conn:
+        return conn.execute("select status from procrastinate_jobs where id = %s", (job_id,)).fetchone()[0]
+
+
+def _wait_for(predicate, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+async def test_job_of_a_killed_worker_is_retried_and_completes(make_database):
+    url = make_database.create()
+    marker = uuid.uuid4().hex
+    async with open_app_async(url):
+        job_id = await probe_hang_once.configure(queue="probe").defer_async(marker=marker)
+
+    proc = subprocess.Popen([sys.executable, "-m", "tests.foundation.probe_tasks", url],
+                            cwd=os.getcwd(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        assert _wait_for(lambda: _job_status(url, job_id) == "doing"), "worker never picked the job"
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert _job_status(url, job_id) == "doing"  # procrastinate alone would leave it there forever
+
+    async with open_app_async(url) as app:
+        assert await retry_stalled_jobs_now(seconds_since_heartbeat=60) == []  # heartbeat still recent
+        await asyncio.sleep(2.5)
+        assert await retry_stalled_jobs_now(seconds_since_heartbeat=2) == [job_id]
+        assert _job_status(url, job_id) == "todo"
+        await app.run_worker_async(concurrency=1, wait=False, queues=["probe"])
+
+    assert _job_status(url, job_id) == "succeeded"
+    with psycopg.connect(url) as conn:
+        attempts = conn.execute("select count(*) from probe_runs where marker = %s", (marker,)).fetchone()[0]
+    assert attempts == 2
