@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     google_client_secret: SecretStr = SecretStr("")
     http_timeout_seconds: float = Field(default=30.0, gt=0)
     gmail_quota_units_per_minute: int = Field(default=15000, ge=0, description="per-user pacing, 0 = off")
+    calendar_quota_units_per_minute: int = Field(default=600, ge=0, description="per-user pacing, 0 = off")
 
     worker_concurrency: int = Field(default=10, ge=1, le=200)
     shutdown_timeout_seconds: float = Field(default=30.0, ge=0)

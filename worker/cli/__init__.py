@@ -34,13 +34,14 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from worker.cli import connections, db, demo, keys, run
+    from worker.cli import connect, connections, db, demo, keys, run
 
     cli.add_command(db.db)
     cli.add_command(connections.connections)
     cli.add_command(keys.keys)
     cli.add_command(run.worker)
     cli.add_command(demo.demo)
+    cli.add_command(connect.connect)
     for module, names in (
         ("worker.sandbox.cli", ["sandbox"]),
         ("worker.cli.normalize", ["normalize_command", "reprocess_command"]),

@@ -1,3 +1,4 @@
 """Every module that defines tasks, imported so any worker knows every task name."""
 
 from worker.tasks import maintenance  # noqa: F401
+from worker.providers.google import tasks as google_tasks  # noqa: F401,E402

@@ -1,0 +1,72 @@
+"""`integrations connect google`: consent in a browser, tokens stored encrypted."""
+
+from __future__ import annotations
+
+import uuid
+import webbrowser
+
+import click
+
+from worker.cli.common import database_url, echo_json, json_option, parse_json_object, settings
+
+
+@click.group()
+def connect() -> None:
+    """Authorise a provider account.
+
+    \b
+    Example:
+      integrations connect google --tenant T --profile P --account ana@example.com \\
+          --capability sync_inbox_live --no-browser
+    """
+
+
+@connect.command("google")
+@click.option("--tenant", required=True, type=click.UUID)
+@click.option("--profile", required=True, type=click.UUID)
+@click.option("--account", required=True, help="The Google account (login hint).")
+@click.option("--capability", "capabilities", multiple=True, required=True, help="Capability to enable (repeatable).")
+@click.option("--settings", "settings_json", default=None, help="JSON object keyed by capability.")
+@click.option("--no-browser", is_flag=True, help="Print the consent URL instead of opening a browser.")
+@click.option("--timeout", type=float, default=300.0, show_default=True, help="Seconds to wait for consent.")
+@json_option
+def google_command(tenant: uuid.UUID, profile: uuid.UUID, account: str, capabilities, settings_json,
+                   no_browser: bool, timeout: float, as_json: bool) -> None:
+    """Connect a Google account with the minimal scopes of the chosen capabilities.
+
+    \b
+    Example:
+      integrations connect google --tenant 6f1c... --profile 0b7e... --account ana@example.com \\
+          --capability sync_inbox_live --capability send_email --no-browser
+    """
+    from worker.connections import capability_states, public_view
+    from worker.crypto import keyring_from_settings
+    from worker.db.connect import session
+    from worker.errors import BadInput
+    from worker.providers.google.connect import connect_google
+
+    cfg = settings()
+    extra = parse_json_object(settings_json, "--settings") or {}
+    unknown = set(extra) - set(capabilities)
+    if unknown:
+        raise BadInput(f"--settings names capabilities not in --capability: {', '.join(sorted(unknown))}")
+
+    def show(url: str) -> None:
+        click.echo("Open this URL to give consent:" if no_browser else "Opening the consent page:")
+        click.echo(url)
+        if not no_browser:
+            webbrowser.open(url)
+
+    url = database_url()
+    row = connect_google(url, cfg, keyring_from_settings(cfg), tenant_id=tenant, profile_id=profile,
+                         account=account, capabilities={c: extra.get(c) for c in capabilities},
+                         on_url=show, timeout=timeout)
+    with session(url) as conn:
+        states = capability_states(conn, row["id"])
+    if as_json:
+        echo_json({**public_view(row), "capability_states": states})
+        return
+    click.echo(f"connected {account}: connection {row['id']}")
+    click.echo(f"granted: {' '.join(row['granted_scopes'])}")
+    for state in states:
+        click.echo(f"  {state['capability']}: {state['status']}")

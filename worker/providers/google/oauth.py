@@ -1,0 +1,120 @@
+"""OAuth 2 authorization-code flow with PKCE and a loopback redirect (installed-app style).
+
+We ask for exactly the scopes the chosen capabilities need; when the account already granted
+others, `include_granted_scopes=true` keeps them, so enabling a capability later never narrows
+what earlier ones hold.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import httpx
+
+from worker.errors import IntegrationsError
+from worker.providers.google.endpoints import GoogleEndpoints
+from worker.providers.google.errors import error_from_response
+from worker.settings import Settings
+
+
+@dataclass(frozen=True)
+class Pkce:
+    verifier: str
+    challenge: str
+
+    @classmethod
+    def new(cls) -> "Pkce":
+        verifier = secrets.token_urlsafe(64)[:96]
+        digest = hashlib.sha256(verifier.encode()).digest()
+        return cls(verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode())
+
+
+def authorization_url(endpoints: GoogleEndpoints, client_id: str, redirect_uri: str, scopes: list[str],
+                      state: str, pkce: Pkce, login_hint: str | None, include_granted_scopes: bool) -> str:
+    params = {
+        "response_type": "code",
+        "client_id": client_id,
+        "redirect_uri": redirect_uri,
+        "scope": " ".join(sorted(scopes)),
+        "state": state,
+        "code_challenge": pkce.challenge,
+        "code_challenge_method": "S256",
+        "access_type": "offline",
+        "prompt": "consent",
+    }
+    if include_granted_scopes:
+        params["include_granted_scopes"] = "true"
+    if login_hint:
+        params["login_hint"] = login_hint
+    return endpoints.authorize + "?" + urlencode(params)
+
+
+class LoopbackReceiver:
+    """A one-shot HTTP server on 127.0.0.1 that waits for the redirect carrying `code` and `state`."""
+
+    def __init__(self) -> None:
+        self.result: dict[str, str] = {}
+        self._done = threading.Event()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802
+                query = {k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()}
+                if "code" not in query and "error" not in query:
+                    self.send_response(404)
+                    self.end_headers()
+                    return
+                receiver.result = query
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain; charset=utf-8")
+                self.end_headers()
+                self.wfile.write(b"Connected. You can close this window.\n")
+                receiver._done.set()
+
+            def log_message(self, *args):  # keep codes out of logs
+                pass
+
+        self.server = HTTPServer(("127.0.0.1", 0), Handler)
+        self.redirect_uri = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> "LoopbackReceiver":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def wait(self, timeout: float) -> dict[str, str]:
+        if not self._done.wait(timeout):
+            raise IntegrationsError(f"no answer on {self.redirect_uri} within {timeout:.0f}s: consent not given")
+        return self.result
+
+
+def exchange_code(settings: Settings, endpoints: GoogleEndpoints, code: str, pkce: Pkce,
+                  redirect_uri: str) -> dict:
+    """Trade the authorization code for tokens; returns what we store (encrypted)."""
+    response = httpx.post(endpoints.token, data={
+        "grant_type": "authorization_code",
+        "code": code,
+        "code_verifier": pkce.verifier,
+        "redirect_uri": redirect_uri,
+        "client_id": settings.google_client_id,
+        "client_secret": settings.google_client_secret.get_secret_value(),
+    }, timeout=settings.http_timeout_seconds)
+    if response.status_code != 200:
+        error = error_from_response(response.status_code, response.content)
+        raise IntegrationsError(f"token exchange failed: {error.reason or response.status_code} {error.message}")
+    body = response.json()
+    expiry = datetime.now(timezone.utc) + timedelta(seconds=int(body.get("expires_in", 3600)))
+    scopes = body.get("scope", "").split()
+    return {"token": body["access_token"], "refresh_token": body.get("refresh_token"),
+            "expiry": expiry.isoformat(), "scopes": scopes}

@@ -1,0 +1,62 @@
+"""Google's procrastinate tasks: they only orchestrate (open context → run capability → record)."""
+
+from __future__ import annotations
+
+import logging
+
+from procrastinate.exceptions import AlreadyEnqueued
+
+from worker.app import app
+from worker.providers.google.context import google_context
+from worker.store import query
+from worker.sync.runner import run_capability
+
+logger = logging.getLogger(__name__)
+
+LIVE_TASKS: dict[str, str] = {"sync_inbox_live": "google.sync_inbox_live"}
+
+
+def capability_lock(connection_id, capability: str) -> str:
+    return f"{connection_id}:{capability}"
+
+
+async def defer_live(connection_id, capability: str, connection=None) -> int | None:
+    """Enqueue a live run; a run already queued for this capability makes this a no-op."""
+    task = app.tasks[LIVE_TASKS[capability]]
+    lock = capability_lock(connection_id, capability)
+    try:
+        return await task.configure(lock=lock, queueing_lock=lock, connection=connection) \
+            .defer_async(connection_id=str(connection_id))
+    except AlreadyEnqueued:
+        return None
+
+
+@app.task(name="google.sync_inbox_live")
+async def sync_inbox_live(connection_id: str) -> dict:
+    from worker.providers.google.gmail.live import sync_inbox_live as run
+
+    pool = app.connector.pool
+
+    async def body():
+        async with google_context(pool, connection_id, "gmail") as ctx:
+            return await run(ctx)
+
+    return await run_capability(pool, connection_id, "sync_inbox_live", body)
+
+
+async def schedule_due_live_syncs() -> int:
+    """Defer every live capability whose next run is due; returns how many were enqueued."""
+    async with app.connector.pool.connection() as conn:
+        cur = await conn.execute(query("sync_state.due_live"), {"capabilities": list(LIVE_TASKS)})
+        due = await cur.fetchall()
+    enqueued = 0
+    for connection_id, _tenant, _provider, capability in due:
+        if await defer_live(connection_id, capability) is not None:
+            enqueued += 1
+    return enqueued
+
+
+@app.periodic(cron="* * * * *", periodic_id="schedule_live_syncs")
+@app.task(name="google.schedule_live_syncs", queueing_lock="schedule_live_syncs")
+async def schedule_live_syncs(timestamp: int) -> int:
+    return await schedule_due_live_syncs()

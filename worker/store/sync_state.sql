@@ -1,0 +1,48 @@
+-- name: lock
+-- One capability run holds its row for the whole job (its own short transactions re-read it).
+insert into integrations.sync_state (connection_id, capability, stream, status)
+values (%(connection_id)s, %(capability)s, %(stream)s, 'ready')
+on conflict (connection_id, capability, stream) do nothing;
+
+-- name: get
+select * from integrations.sync_state
+where connection_id = %(connection_id)s and capability = %(capability)s and stream = %(stream)s
+
+-- name: save_cursor
+-- Called in the same transaction as the page's raw rows: the cursor never passes unstored data.
+update integrations.sync_state
+set cursor = %(cursor)s, status = 'running', last_attempt_at = now(), updated_at = now()
+where connection_id = %(connection_id)s and capability = %(capability)s and stream = %(stream)s
+
+-- name: mark_full_sync
+update integrations.sync_state
+set full_syncs = full_syncs + 1, last_full_sync_reason = %(reason)s, updated_at = now()
+where connection_id = %(connection_id)s and capability = %(capability)s and stream = %(stream)s
+
+-- name: succeed
+update integrations.sync_state
+set status = 'ok', last_success_at = now(), last_error = null, consecutive_failures = 0,
+    next_run_at = now() + make_interval(secs => %(interval)s), updated_at = now()
+where connection_id = %(connection_id)s and capability = %(capability)s and stream = %(stream)s
+
+-- name: fail
+-- Repeated failures back off (interval * 2^failures, at most an hour) but never stop retrying.
+update integrations.sync_state
+set status = %(status)s, last_error = %(error)s, consecutive_failures = consecutive_failures + 1,
+    last_attempt_at = now(),
+    next_run_at = now() + make_interval(secs => least(3600, %(interval)s * power(2, least(consecutive_failures, 12)))),
+    updated_at = now()
+where connection_id = %(connection_id)s and capability = %(capability)s and stream = %(stream)s
+
+-- name: due_live
+-- Live capabilities whose next run is due, on active connections with the capability enabled.
+select c.id as connection_id, c.tenant_id, c.provider, s.capability
+from integrations.connections c
+cross join lateral unnest(c.capabilities) as s(capability)
+left join integrations.sync_state st
+    on st.connection_id = c.id and st.capability = s.capability and st.stream = ''
+where c.status = 'active'
+  and s.capability = any(%(capabilities)s)
+  and coalesce(st.status, 'ready') <> 'awaiting_consent'
+  and (st.next_run_at is null or st.next_run_at <= now())
+order by c.id, s.capability

@@ -1,0 +1,1 @@
+"""Provider-independent parts of running a capability: bookkeeping, scheduling."""

@@ -1,0 +1,54 @@
+"""Runs one capability for one connection and records the outcome in its own sync_state row.
+
+Capabilities are isolated: a failure is recorded against (connection, capability) only, backs off
+(interval × 2^failures, at most an hour) and keeps retrying; a revoked grant stops the live
+schedule until the account is reconnected.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Awaitable, Callable
+
+from worker.errors import IntegrationsError
+from worker.providers.google.errors import GoogleError, Reauth
+from worker.settings import get_settings
+from worker.store import query
+
+logger = logging.getLogger(__name__)
+
+
+def describe_failure(error: Exception) -> str:
+    """What went wrong and what to do next, for `status` and `connections show`."""
+    if isinstance(error, Reauth):
+        return str(error.message)
+    text = str(error) or type(error).__name__
+    if isinstance(error, GoogleError) and error.reason == "insufficientPermissions":
+        return f"{text} — reconnect with this capability to grant its scope"
+    return text
+
+
+async def run_capability(pool, connection_id, capability: str, body: Callable[[], Awaitable[dict]],
+                         stream: str = "") -> dict:
+    key = {"connection_id": connection_id, "capability": capability, "stream": stream}
+    interval = get_settings().sync_interval_seconds
+    async with pool.connection() as conn:
+        await conn.execute(query("sync_state.lock"), key)
+    try:
+        result = await body()
+    except Reauth as error:
+        await _record_failure(pool, key, "needs_reauth", describe_failure(error), interval)
+        logger.warning("connection %s needs reauth: %s", connection_id, error.message)
+        return {"status": "needs_reauth"}
+    except (GoogleError, IntegrationsError) as error:
+        await _record_failure(pool, key, "failing", describe_failure(error), interval)
+        raise
+    async with pool.connection() as conn:
+        await conn.execute(query("sync_state.succeed"), {**key, "interval": interval})
+    return result
+
+
+async def _record_failure(pool, key: dict, status: str, error: str, interval: int) -> None:
+    async with pool.connection() as conn:
+        await conn.execute(query("sync_state.fail"), {**key, "status": status, "error": error[:2000],
+                                                      "interval": interval})
