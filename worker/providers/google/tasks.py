@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import procrastinate
 from procrastinate.exceptions import AlreadyEnqueued
 
 from worker.app import app
@@ -42,6 +43,51 @@ async def sync_inbox_live(connection_id: str) -> dict:
             return await run(ctx)
 
     return await run_capability(pool, connection_id, "sync_inbox_live", body)
+
+
+@app.task(name="google.sync_inbox_once")
+async def sync_inbox_once(connection_id: str, params: dict, run_id: str) -> dict:
+    from worker.providers.google.gmail.once import InboxOnceParams, sync_inbox_once as run
+
+    pool = app.connector.pool
+
+    async def body():
+        async with google_context(pool, connection_id, "gmail") as ctx:
+            return await run(ctx, InboxOnceParams.model_validate(params), run_id)
+
+    return await run_capability(pool, connection_id, "sync_inbox_once", body, stream=f"run:{run_id}")
+
+
+@app.task(name="google.send_email", retry=procrastinate.RetryStrategy(max_attempts=10, exponential_wait=2))
+async def send_email(connection_id: str, outbound_id: str) -> dict:
+    """Retried on failure; exactly-once comes from the outbound row, not from the queue."""
+    from worker.providers.google.gmail.send import perform_send
+
+    pool = app.connector.pool
+
+    async def body():
+        async with google_context(pool, connection_id, "gmail") as ctx:
+            row = await perform_send(ctx, outbound_id)
+            return {"outbound_id": str(row["id"]), "status": row["status"], "provider_id": row["provider_id"]}
+
+    return await run_capability(pool, connection_id, "send_email", body)
+
+
+def once_task(capability: str, params: dict):
+    """The task of a manual capability and its validated parameters (bad ones are BadInput)."""
+    from pydantic import ValidationError
+
+    from worker.errors import BadInput
+    from worker.providers.google.gmail.once import InboxOnceParams
+
+    models = {"sync_inbox_once": ("google.sync_inbox_once", InboxOnceParams)}
+    name, model = models[capability]
+    try:
+        validated = model.model_validate(params).model_dump(mode="json")
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'parameters'}: {e['msg']}" for e in error.errors())
+        raise BadInput(f"invalid parameters for {capability}: {problems}") from None
+    return app.tasks[name], validated
 
 
 async def schedule_due_live_syncs() -> int:

@@ -1,0 +1,88 @@
+"""`send_email` exactly once: an outbound row with an idempotency key, and a Message-ID we choose.
+
+The attempt counter is committed before calling Google. A retried job (the worker died after
+Google accepted the message, before we recorded it) first looks the message up by its
+Message-ID (`rfc822msgid:`) and records it instead of sending again.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from psycopg.types.json import Jsonb
+
+from worker.errors import BadInput, NotFound
+from worker.providers.google.gmail.api import GmailApi
+from worker.providers.google.gmail.compose import compose, new_message_id, to_base64url
+from worker.providers.google.gmail.live import fetch_objects
+from worker.store import query
+from worker.store.staging import astage_records
+
+CAPABILITY = "send_email"
+
+
+async def prepare_send(aconn, connection: dict, request: dict[str, Any], idempotency_key: str | None = None) -> dict:
+    """Validate and record the request; the same idempotency key returns the first row."""
+    if CAPABILITY not in connection["capabilities"]:
+        raise BadInput(f"send_email is not enabled on connection {connection['id']}")
+    if not request.get("to"):
+        raise BadInput("at least one --to recipient is required")
+    if request.get("draft") and not (connection["settings"].get(CAPABILITY) or {}).get("drafts"):
+        raise BadInput("drafts need the send_email setting drafts=true (and the gmail.compose scope)")
+    key = idempotency_key or str(uuid.uuid4())
+    created = await (await aconn.execute(query("outbound.insert"), {
+        "connection_id": connection["id"], "tenant_id": connection["tenant_id"],
+        "action": "create_draft" if request.get("draft") else "send_email", "idempotency_key": key,
+        "request": Jsonb(request), "message_id_header": new_message_id(connection["account_id"]),
+    })).fetchone()
+    if created:
+        return created
+    return await (await aconn.execute(query("outbound.by_key"), {"connection_id": connection["id"],
+                                                                  "idempotency_key": key})).fetchone()
+
+
+async def _reply_headers(api: GmailApi, message_id: str) -> tuple[str | None, str | None, str | None]:
+    """In-Reply-To, References and threadId of the message we answer."""
+    original = (await api.get_messages([message_id]))[message_id]
+    if not isinstance(original, dict):
+        raise NotFound(f"cannot reply: message {message_id} not found in this mailbox")
+    headers = {h["name"].lower(): h["value"] for h in original.get("payload", {}).get("headers", [])}
+    return headers.get("message-id"), headers.get("references"), original.get("threadId")
+
+
+async def perform_send(ctx, outbound_id) -> dict:
+    api = GmailApi(ctx)
+    async with ctx.db() as conn:
+        row = await (await conn.execute(query("outbound.start_attempt"), {"id": outbound_id})).fetchone()
+    if row is None:
+        async with ctx.db() as conn:
+            return await (await conn.execute(query("outbound.get"), {"id": outbound_id})).fetchone()
+    request = row["request"]
+    if row["action"] == "send_email" and row["attempts"] > 1:
+        found = await api.list_messages(q=f"rfc822msgid:{row['message_id_header']}", include_spam_trash=True)
+        if found.get("messages"):
+            return await _finish(ctx, api, row, found["messages"][0]["id"], found["messages"][0].get("threadId"))
+    in_reply_to = references = thread_id = None
+    if request.get("reply_to_message"):
+        in_reply_to, references, thread_id = await _reply_headers(api, request["reply_to_message"])
+    raw = compose(sender=ctx.account, to=request["to"], cc=request.get("cc"), bcc=request.get("bcc"),
+                  subject=request.get("subject", ""), text=request.get("text", ""), html=request.get("html"),
+                  attachments=request.get("attachments"), message_id=row["message_id_header"],
+                  in_reply_to=in_reply_to, references=references)
+    if row["action"] == "create_draft":
+        draft = await api.create_draft(to_base64url(raw), thread_id)
+        message = draft.get("message", {})
+        return await _finish(ctx, api, row, draft["id"], message.get("threadId") or thread_id, stage_id=message.get("id"))
+    sent = await api.send(to_base64url(raw), thread_id)
+    return await _finish(ctx, api, row, sent["id"], sent.get("threadId"))
+
+
+async def _finish(ctx, api: GmailApi, row: dict, provider_id: str, thread_id: str | None,
+                  stage_id: str | None = None) -> dict:
+    """Record the outcome and stage the message like any other, so it reaches the CRM timeline."""
+    objects = await fetch_objects(api, [stage_id or provider_id], gone_is_tombstone=False)
+    async with ctx.db() as conn, conn.transaction():
+        await astage_records(conn, ctx.connection_id, ctx.tenant_id, CAPABILITY, "gmail.message", objects)
+        return await (await conn.execute(query("outbound.done"), {
+            "id": row["id"], "provider_id": provider_id, "thread_id": thread_id})).fetchone()
