@@ -14,7 +14,11 @@ from worker.sync.runner import run_capability
 
 logger = logging.getLogger(__name__)
 
+# capability -> task name; other modules (Calendar) register theirs here
 LIVE_TASKS: dict[str, str] = {"sync_inbox_live": "google.sync_inbox_live"}
+ONCE_TASKS: dict[str, tuple[str, str]] = {
+    "sync_inbox_once": ("google.sync_inbox_once", "worker.providers.google.gmail.once:InboxOnceParams"),
+}
 
 
 def capability_lock(connection_id, capability: str) -> str:
@@ -77,11 +81,13 @@ def once_task(capability: str, params: dict):
     """The task of a manual capability and its validated parameters (bad ones are BadInput)."""
     from pydantic import ValidationError
 
-    from worker.errors import BadInput
-    from worker.providers.google.gmail.once import InboxOnceParams
+    import importlib
 
-    models = {"sync_inbox_once": ("google.sync_inbox_once", InboxOnceParams)}
-    name, model = models[capability]
+    from worker.errors import BadInput
+
+    name, model_path = ONCE_TASKS[capability]
+    module, _, attr = model_path.partition(":")
+    model = getattr(importlib.import_module(module), attr)
     try:
         validated = model.model_validate(params).model_dump(mode="json")
     except ValidationError as error:
