@@ -49,9 +49,9 @@ async def send_email(url: str, connection_id, *, to: list[str], subject: str, te
         try:
             async with aconn.transaction():
                 row = await _connection(aconn, connection_id)
-                outbound = await prepare_send(aconn, row, request, idempotency_key)
+                outbound, created = await prepare_send(aconn, row, request, idempotency_key)
                 job_id = None
-                if outbound["status"] == "pending" and outbound["attempts"] == 0:
+                if created:
                     job_id = await send_task.configure(connection=aconn, lock=f"send:{outbound['id']}").defer_async(
                         connection_id=str(row["id"]), outbound_id=str(outbound["id"]))
         finally:

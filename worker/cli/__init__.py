@@ -34,7 +34,7 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from worker.cli import connect, connections, db, demo, keys, run
+    from worker.cli import connect, connections, db, demo, keys, run, sync
 
     cli.add_command(db.db)
     cli.add_command(connections.connections)
@@ -42,6 +42,8 @@ def _register() -> None:
     cli.add_command(run.worker)
     cli.add_command(demo.demo)
     cli.add_command(connect.connect)
+    cli.add_command(sync.sync)
+    cli.add_command(sync.send)
     for module, names in (
         ("worker.sandbox.cli", ["sandbox"]),
         ("worker.cli.normalize", ["normalize_command", "reprocess_command"]),

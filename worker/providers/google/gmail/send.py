@@ -22,8 +22,8 @@ from worker.store.staging import astage_records
 CAPABILITY = "send_email"
 
 
-async def prepare_send(aconn, connection: dict, request: dict[str, Any], idempotency_key: str | None = None) -> dict:
-    """Validate and record the request; the same idempotency key returns the first row."""
+async def prepare_send(aconn, connection: dict, request: dict[str, Any], idempotency_key: str | None = None) -> tuple[dict, bool]:
+    """Validate and record the request; returns (row, created) — a known key returns the first row."""
     if CAPABILITY not in connection["capabilities"]:
         raise BadInput(f"send_email is not enabled on connection {connection['id']}")
     if not request.get("to"):
@@ -37,9 +37,9 @@ async def prepare_send(aconn, connection: dict, request: dict[str, Any], idempot
         "request": Jsonb(request), "message_id_header": new_message_id(connection["account_id"]),
     })).fetchone()
     if created:
-        return created
+        return created, True
     return await (await aconn.execute(query("outbound.by_key"), {"connection_id": connection["id"],
-                                                                  "idempotency_key": key})).fetchone()
+                                                                  "idempotency_key": key})).fetchone(), False
 
 
 async def _reply_headers(api: GmailApi, message_id: str) -> tuple[str | None, str | None, str | None]:
