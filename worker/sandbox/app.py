@@ -143,6 +143,6 @@ class App:
                 time.sleep(rule.delay_seconds)
             with self.world.lock:
                 result = route.handler(Call(req, email, grant.scopes))
-                if result is None:
+                if result is None or not method.returns:
                     return Response(204)
                 return Response.json(200, result)

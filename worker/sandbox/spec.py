@@ -60,6 +60,7 @@ class MethodSpec:
     http_method: str
     path: str  # full path template with leading "/", e.g. "/gmail/v1/users/{userId}/profile"
     scopes: tuple[str, ...]
+    returns: bool = True  # False: the method answers 204 with no body
     parameters: dict = field(hash=False, compare=False, default_factory=dict)
     regex: re.Pattern = field(hash=False, compare=False, default=None)
 
@@ -105,6 +106,7 @@ def methods(service: str) -> dict[str, MethodSpec]:
             http_method=method["httpMethod"],
             path=template,
             scopes=tuple(method.get("scopes", ())),
+            returns="response" in method,
             parameters=method.get("parameters", {}),
             regex=_template_regex(template),
         )
