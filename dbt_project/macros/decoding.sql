@@ -1,0 +1,32 @@
+{#- Thin wrappers so models read as SQL: {{ base64url_decode('part.data') }} and so on. The
+    functions themselves are created by create_normalize_support() (macros/support.sql). -#}
+{% macro base64url_decode(expr) -%} {{ var('normalize_schema') }}.base64url_decode({{ expr }}) {%- endmacro %}
+{% macro base64url_is_valid(expr) -%} {{ var('normalize_schema') }}.base64url_is_valid({{ expr }}) {%- endmacro %}
+{% macro decode_text(bytes, charset) -%} {{ var('normalize_schema') }}.decode_text({{ bytes }}, {{ charset }}) {%- endmacro %}
+{% macro rfc2047_decode(expr) -%} {{ var('normalize_schema') }}.rfc2047_decode({{ expr }}) {%- endmacro %}
+{% macro parse_address_list(expr) -%} {{ var('normalize_schema') }}.parse_address_list({{ expr }}) {%- endmacro %}
+{% macro html_to_text(expr) -%} {{ var('normalize_schema') }}.html_to_text({{ expr }}) {%- endmacro %}
+{% macro extract_phones(expr) -%} {{ var('normalize_schema') }}.extract_phones({{ expr }}) {%- endmacro %}
+
+{#- A message header by (case-insensitive) name from a {lowercase name: first value} object,
+    unfolded (CRLF before whitespace removed). -#}
+{% macro header(headers_expr, name) -%}
+    regexp_replace({{ headers_expr }} ->> '{{ name | lower }}', '\r?\n(?=[ \t])', '', 'g')
+{%- endmacro %}
+
+{#- Gmail headers [{name, value}] -> {lowercase name: first value}: the first occurrence wins,
+    as with Python's msg[name]. -#}
+{% macro header_map(headers_expr) -%}
+    (select coalesce(jsonb_object_agg(name, value), '{}'::jsonb)
+     from (select distinct on (lower(h ->> 'name')) lower(h ->> 'name') as name, h -> 'value' as value
+           from jsonb_array_elements(case when jsonb_typeof({{ headers_expr }}) = 'array'
+                                          then {{ headers_expr }} else '[]'::jsonb end)
+                with ordinality as t(h, o)
+           where h ->> 'name' is not null
+           order by lower(h ->> 'name'), o) first_headers)
+{%- endmacro %}
+
+{#- A stable uuid from text parts (md5 of the parts joined by "|"). -#}
+{% macro stable_uuid(parts) -%}
+    md5({{ parts | join(" || '|' || ") }})::uuid
+{%- endmacro %}

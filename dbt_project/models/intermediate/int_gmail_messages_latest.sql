@@ -1,0 +1,120 @@
+{{
+  config(
+    materialized='incremental',
+    incremental_strategy='merge',
+    unique_key='object_key',
+    pre_hook="{{ watermark_begin() }}",
+    post_hook="{{ watermark_commit() }}",
+    indexes=[
+      {'columns': ['object_key'], 'unique': True},
+      {'columns': ['changed_txid']},
+      {'columns': ['email_id']},
+    ],
+  )
+}}
+-- The current state of every Gmail message in every mailbox (one row per connection + provider
+-- message id), decoded. Incremental on raw_records.txid (macros/watermark.sql): only objects with
+-- a raw row newer than the watermark are rebuilt, each from its newest version -- looked up in all
+-- of raw_records, so a late re-read of an older version never wins. A tombstone keeps the content
+-- of the object's last live version and sets is_deleted. `changed_txid` (the transaction that wrote
+-- the row) is the watermark column of the models downstream.
+with changed_objects as (
+
+    select distinct connection_id, external_id
+    from {{ source('integrations', 'raw_records') }}
+    where resource_type = 'gmail.message'
+    {% if is_incremental() %}
+      and txid >= {{ watermark_low() }}
+    {% endif %}
+
+),
+
+versions as (
+
+    select
+        changed_objects.connection_id,
+        changed_objects.external_id,
+        head.id as head_raw_id,
+        head.is_deleted,
+        live.id as content_raw_id
+    from changed_objects
+    cross join lateral (
+        select id, is_deleted
+        from {{ source('integrations', 'raw_records') }} as r
+        where r.connection_id = changed_objects.connection_id
+          and r.resource_type = 'gmail.message'
+          and r.external_id = changed_objects.external_id
+        order by r.id desc
+        limit 1
+    ) as head
+    left join lateral (
+        select id
+        from {{ source('integrations', 'raw_records') }} as r
+        where r.connection_id = changed_objects.connection_id
+          and r.resource_type = 'gmail.message'
+          and r.external_id = changed_objects.external_id
+          and not r.is_deleted
+        order by r.id desc
+        limit 1
+    ) as live on true
+
+),
+
+decoded as (
+
+    select * from {{ ref('stg_gmail__messages') }}
+    where raw_id = any(array(select content_raw_id from versions where content_raw_id is not null))
+
+),
+
+heads as (
+
+    select
+        -- ids
+        versions.connection_id::text || '/' || versions.external_id as object_key,
+        versions.connection_id,
+        connections.tenant_id,
+        versions.external_id,
+        versions.head_raw_id,
+        versions.content_raw_id,
+        {{ stable_uuid(['connections.tenant_id::text', 'decoded.email_key']) }} as email_id,
+        decoded.email_key,
+        versions.is_deleted,
+
+        -- decoded message (NULL for an object never seen alive)
+        decoded.provider_message_id,
+        decoded.thread_id,
+        decoded.labels,
+        decoded.message_id_header,
+        decoded.subject,
+        decoded.in_reply_to,
+        decoded."references",
+        decoded.date_header,
+        decoded.date_header_at,
+        decoded.participants,
+        decoded.snippet,
+        decoded.history_id,
+        decoded.body_text,
+        decoded.body_html,
+        decoded.attachments,
+        decoded.attachment_count,
+        decoded.signature_phones,
+        decoded.sent_at,
+        lower(connections.account_id) as mailbox_owner,
+        case
+            when decoded.raw_id is null and not versions.is_deleted then 'missing content'
+            else decoded.quarantine_reason
+        end as quarantine_reason,
+
+        -- run bookkeeping
+        pg_current_xact_id() as changed_txid
+
+    from versions
+    join {{ source('integrations', 'connections') }} as connections
+        on connections.id = versions.connection_id
+    left join decoded
+        on decoded.raw_id = versions.content_raw_id
+
+)
+
+select * from heads

@@ -1,0 +1,48 @@
+{{
+  config(
+    materialized='incremental',
+    incremental_strategy='merge',
+    unique_key='mailbox_message_id',
+    pre_hook="{{ watermark_begin() }}",
+    post_hook="{{ watermark_commit() }}",
+    indexes=[
+      {'columns': ['mailbox_message_id'], 'unique': True},
+      {'columns': ['email_id']},
+      {'columns': ['connection_id', 'thread_id']},
+    ],
+  )
+}}
+-- Which mailbox (connection) holds which email: provider message id, thread, labels, and a deleted
+-- flag driven by Gmail tombstones. An email deleted from every mailbox keeps its rows, flagged.
+with mailbox_messages as (
+
+    select * from {{ ref('int_gmail_messages_latest') }}
+    where email_id is not null
+      and quarantine_reason is null
+    {% if is_incremental() %}
+      and changed_txid >= {{ watermark_low() }}
+    {% endif %}
+
+),
+
+final as (
+
+    select
+        -- ids
+        {{ stable_uuid(['connection_id::text', 'external_id']) }} as mailbox_message_id,
+        email_id,
+        connection_id,
+        provider_message_id,
+        thread_id,
+
+        -- state in this mailbox
+        labels,
+        is_deleted,
+        history_id,
+        mailbox_owner
+
+    from mailbox_messages
+
+)
+
+select * from final

@@ -1,0 +1,127 @@
+{{
+  config(
+    materialized='incremental',
+    incremental_strategy='merge',
+    unique_key='email_id',
+    pre_hook="{{ watermark_begin() }}",
+    post_hook="{{ watermark_commit() }}",
+    indexes=[
+      {'columns': ['email_id'], 'unique': True},
+      {'columns': ['tenant_id', 'sent_at']},
+      {'columns': ['tenant_id', 'message_id_header']},
+    ],
+  )
+}}
+-- One row per email per tenant: the same message in two mailboxes is one row, keyed by its
+-- RFC 5322 Message-ID (the provider id when it has none). Each run rebuilds the emails touched by
+-- a changed mailbox row from all mailboxes holding them, so the result never depends on the order
+-- the mailboxes were synced in (an incremental run equals a full refresh).
+with mailbox_messages as (
+
+    select * from {{ ref('int_gmail_messages_latest') }}
+    where email_id is not null
+      and quarantine_reason is null
+
+),
+
+affected as (
+
+    select * from mailbox_messages
+    {% if is_incremental() %}
+    where email_id in (
+        select email_id from {{ ref('int_gmail_messages_latest') }}
+        where changed_txid >= {{ watermark_low() }}
+    )
+    {% endif %}
+
+),
+
+per_email as (
+
+    -- which mailboxes hold it, and whether it is gone from every one of them
+    select
+        email_id,
+        array_agg(distinct mailbox_owner) as mailbox_owners,
+        bool_and(is_deleted) as is_deleted,
+        count(*) as mailbox_count
+    from affected
+    group by email_id
+
+),
+
+representative as (
+
+    -- the copy the columns come from: a live one first, then the newest
+    select distinct on (email_id) *
+    from affected
+    order by email_id, is_deleted, content_raw_id desc
+
+),
+
+addresses as (
+
+    select
+        representative.email_id,
+        (select p from jsonb_array_elements(representative.participants) p
+         where p ->> 'role' = 'from' order by (p ->> 'ord')::int limit 1) as sender,
+        array(select lower(p ->> 'address') from jsonb_array_elements(representative.participants) p
+              where p ->> 'role' in ('to', 'cc', 'bcc')) as recipients
+    from representative
+
+),
+
+final as (
+
+    select
+        -- ids
+        representative.email_id,
+        representative.tenant_id,
+        representative.message_id_header,
+        representative.thread_id,
+        representative.object_key as source_object_key,
+
+        -- headers
+        representative.subject,
+        lower(addresses.sender ->> 'address') as from_address,
+        nullif(addresses.sender ->> 'display_name', '') as from_name,
+        representative.in_reply_to,
+        representative."references",
+
+        -- body
+        representative.snippet,
+        representative.body_text,
+        representative.body_html,
+        representative.attachment_count,
+        representative.attachments,
+        representative.signature_phones,
+
+        -- relative to the mailbox owners holding it: internal when sender and every recipient
+        -- share an owner's domain, outbound when an owner sent it, inbound otherwise
+        case
+            when split_part(lower(addresses.sender ->> 'address'), '@', 2)
+                     = any(array(select split_part(o, '@', 2) from unnest(per_email.mailbox_owners) o))
+                 and cardinality(addresses.recipients) > 0
+                 and not exists (
+                     select 1 from unnest(addresses.recipients) r
+                     where split_part(r, '@', 2) <> all(array(select split_part(o, '@', 2)
+                                                             from unnest(per_email.mailbox_owners) o)))
+                then 'internal'
+            when lower(addresses.sender ->> 'address') = any(per_email.mailbox_owners) then 'outbound'
+            else 'inbound'
+        end as direction,
+
+        -- mailboxes
+        per_email.mailbox_count,
+        per_email.is_deleted,
+
+        -- timestamps
+        representative.sent_at,
+        representative.date_header_at
+
+    from representative
+    join per_email using (email_id)
+    join addresses using (email_id)
+
+)
+
+select * from final

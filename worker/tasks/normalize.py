@@ -1,0 +1,72 @@
+"""Normalization in the worker: one dbt run at a time, requests coalesced, a run every minute.
+
+`normalize` carries both locks: `lock` serializes runs (two dbt builds never overlap on one
+database) and `queueing_lock` keeps at most one run waiting, so a burst of staged pages asks for
+one more run, not one per page. dbt runs as a subprocess awaited asynchronously, so the event
+loop -- and procrastinate's heartbeat on it -- keeps running during a build.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from procrastinate import exceptions as procrastinate_exceptions
+
+from worker.app import app
+
+logger = logging.getLogger(__name__)
+
+NORMALIZE_LOCK = "normalize"
+
+
+class NormalizeFailed(Exception):
+    """dbt exited with a non-zero code; the job is marked failed with the tail of its output."""
+
+
+@app.task(name="normalize", lock=NORMALIZE_LOCK, queueing_lock=NORMALIZE_LOCK, pass_context=False)
+async def normalize(full_refresh: bool = False) -> int:
+    """Run `dbt build` on the configured (or embedded) database; raise when dbt fails."""
+    from worker.db.url import resolve_database_url
+    from worker.normalize import run_dbt
+    from worker.settings import get_settings
+
+    url = resolve_database_url(get_settings())
+    tail: list[str] = []
+
+    def on_line(line: str) -> None:
+        logger.info("dbt: %s", line)
+        tail.append(line)
+        del tail[:-40]
+
+    code = await run_dbt(url, full_refresh=full_refresh, on_line=on_line)
+    if code != 0:
+        raise NormalizeFailed(f"dbt build exited with {code}:\n" + "\n".join(tail))
+    return code
+
+
+async def request_normalize(connection=None) -> bool:
+    """Ask for a normalize run; False when one is already waiting (the requests coalesce).
+
+    With `connection` (an async psycopg connection inside the caller's transaction) the job exists
+    only if that transaction commits; the insert runs in a savepoint so `AlreadyEnqueued` does not
+    abort the caller's transaction.
+    """
+    if connection is None:
+        try:
+            await normalize.defer_async()
+        except procrastinate_exceptions.AlreadyEnqueued:
+            return False
+        return True
+    try:
+        async with connection.transaction():
+            await normalize.configure(connection=connection).defer_async()
+    except procrastinate_exceptions.AlreadyEnqueued:
+        return False
+    return True
+
+
+@app.periodic(cron="* * * * *", periodic_id="normalize")
+@app.task(name="normalize_periodic", queueing_lock="normalize_periodic", pass_context=False)
+async def normalize_periodic(timestamp: int) -> None:
+    """Every minute: request a run (it coalesces with any run already waiting)."""
+    await request_normalize()
