@@ -127,6 +127,7 @@ class App:
             raise ApiError(404, "notFound", f"Method not found: {req.method} {req.path}")
         method = route.spec
         info["method_id"] = method.id
+        req.allowed = frozenset(method.parameters)
         with self.world.lock:
             grant = self.oauth.authenticate(req.headers.get("authorization"))
         if not grant.scopes.intersection(method.scopes):

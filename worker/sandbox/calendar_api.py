@@ -119,9 +119,6 @@ class CalendarApi:
     def list_events(self, call: Call) -> dict:
         req = call.req
         calendar = self._calendar(call)
-        send_updates = req.param("sendUpdates")
-        if send_updates:
-            raise invalid("Unknown parameter sendUpdates for events.list")
         sync_token = req.param("syncToken")
         if sync_token:
             forbidden = [p for p in SYNC_FORBIDDEN if req.param(p) is not None]

@@ -12,6 +12,7 @@ time zones. Same seed, same bytes.
 
 from __future__ import annotations
 
+import hashlib
 import random
 from datetime import datetime, timedelta, timezone
 from email import policy
@@ -79,6 +80,11 @@ class _Writer:
 
 
 def _bytes(msg: Message) -> bytes:
+    """CRLF source with boundaries derived from the message itself (the email package would pick
+    random ones), so the same seed always yields the same bytes."""
+    anchor = hashlib.sha1(f"{msg['Message-ID']}|{msg['Date']}|{msg['Subject']}".encode()).hexdigest()[:16]
+    for index, part in enumerate(p for p in msg.walk() if p.is_multipart()):
+        part.set_boundary(f"=_gen_{anchor}_{index}")
     return msg.as_bytes(policy=policy.SMTP)
 
 

@@ -107,7 +107,7 @@ def methods(service: str) -> dict[str, MethodSpec]:
             path=template,
             scopes=tuple(method.get("scopes", ())),
             returns="response" in method,
-            parameters=method.get("parameters", {}),
+            parameters={**doc.get("parameters", {}), **method.get("parameters", {})},
             regex=_template_regex(template),
         )
     return out

@@ -22,6 +22,9 @@ class Request:
     headers: dict[str, str] = field(default_factory=dict)  # keys lower case
     body: bytes = b""
     path_params: dict[str, str] = field(default_factory=dict)
+    # Query parameters the discovery document allows for the matched method; reading any other
+    # is a sandbox bug, caught here so the served parameters provably match Google's.
+    allowed: frozenset[str] | None = None
 
     @classmethod
     def from_target(cls, method: str, target: str, headers: dict[str, str], body: bytes) -> "Request":
@@ -34,11 +37,17 @@ class Request:
             body=body,
         )
 
+    def _check(self, name: str) -> None:
+        if self.allowed is not None and name not in self.allowed:
+            raise AssertionError(f"parameter {name!r} is not in the discovery document")
+
     def param(self, name: str, default: str | None = None) -> str | None:
+        self._check(name)
         values = self.query.get(name)
         return values[-1] if values else default
 
     def params(self, name: str) -> list[str]:
+        self._check(name)
         return list(self.query.get(name, []))
 
     def int_param(self, name: str, default: int, maximum: int | None = None) -> int:

@@ -1,0 +1,67 @@
+"""``integrations sandbox serve``: run the Google sandbox in the foreground for the demo and for
+manual work against the real clients."""
+
+from __future__ import annotations
+
+import threading
+
+import click
+
+from .sandbox import Sandbox
+
+
+def wait_forever() -> None:
+    threading.Event().wait()
+
+
+@click.group(name="sandbox")
+def sandbox() -> None:
+    """The local Google (OAuth, Gmail v1, Calendar v3) the demo and tests run against.
+
+    \b
+    Example:
+      integrations sandbox serve --port 8765 --users ana@acme.test,ben@acme.test --print-env
+    """
+
+
+@sandbox.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8765, show_default=True, type=int, help="Port (0 picks a free one).")
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed for generated data and faults.")
+@click.option("--users", default="", help="Comma-separated accounts to generate mail and calendars for.")
+@click.option("--messages", default=50, show_default=True, type=int, help="Messages per generated user.")
+@click.option("--events", default=20, show_default=True, type=int, help="Events per generated user.")
+@click.option("--quota", default=15000, show_default=True, type=int,
+              help="Gmail quota units per user per minute; 0 turns quotas off.")
+@click.option("--print-env", is_flag=True, help="Print the INTEGRATIONS_GOOGLE_* settings as NAME=value lines.")
+def serve(host, port, seed, users, messages, events, quota, print_env) -> None:
+    """Serve the sandbox until interrupted.
+
+    \b
+    Example:
+      integrations sandbox serve --port 8765 --seed 7 --users ana@acme.test --messages 200 --print-env
+    """
+    sb = Sandbox(seed=seed, quota_units_per_window=quota or None,
+                 calendar_requests_per_window=None if quota == 0 else 600)
+    accounts = [u.strip() for u in users.split(",") if u.strip()]
+    if accounts:
+        sb.generate(accounts, messages=messages, events=events)
+    try:
+        sb.start(host=host, port=port)
+    except OSError as error:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {error}; try another --port") from error
+    if print_env:
+        for name, value in sb.env().items():
+            click.echo(f"{name}={value}")
+    else:
+        click.echo(f"Google sandbox at {sb.base_url}")
+        click.echo(f"client id:     {sb.client_id}")
+        click.echo(f"client secret: {sb.client_secret}")
+        if accounts:
+            click.echo(f"accounts:      {', '.join(accounts)}")
+    try:
+        wait_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sb.stop()
