@@ -75,8 +75,8 @@ create table integrations.raw_records (
     ingested_at   timestamptz not null default now(),
     txid          xid8 not null default pg_current_xact_id()
 );
-create index raw_records_txid_idx on integrations.raw_records (txid);
-create index raw_records_type_id_idx on integrations.raw_records (resource_type, id);
+-- incremental normalization reads one resource type from a transaction id on
+create index raw_records_type_txid_idx on integrations.raw_records (resource_type, txid);
 create index raw_records_object_idx
     on integrations.raw_records (connection_id, resource_type, external_id, id);
 

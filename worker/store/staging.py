@@ -6,11 +6,12 @@ cursor never moves past data that is not durably stored.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from typing import Any, Iterable
 from uuid import UUID
 
-from psycopg.types.json import Jsonb
 
 from worker.store import query
 
@@ -24,37 +25,62 @@ class RawObject:
     is_deleted: bool = False
 
 
-def _params(connection_id: UUID, tenant_id: UUID, capability: str, resource_type: str,
-            objects: Iterable[RawObject]) -> dict[str, Any]:
+def _rows(objects: Iterable[RawObject]) -> list[tuple]:
+    """One row per object (a later version in the same page wins), with its canonical hash."""
     latest: dict[str, RawObject] = {}
-    for obj in objects:  # one object twice in a page: the later version wins
+    for obj in objects:
         latest.pop(obj.external_id, None)
         latest[obj.external_id] = obj
-    return {
-        "connection_id": connection_id,
-        "tenant_id": tenant_id,
-        "capability": capability,
-        "resource_type": resource_type,
-        "external_ids": [o.external_id for o in latest.values()],
-        "payloads": [Jsonb(o.payload) for o in latest.values()],
-        "deleted": [o.is_deleted for o in latest.values()],
-    }
+    rows = []
+    for n, obj in enumerate(latest.values()):
+        text = json.dumps(obj.payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        digest = hashlib.sha256(text.encode()).hexdigest() + (":deleted" if obj.is_deleted else "")
+        rows.append((n, obj.external_id, text, digest, obj.is_deleted))
+    return rows
+
+
+def _claim_params(connection_id: UUID, resource_type: str, rows: list[tuple]) -> dict[str, Any]:
+    return {"connection_id": connection_id, "resource_type": resource_type,
+            "external_ids": [r[1] for r in rows], "hashes": [r[3] for r in rows], "deleted": [r[4] for r in rows]}
+
+
+COPY_RAW = ("copy integrations.raw_records (connection_id, tenant_id, capability, resource_type, external_id,"
+            " payload, payload_hash, is_deleted) from stdin")
+
+
+def _copy_rows(connection_id, tenant_id, capability, resource_type, rows, claimed):
+    for _, external_id, text, digest, is_deleted in rows:
+        if external_id in claimed:
+            yield (connection_id, tenant_id, capability, resource_type, external_id, text, digest, is_deleted)
 
 
 def stage_records(conn, connection_id: UUID, tenant_id: UUID, capability: str, resource_type: str,
                   objects: Iterable[RawObject]) -> int:
     """Stage on a synchronous connection; returns how many new versions were stored."""
-    params = _params(connection_id, tenant_id, capability, resource_type, objects)
-    if not params["external_ids"]:
+    rows = _rows(objects)
+    if not rows:
         return 0
-    return len(conn.execute(query("stage_records"), params).fetchall())
+    with conn.transaction():
+        claimed = {r[0] if isinstance(r, tuple) else r["external_id"]
+                   for r in conn.execute(query("stage_records"), _claim_params(connection_id, resource_type, rows))}
+        if claimed:
+            with conn.cursor().copy(COPY_RAW) as copy:
+                for row in _copy_rows(connection_id, tenant_id, capability, resource_type, rows, claimed):
+                    copy.write_row(row)
+    return len(claimed)
 
 
 async def astage_records(aconn, connection_id: UUID, tenant_id: UUID, capability: str, resource_type: str,
                          objects: Iterable[RawObject]) -> int:
     """Stage on an async connection (tasks); returns how many new versions were stored."""
-    params = _params(connection_id, tenant_id, capability, resource_type, objects)
-    if not params["external_ids"]:
+    rows = _rows(objects)
+    if not rows:
         return 0
-    cursor = await aconn.execute(query("stage_records"), params)
-    return len(await cursor.fetchall())
+    async with aconn.transaction():
+        cursor = await aconn.execute(query("stage_records"), _claim_params(connection_id, resource_type, rows))
+        claimed = {r[0] if isinstance(r, tuple) else r["external_id"] for r in await cursor.fetchall()}
+        if claimed:
+            async with aconn.cursor().copy(COPY_RAW) as copy:
+                for row in _copy_rows(connection_id, tenant_id, capability, resource_type, rows, claimed):
+                    await copy.write_row(row)
+    return len(claimed)
