@@ -67,10 +67,12 @@ def stage_calendar(conn, connection_id, tenant_id, events: dict[str, dict]):
     return stage_records(conn, connection_id, tenant_id, "sync_calendar_live", "calendar.event", objects)
 
 
-def dbt(url: str, runs_dir: Path, *, full_refresh=False, select=None, project_dir=None, expect_ok=True) -> str:
+def dbt(url: str, runs_dir: Path, *, full_refresh=False, select=None, project_dir=None, expect_ok=True,
+        command="build") -> str:
+    """Run dbt (`build` by default: unit tests, models, data tests) and return its output."""
     lines: list[str] = []
     code = run_dbt_sync(url, full_refresh=full_refresh, select=select, on_line=lines.append,
-                        runs_dir=runs_dir, project_dir=project_dir)
+                        runs_dir=runs_dir, project_dir=project_dir, command=command)
     output = "\n".join(lines)
     if expect_ok:
         assert code == 0, output[-6000:]

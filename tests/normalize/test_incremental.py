@@ -2,7 +2,9 @@
 quarantine, late commits under the txid watermark, and equality with a full refresh.
 
 The tests of this module share one database and run in order: each adds raw rows and runs an
-incremental `dbt build`, the last one compares the result with a `--full-refresh`.
+incremental dbt run (`dbt build` with every unit and data test at the start and the end, plain
+`dbt run` in between to keep the suite fast), the last one compares the result with a
+`--full-refresh` build.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ import pytest
 
 from worker.db.connect import connect
 
-from tests.normalize.helpers import create_connection, dbt, dump_all, make_message, query, stage_gmail
+from tests.normalize.helpers import (create_connection, dbt, dump_all, make_message, query, stage_calendar,
+                                    stage_gmail)
 
 MSG_ID = "<shared-1@example.com>"
 
@@ -68,7 +71,7 @@ def test_an_incremental_run_reads_only_new_raw_rows(world):
         stage_gmail(conn, world["me"], world["tenant"], {"m-new": make_message(subject="New one")})
         conn.commit()
 
-    dbt(world["url"], world["runs"])
+    dbt(world["url"], world["runs"], command="run")
 
     after = {r["object_key"]: r["changed_txid"] for r in query(
         world["url"], "select object_key, changed_txid from integrations_staging.int_gmail_messages_latest")}
@@ -84,7 +87,7 @@ def test_latest_version_wins_and_tombstones_flag_mailboxes(world):
         stage_gmail(conn, world["bob"], world["tenant"], {"b-a": None})  # Bob deletes it for good
         conn.commit()
 
-    dbt(world["url"], world["runs"])
+    dbt(world["url"], world["runs"], command="run")
 
     rows = {r["provider_message_id"]: r for r in query(
         world["url"], "select m.* from product.email_mailboxes m join product.emails e using (email_id)"
@@ -97,7 +100,7 @@ def test_latest_version_wins_and_tombstones_flag_mailboxes(world):
     with connect(world["url"]) as conn:
         stage_gmail(conn, world["me"], world["tenant"], {"m-a": None})
         conn.commit()
-    dbt(world["url"], world["runs"])
+    dbt(world["url"], world["runs"], command="run")
 
     email = query(world["url"], "select * from product.emails where message_id_header = %s", (MSG_ID,))
     assert len(email) == 1 and email[0]["is_deleted"] is True, "deleted everywhere: flagged, not dropped"
@@ -117,7 +120,7 @@ def test_a_row_committed_late_by_a_concurrent_writer_is_not_skipped(world):
             world["url"], "select external_id, id from integrations.raw_records where external_id = 'early'")}
         assert ids  # the early row is committed, the late one is not visible yet
 
-        dbt(world["url"], world["runs"])
+        dbt(world["url"], world["runs"], command="run")
         subjects = {r["subject"] for r in query(world["url"], "select subject from product.emails")}
         assert "Early" in subjects and "Late" not in subjects
 
@@ -127,7 +130,7 @@ def test_a_row_committed_late_by_a_concurrent_writer_is_not_skipped(world):
     late_id = query(world["url"], "select id from integrations.raw_records where external_id = 'late'")[0]["id"]
     assert late_id < ids["early"], "the late row has the smaller id: an id watermark would skip it"
 
-    dbt(world["url"], world["runs"])
+    dbt(world["url"], world["runs"], command="run")
     subjects = {r["subject"] for r in query(world["url"], "select subject from product.emails")}
     assert "Late" in subjects
 
@@ -142,7 +145,7 @@ def test_a_bad_record_is_quarantined_and_the_rest_is_normalized(world):
             "broken": broken, "no-date": impossible, "fine": make_message(subject="Fine")})
         conn.commit()
 
-    dbt(world["url"], world["runs"])
+    dbt(world["url"], world["runs"], command="run")
 
     reasons = {r["external_id"]: r["reason"] for r in query(
         world["url"], "select external_id, reason from integrations_staging.normalize_quarantine")}
@@ -151,9 +154,57 @@ def test_a_bad_record_is_quarantined_and_the_rest_is_normalized(world):
     assert "Fine" in subjects
 
 
+def _event(event_id, **extra):
+    return {"id": event_id, "iCalUID": f"{event_id}@google.com", "status": "confirmed", "summary": "Review",
+            "start": {"dateTime": "2024-03-04T09:00:00Z", "timeZone": "UTC"},
+            "end": {"dateTime": "2024-03-04T10:00:00Z", "timeZone": "UTC"},
+            "organizer": {"email": "me@acme.com"}, "updated": "2024-03-01T00:00:00Z",
+            "attendees": [{"email": "Me@acme.com", "organizer": True, "responseStatus": "accepted"},
+                          {"email": "bob@acme.com", "displayName": "Bob", "responseStatus": "needsAction"}],
+            **extra}
+
+
+def test_meetings_are_one_per_ical_uid_and_instances_find_their_series(world):
+    cancelled = {"id": "weekly_20240318T090000Z", "recurringEventId": "weekly", "status": "cancelled",
+                 "originalStartTime": {"dateTime": "2024-03-18T09:00:00Z"}}
+    with connect(world["url"]) as conn:
+        stage_calendar(conn, world["me"], world["tenant"], {
+            "primary/review": _event("review", organizer={"email": "me@acme.com", "self": True}),
+            "primary/offsite": _event("offsite", start={"date": "2024-04-01"}, end={"date": "2024-04-03"}),
+            "primary/weekly_20240318T090000Z": cancelled})  # the instance arrives before its series
+        stage_calendar(conn, world["bob"], world["tenant"], {
+            "primary/review": _event("review", attendees=[
+                {"email": "me@acme.com", "organizer": True, "responseStatus": "accepted"},
+                {"email": "bob@acme.com", "self": True, "responseStatus": "declined"}])})
+        conn.commit()
+    dbt(world["url"], world["runs"], command="run")
+
+    review = query(world["url"], "select * from product.meetings where ical_uid = 'review@google.com'")
+    assert len(review) == 1, "the same meeting in two calendars is one row"
+    attendees = query(world["url"], "select address, response_status, is_organizer from product.meeting_attendees"
+                      " where meeting_id = %s order by address", (review[0]["meeting_id"],))
+    assert [tuple(a.values()) for a in attendees] == [
+        ("bob@acme.com", "needsAction", False), ("me@acme.com", "accepted", True)], "the organizer's copy wins"
+    offsite = query(world["url"], "select * from product.meetings where ical_uid = 'offsite@google.com'")[0]
+    assert offsite["is_all_day"] and str(offsite["start_date"]) == "2024-04-01" and str(offsite["end_date"]) == "2024-04-03"
+
+    with connect(world["url"]) as conn:
+        stage_calendar(conn, world["me"], world["tenant"], {"primary/weekly": _event(
+            "weekly", iCalUID="Weekly-Series-UID", recurrence=["RRULE:FREQ=WEEKLY;BYDAY=MO"])})
+        conn.commit()
+    dbt(world["url"], world["runs"])  # incremental build: data tests on incremental state
+
+    series = query(world["url"], "select * from product.meetings where ical_uid = 'Weekly-Series-UID'"
+                   " order by original_start nulls first")
+    assert [(m["status"], m["original_start"]) for m in series] == [
+        ("confirmed", None), ("cancelled", "2024-03-18T09:00:00Z")]
+    assert series[1]["recurring_meeting_id"] == series[0]["meeting_id"]
+    assert series[0]["recurrence_rule"] == "RRULE:FREQ=WEEKLY;BYDAY=MO"
+
+
 def test_incremental_runs_equal_a_full_refresh_row_for_row(world):
     incremental = dump_all(world["url"])
-    assert incremental["product.emails"] and incremental["product.email_participants"]
+    assert all(incremental.values()), "every product table has rows"
 
     dbt(world["url"], world["runs"], full_refresh=True)
 

@@ -10,3 +10,15 @@ select
     quarantine_reason as reason
 from {{ ref('int_gmail_messages_latest') }}
 where quarantine_reason is not null
+
+union all
+
+select
+    content_raw_id as raw_id,
+    connection_id,
+    tenant_id,
+    'calendar.event' as resource_type,
+    external_id,
+    quarantine_reason as reason
+from {{ ref('int_calendar_events_latest') }}
+where quarantine_reason is not null

@@ -1,0 +1,166 @@
+{{
+  config(
+    materialized='incremental',
+    incremental_strategy='merge',
+    unique_key='object_key',
+    pre_hook="{{ watermark_begin() }}",
+    post_hook="{{ watermark_commit() }}",
+    indexes=[
+      {'columns': ['object_key'], 'unique': True},
+      {'columns': ['changed_txid']},
+      {'columns': ['meeting_id']},
+      {'columns': ['connection_id', 'calendar_id', 'recurring_event_id']},
+    ],
+  )
+}}
+-- The current state of every calendar event in every connected calendar (one row per connection
+-- + `<calendarId>/<eventId>`), from its newest version; incremental on raw_records.txid like
+-- int_gmail_messages_latest. A cancelled instance of a recurring event carries no iCalUID: it takes
+-- its series' (the master event in the same calendar), and when a master changes its instances are
+-- rebuilt too, so the result does not depend on which arrived first.
+with changed_raw as (
+
+    select distinct connection_id, external_id
+    from {{ source('integrations', 'raw_records') }}
+    where resource_type = 'calendar.event'
+    {% if is_incremental() %}
+      and txid >= {{ watermark_low() }}
+    {% endif %}
+
+),
+
+changed_objects as (
+
+    select connection_id, external_id from changed_raw
+    {% if is_incremental() %}
+    union
+    -- instances of a series whose master changed
+    select instances.connection_id, instances.external_id
+    from {{ this }} as instances
+    join changed_raw
+      on instances.connection_id = changed_raw.connection_id
+     and instances.calendar_id = substring(changed_raw.external_id from '^(.*)/[^/]*$')
+     and instances.recurring_event_id = substring(changed_raw.external_id from '/([^/]*)$')
+    {% endif %}
+
+),
+
+versions as (
+
+    select
+        changed_objects.connection_id,
+        changed_objects.external_id,
+        head.id as head_raw_id,
+        head.is_deleted,
+        live.id as content_raw_id
+    from changed_objects
+    cross join lateral (
+        select id, is_deleted
+        from {{ source('integrations', 'raw_records') }} as r
+        where r.connection_id = changed_objects.connection_id
+          and r.resource_type = 'calendar.event'
+          and r.external_id = changed_objects.external_id
+        order by r.id desc
+        limit 1
+    ) as head
+    left join lateral (
+        select id
+        from {{ source('integrations', 'raw_records') }} as r
+        where r.connection_id = changed_objects.connection_id
+          and r.resource_type = 'calendar.event'
+          and r.external_id = changed_objects.external_id
+          and not r.is_deleted
+        order by r.id desc
+        limit 1
+    ) as live on true
+
+),
+
+decoded as (
+
+    select * from {{ ref('stg_calendar__events') }}
+    where raw_id = any(array(select content_raw_id from versions where content_raw_id is not null))
+
+),
+
+with_series as (
+
+    select
+        decoded.*,
+        coalesce(decoded.ical_uid, master.ical_uid,
+                 'gcal:' || coalesce(decoded.recurring_event_id, decoded.event_id)) as series_uid
+    from decoded
+    left join lateral (
+        select nullif(r.payload ->> 'iCalUID', '') as ical_uid
+        from {{ source('integrations', 'raw_records') }} as r
+        where decoded.ical_uid is null
+          and decoded.recurring_event_id is not null
+          and r.connection_id = decoded.connection_id
+          and r.resource_type = 'calendar.event'
+          and r.external_id = decoded.calendar_id || '/' || decoded.recurring_event_id
+          and r.payload ? 'iCalUID'
+        order by r.id desc
+        limit 1
+    ) as master on true
+
+),
+
+heads as (
+
+    select
+        -- ids
+        versions.connection_id::text || '/' || versions.external_id as object_key,
+        versions.connection_id,
+        connections.tenant_id,
+        versions.external_id,
+        versions.head_raw_id,
+        versions.content_raw_id,
+        e.calendar_id,
+        e.event_id,
+        e.series_uid as ical_uid,
+        e.series_uid || coalesce('|' || e.original_start, '') as meeting_key,
+        {{ stable_uuid(['connections.tenant_id::text', "e.series_uid || coalesce('|' || e.original_start, '')"]) }}
+            as meeting_id,
+        case when e.recurring_event_id is not null
+             then {{ stable_uuid(['connections.tenant_id::text', 'e.series_uid']) }} end as recurring_meeting_id,
+        e.recurring_event_id,
+        e.original_start,
+        versions.is_deleted,
+
+        -- event
+        case when versions.is_deleted then 'cancelled' else e.status end as status,
+        e.title,
+        e.description,
+        e.location,
+        e.organizer_address,
+        e.organizer_name,
+        e.organizer_is_self,
+        e.conference_url,
+        e.recurrence,
+        e.recurrence_rule,
+        e.attendees,
+        e.is_all_day,
+        e.start_at,
+        e.end_at,
+        e.start_date,
+        e.end_date,
+        e.time_zone,
+        e.updated_at,
+        lower(connections.account_id) as calendar_owner,
+        case
+            when e.raw_id is null and not versions.is_deleted then 'missing content'
+            else e.quarantine_reason
+        end as quarantine_reason,
+
+        -- run bookkeeping
+        pg_current_xact_id() as changed_txid
+
+    from versions
+    join {{ source('integrations', 'connections') }} as connections
+        on connections.id = versions.connection_id
+    left join with_series as e
+        on e.raw_id = versions.content_raw_id
+
+)
+
+select * from heads

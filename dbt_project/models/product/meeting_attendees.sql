@@ -1,0 +1,68 @@
+{{
+  config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='meeting_id',
+    pre_hook="{{ watermark_begin() }}",
+    post_hook=[
+      "delete from {{ this }} as a where not exists (
+         select 1 from {{ ref('meetings') }} as m where m.meeting_id = a.meeting_id)",
+      "{{ watermark_commit() }}",
+    ],
+    indexes=[
+      {'columns': ['attendee_id'], 'unique': True},
+      {'columns': ['meeting_id']},
+      {'columns': ['address']},
+    ],
+  )
+}}
+-- meeting x attendee address (lower case), from the same copy as product.meetings; rebuilt per
+-- meeting (delete+insert on meeting_id) so a removed attendee goes away too.
+with meetings as (
+
+    select meeting_id, organizer_address, source_object_key from {{ ref('meetings') }}
+    {% if is_incremental() %}
+    where meeting_id in (
+        select meeting_id from {{ ref('int_calendar_events_latest') }}
+        where changed_txid >= {{ watermark_low() }}
+    )
+    {% endif %}
+
+),
+
+attendees as (
+
+    select
+        meetings.meeting_id,
+        lower(btrim(a ->> 'email')) as address,
+        a ->> 'displayName' as display_name,
+        coalesce(a ->> 'responseStatus', 'needsAction') as response_status,
+        coalesce((a ->> 'organizer')::boolean, false)
+            or lower(btrim(a ->> 'email')) = meetings.organizer_address as is_organizer,
+        coalesce((a ->> 'optional')::boolean, false) as is_optional,
+        ord as position
+    from meetings
+    join {{ ref('int_calendar_events_latest') }} as events
+        on events.object_key = meetings.source_object_key
+    cross join lateral jsonb_array_elements(events.attendees) with ordinality as t (a, ord)
+
+),
+
+final as (
+
+    select distinct on (meeting_id, address)
+        {{ stable_uuid(['meeting_id::text', 'address']) }} as attendee_id,
+        meeting_id,
+        address,
+        display_name,
+        response_status,
+        is_organizer,
+        is_optional,
+        position::int as position
+    from attendees
+    where coalesce(address, '') <> ''
+    order by meeting_id, address, position
+
+)
+
+select * from final
