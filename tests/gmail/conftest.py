@@ -14,25 +14,23 @@ from worker.db.connect import connect
 from worker.providers.google.capabilities import GMAIL_COMPOSE, GMAIL_READONLY, GMAIL_SEND
 from worker.settings import get_settings
 
+# Gmail tests run the sync jobs; normalization (dbt) has its own queue and tests
+SYNC_QUEUES = ["default"]
+
 
 @pytest.fixture(scope="session")
-def google_sandbox():
-    from worker.sandbox import Sandbox
-
-    sb = Sandbox(seed=7, quota_units_per_window=None).start()
-    yield sb
-    sb.stop()
+def google_sandbox(sandbox_server):
+    return sandbox_server
 
 
 @pytest.fixture
-def gsb(google_sandbox, settings_env, monkeypatch):
-    """The sandbox, reset, with the project's settings pointing at it."""
-    google_sandbox.reset()
-    for name, value in google_sandbox.env().items():
-        monkeypatch.setenv(name, value)
+def gsb(sandbox_env, settings_env, monkeypatch):
+    """The session's sandbox, reset, quotas off unless a test sets them, settings pointing at it."""
+    sandbox_env.set_quota(units_per_window=None, calendar_requests_per_window=None)
     monkeypatch.setenv("INTEGRATIONS_GMAIL_QUOTA_UNITS_PER_MINUTE", "0")
+    monkeypatch.setenv("INTEGRATIONS_CALENDAR_QUOTA_UNITS_PER_MINUTE", "0")
     get_settings.cache_clear()
-    yield google_sandbox
+    yield sandbox_env
     get_settings.cache_clear()
 
 
@@ -91,7 +89,7 @@ class Mailbox:
 
         async with open_app_async(self.url) as app:
             await defer_live(self.id, "sync_inbox_live")
-            await app.run_worker_async(concurrency=2, wait=False)
+            await app.run_worker_async(concurrency=2, wait=False, queues=SYNC_QUEUES)
 
 
 @pytest.fixture

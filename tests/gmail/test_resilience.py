@@ -3,6 +3,8 @@
 import psycopg
 import pytest
 
+from tests.gmail.conftest import SYNC_QUEUES
+
 from worker.api import send_email, sync_once
 from worker.app import open_app_async
 from worker.db.connect import connect
@@ -13,7 +15,7 @@ pytestmark = pytest.mark.asyncio
 
 async def drain(url):
     async with open_app_async(url) as app:
-        await app.run_worker_async(concurrency=2, wait=False)
+        await app.run_worker_async(concurrency=2, wait=False, queues=SYNC_QUEUES)
 
 
 def creds(box):

@@ -5,6 +5,8 @@ import email.policy
 
 import pytest
 
+from tests.gmail.conftest import SYNC_QUEUES
+
 from worker.api import send_email
 from worker.app import open_app_async
 from worker.db.connect import connect
@@ -16,7 +18,7 @@ SEND = "gmail.users.messages.send"
 
 async def drain(url):
     async with open_app_async(url) as app:
-        await app.run_worker_async(concurrency=2, wait=False)
+        await app.run_worker_async(concurrency=2, wait=False, queues=SYNC_QUEUES)
 
 
 def outbound(url, outbound_id):
@@ -64,7 +66,7 @@ async def test_retry_after_google_accepted_finds_the_message_instead_of_sending_
     from worker.providers.google.tasks import send_email as send_task
     async with open_app_async(box.url) as app:
         await send_task.defer_async(connection_id=str(box.id), outbound_id=str(first["id"]))
-        await app.run_worker_async(concurrency=1, wait=False)
+        await app.run_worker_async(concurrency=1, wait=False, queues=SYNC_QUEUES)
     row = outbound(box.url, first["id"])
     assert row["status"] == "done" and row["attempts"] == 2 and row["provider_id"] == first["provider_id"]
     assert box.sandbox.count_requests(method_id=SEND) == 1

@@ -23,7 +23,8 @@ class NormalizeFailed(Exception):
     """dbt exited with a non-zero code; the job is marked failed with the tail of its output."""
 
 
-@app.task(name="normalize", lock=NORMALIZE_LOCK, queueing_lock=NORMALIZE_LOCK, pass_context=False)
+@app.task(name="normalize", queue="normalize", lock=NORMALIZE_LOCK, queueing_lock=NORMALIZE_LOCK,
+          pass_context=False)
 async def normalize(full_refresh: bool = False) -> int:
     """Run `dbt build` on the configured (or embedded) database; raise when dbt fails."""
     from worker.db.url import resolve_database_url
