@@ -88,6 +88,12 @@ def small_pages(monkeypatch):
 @pytest.fixture
 def calendar_account(gsb, database_url, monkeypatch):
     monkeypatch.setenv("INTEGRATIONS_CALENDAR_QUOTA_UNITS_PER_MINUTE", "0")
+
+    async def no_normalize() -> None:  # dbt is tested elsewhere; these tests look at raw records only
+        return None
+
+    from worker.providers.google.gmail import live as gmail_live
+    monkeypatch.setattr(gmail_live, "_request_normalize", no_normalize)
     get_settings.cache_clear()
     from worker.providers.google import calendar_tasks  # noqa: F401  (registers the tasks)
 
