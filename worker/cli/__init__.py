@@ -34,7 +34,7 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from worker.cli import connect, connections, db, demo, keys, run, sync
+    from worker.cli import connect, connections, db, demo, keys, meetings, run, sync
 
     cli.add_command(db.db)
     cli.add_command(connections.connections)
@@ -44,6 +44,7 @@ def _register() -> None:
     cli.add_command(connect.connect)
     cli.add_command(sync.sync)
     cli.add_command(sync.send)
+    cli.add_command(meetings.meetings)
     for module, names in (
         ("worker.sandbox.cli", ["sandbox"]),
         ("worker.cli.normalize", ["normalize_command", "reprocess_command"]),

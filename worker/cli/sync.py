@@ -47,7 +47,7 @@ def once_command(connection_id, capability, query, after, before, labels, max_, 
     from worker.api import sync_once
 
     if capability.startswith("sync_calendar"):
-        params = {k: v for k, v in {"calendar": calendar, "time_min": from_, "time_max": to,
+        params = {k: v for k, v in {"calendar": calendar, "from": from_, "to": to,
                                     "expand_recurring": expand_recurring or None}.items() if v is not None}
     else:
         params = {k: v for k, v in {"query": query, "after": after, "before": before,

@@ -78,7 +78,7 @@ class Calendar:
     events: dict[str, dict] = field(default_factory=dict)
     stamps: dict[str, int] = field(default_factory=dict)  # event id -> sequence of last change
     seq: int = 0
-    sync_floor: int = 0
+    token_epoch: int = 0  # bumped by invalidate_sync_tokens: every earlier token answers 410
     _id_counter: int = 0
 
     # -- identity and bookkeeping ------------------------------------------------------------
@@ -96,22 +96,23 @@ class Calendar:
         return event
 
     def sync_token(self, seq: int | None = None) -> str:
-        raw = f"{self.id}|{self.seq if seq is None else seq}"
+        raw = f"{self.id}|{self.token_epoch}|{self.seq if seq is None else seq}"
         return "CP" + base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
     def read_sync_token(self, token: str) -> int:
         try:
             raw = base64.urlsafe_b64decode(token[2:] + "=" * (-len(token[2:]) % 4)).decode()
-            calendar_id, _, seq = raw.rpartition("|")
-            value = int(seq)
+            rest, _, seq = raw.rpartition("|")
+            calendar_id, _, epoch = rest.rpartition("|")
+            value, epoch_value = int(seq), int(epoch)
         except (ValueError, UnicodeDecodeError):
-            value, calendar_id = -1, ""
-        if calendar_id != self.id or value < self.sync_floor or value > self.seq:
+            value, epoch_value, calendar_id = -1, -1, ""
+        if calendar_id != self.id or epoch_value != self.token_epoch or value > self.seq:
             raise ApiError(410, "fullSyncRequired", "Sync token is no longer valid, a full sync is required.")
         return value
 
     def invalidate_sync_tokens(self) -> None:
-        self.sync_floor = self.seq + 1
+        self.token_epoch += 1
 
     # -- reading -----------------------------------------------------------------------------
     def master_of(self, event_id: str) -> tuple[dict, str] | None:

@@ -48,8 +48,12 @@ class GoogleContext:
 @contextlib.asynccontextmanager
 async def _dict_connection(pool):
     async with pool.connection() as conn:
+        previous = conn.row_factory
         conn.row_factory = dict_row
-        yield conn
+        try:
+            yield conn
+        finally:  # the pool hands this connection to code expecting its default rows
+            conn.row_factory = previous
 
 
 @contextlib.asynccontextmanager
