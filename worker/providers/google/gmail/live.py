@@ -12,10 +12,12 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timezone
 
+from dataclasses import dataclass, field
+
 from psycopg.types.json import Jsonb
 
 from worker.providers.google.capabilities import InboxLiveSettings
-from worker.providers.google.errors import CursorExpired, GoogleError, NotFound
+from worker.providers.google.errors import CursorExpired, GoogleError, NotFound, Reauth, Transient
 from worker.providers.google.gmail.api import GmailApi
 from worker.store import query
 from worker.store.staging import RawObject, astage_records
@@ -45,10 +47,19 @@ class PageStager:
             row = await (await conn.execute(query("sync_state.get"), self._key())).fetchone()
         return dict(row["cursor"] or {})
 
-    async def commit(self, objects: list[RawObject], cursor: dict | None, resource: str = RESOURCE) -> int:
+    async def commit(self, objects: list[RawObject], cursor: dict | None, resource: str = RESOURCE,
+                     failures: list[tuple[str, str]] = ()) -> int:
+        """Stage `objects`, record the page's per-item `failures` (id, error), move the cursor: one commit."""
         async with self.ctx.db() as conn, conn.transaction():
             count = await astage_records(conn, self.ctx.connection_id, self.ctx.tenant_id, self.capability,
                                          resource, objects)
+            item = {"connection_id": self.ctx.connection_id, "resource_type": resource}
+            if objects:
+                await conn.execute(query("item_failures.resolve"),
+                                   {**item, "external_ids": [o.external_id for o in objects], "resolution": "staged"})
+            for external_id, error in failures:
+                await conn.execute(query("item_failures.record"), {**item, "capability": self.capability,
+                                                                   "external_id": external_id, "error": error[:2000]})
             if cursor is not None:
                 await conn.execute(query("sync_state.save_cursor"), {**self._key(), "cursor": Jsonb(cursor)})
         self.staged += count
@@ -76,18 +87,27 @@ def wanted(message: dict, settings: InboxLiveSettings) -> bool:
     return bool(labels & set(settings.labels))
 
 
-async def fetch_objects(api: GmailApi, ids: list[str], *, gone_is_tombstone: bool) -> list[RawObject]:
-    """Fetch full messages; a message deleted meanwhile becomes a tombstone (or is skipped)."""
-    objects = []
+@dataclass
+class Fetched:
+    objects: list[RawObject] = field(default_factory=list)
+    failures: list[tuple[str, str]] = field(default_factory=list)  # (message id, error) to retry later
+
+
+async def fetch_objects(api: GmailApi, ids: list[str], *, gone_is_tombstone: bool) -> Fetched:
+    """Fetch full messages. A message deleted meanwhile becomes a tombstone when we follow history;
+    otherwise it, like any message that fails on its own, is an item failure — the rest of the page
+    is staged, and the failure is retried by later runs."""
+    fetched = Fetched()
     for message_id, result in (await api.get_messages(ids)).items():
-        if isinstance(result, NotFound):
-            if gone_is_tombstone:
-                objects.append(RawObject(message_id, {"id": message_id}, is_deleted=True))
-            continue
-        if isinstance(result, GoogleError):
-            raise result
-        objects.append(RawObject(message_id, result))
-    return objects
+        if isinstance(result, NotFound) and gone_is_tombstone:
+            fetched.objects.append(RawObject(message_id, {"id": message_id}, is_deleted=True))
+        elif isinstance(result, (Transient, Reauth)):
+            raise result  # retries were exhausted: the whole run fails and the cursor stays
+        elif isinstance(result, GoogleError):
+            fetched.failures.append((message_id, str(result)))
+        else:
+            fetched.objects.append(RawObject(message_id, result))
+    return fetched
 
 
 def newer_than_query(settings: InboxLiveSettings) -> str | None:
@@ -107,11 +127,11 @@ async def full_sync(ctx, stager: PageStager, settings: InboxLiveSettings, cursor
         page = await api.list_messages(label=full["labels"][full["label"]], q=newer_than_query(settings),
                                        page_token=full["pageToken"], include_spam_trash=settings.include_spam_trash)
         ids = [m["id"] for m in page.get("messages", [])]
-        objects = await fetch_objects(api, ids, gone_is_tombstone=False)
+        fetched = await fetch_objects(api, ids, gone_is_tombstone=False)
         next_token = page.get("nextPageToken")
         full = {**full, "pageToken": next_token} if next_token else {**full, "label": full["label"] + 1,
                                                                         "pageToken": None}
-        await stager.commit(objects, {"full": full})
+        await stager.commit(fetched.objects, {"full": full}, failures=fetched.failures)
     done = {"historyId": full["startHistoryId"]}
     await stager.commit([], done)
     return done
@@ -134,14 +154,14 @@ async def incremental_sync(ctx, stager: PageStager, settings: InboxLiveSettings,
                 deleted.add(item["message"]["id"])
         fetch_ids = sorted((added | changed) - deleted)
         fetched = await fetch_objects(api, fetch_ids, gone_is_tombstone=True)
-        staged_ids = await _already_staged(ctx, [o.external_id for o in fetched])
-        objects = [o for o in fetched
+        staged_ids = await _already_staged(ctx, [o.external_id for o in fetched.objects])
+        objects = [o for o in fetched.objects
                    if o.is_deleted or wanted(o.payload, settings) or o.external_id in staged_ids]
         objects += [RawObject(i, {"id": i}, is_deleted=True) for i in sorted(deleted)]
         page_token = page.get("nextPageToken")
         cursor = ({"historyId": start, "historyPageToken": page_token} if page_token
                   else {"historyId": str(page["historyId"])})
-        await stager.commit(objects, cursor)
+        await stager.commit(objects, cursor, failures=fetched.failures)
         if not page_token:
             return cursor
 
@@ -156,22 +176,59 @@ async def _already_staged(ctx, ids: list[str]) -> set[str]:
     return {r["external_id"] for r in rows}
 
 
+async def retry_item_failures(ctx, stager: PageStager, limit: int = 500) -> int:
+    """Fetch the due failed items again: staged when they answer; a message still gone after a
+    retry is resolved as gone (a tombstone when we had staged it); other errors wait longer."""
+    async with ctx.db() as conn:
+        due = await (await conn.execute(query("item_failures.due"), {
+            "connection_id": ctx.connection_id, "capability": stager.capability, "limit": limit})).fetchall()
+    if not due:
+        return 0
+    api = GmailApi(ctx)
+    outcome = await api.get_messages([d["external_id"] for d in due])
+    staged_ids = await _already_staged(ctx, [d["external_id"] for d in due])
+    objects, failures, gone = [], [], []
+    for item in due:
+        result = outcome[item["external_id"]]
+        if isinstance(result, (Transient, Reauth)):
+            raise result
+        if isinstance(result, NotFound) and item["attempts"] >= 2:
+            gone.append(item["external_id"])
+            if item["external_id"] in staged_ids:
+                objects.append(RawObject(item["external_id"], {"id": item["external_id"]}, is_deleted=True))
+        elif isinstance(result, GoogleError):
+            failures.append((item["external_id"], str(result)))
+        else:
+            objects.append(RawObject(item["external_id"], result))
+    await stager.commit(objects, None, failures=failures)
+    if gone:
+        async with ctx.db() as conn:
+            await conn.execute(query("item_failures.resolve"), {
+                "connection_id": ctx.connection_id, "resource_type": RESOURCE, "external_ids": gone,
+                "resolution": "gone"})
+    return len(due)
+
+
 async def sync_inbox_live(ctx) -> dict:
-    """One run: resume or start a full sync, or follow history; a 404 history means full resync."""
+    """One run: resume or start a full sync, or follow history (a 404 history means full resync);
+    then retry the items that failed on their own in earlier runs."""
     settings = InboxLiveSettings.model_validate(ctx.connection["settings"].get(CAPABILITY) or {})
     stager = PageStager(ctx, CAPABILITY)
     cursor = await stager.load_cursor()
     if "historyId" in cursor and "full" not in cursor:
         try:
             cursor = await incremental_sync(ctx, stager, settings, cursor)
-            return {"mode": "incremental", "staged": stager.staged, "cursor": cursor}
+            mode = "incremental"
         except NotFound:
             logger.warning("history of %s expired; full resync", ctx.connection_id)
             cursor = await full_sync(ctx, stager, settings, {}, reason="history expired (HTTP 404 on history.list)")
-            return {"mode": "full-resync", "staged": stager.staged, "cursor": cursor}
-    reason = "resumed" if "full" in cursor else "first sync"
-    cursor = await full_sync(ctx, stager, settings, cursor, reason=reason)
-    return {"mode": "full", "staged": stager.staged, "cursor": cursor}
+            mode = "full-resync"
+    else:
+        reason = "resumed" if "full" in cursor else "first sync"
+        cursor = await full_sync(ctx, stager, settings, cursor, reason=reason)
+        mode = "full"
+    retried = await retry_item_failures(ctx, stager)
+    return {"mode": mode, "staged": stager.staged, "retried_items": retried, "cursor": cursor}
 
 
 __all__ = ["sync_inbox_live", "PageStager", "fetch_objects", "CursorExpired"]

@@ -57,13 +57,15 @@ async def sync_inbox_once(ctx, params: InboxOnceParams, run_id: str) -> dict:
                                        include_spam_trash=params.include_spam_trash,
                                        max_results=min(500, remaining or 500))
         ids = [m["id"] for m in page.get("messages", [])][:remaining]
-        objects = await fetch_objects(api, ids, gone_is_tombstone=False)
+        fetched = await fetch_objects(api, ids, gone_is_tombstone=False)
         cursor = {**cursor, "pageToken": page.get("nextPageToken"), "listed": cursor["listed"] + len(ids),
-                  "staged": cursor["staged"] + len(objects), "estimate": page.get("resultSizeEstimate")}
-        if not cursor["pageToken"]:
-            break
-        await stager.commit(objects, cursor)
-    # the last page and `done` commit together
+                  "staged": cursor["staged"] + len(fetched.objects), "failed": cursor.get("failed", 0)
+                  + len(fetched.failures), "estimate": page.get("resultSizeEstimate")}
+        last = not cursor["pageToken"] or (params.max is not None and cursor["listed"] >= params.max)
+        # the last page and `done` commit together
+        await stager.commit(fetched.objects, {**cursor, "done": last}, failures=fetched.failures)
+        if last:
+            return {**cursor, "done": True}
     cursor = {**cursor, "done": True}
-    await stager.commit(objects if "objects" in locals() else [], cursor)
+    await stager.commit([], cursor)
     return cursor

@@ -81,8 +81,8 @@ async def perform_send(ctx, outbound_id) -> dict:
 async def _finish(ctx, api: GmailApi, row: dict, provider_id: str, thread_id: str | None,
                   stage_id: str | None = None) -> dict:
     """Record the outcome and stage the message like any other, so it reaches the CRM timeline."""
-    objects = await fetch_objects(api, [stage_id or provider_id], gone_is_tombstone=False)
+    fetched = await fetch_objects(api, [stage_id or provider_id], gone_is_tombstone=False)
     async with ctx.db() as conn, conn.transaction():
-        await astage_records(conn, ctx.connection_id, ctx.tenant_id, CAPABILITY, "gmail.message", objects)
+        await astage_records(conn, ctx.connection_id, ctx.tenant_id, CAPABILITY, "gmail.message", fetched.objects)
         return await (await conn.execute(query("outbound.done"), {
             "id": row["id"], "provider_id": provider_id, "thread_id": thread_id})).fetchone()
