@@ -101,3 +101,17 @@ async def sync_now(url: str, connection_id, capability: str) -> dict[str, Any]:
         finally:
             await aconn.close()
     return {"job_id": job_id, "already_queued": job_id is None}
+
+
+async def reconcile(url: str, connection_id, capability: str | None = None, repair: bool = False) -> list[dict]:
+    """Reconcile a connection's live capabilities now; results are also stored in sync_state."""
+    from worker.reconcile.runner import reconcile_connection
+
+    _check(url)
+    from worker.providers.google.context import dict_connection
+
+    async with open_app_async(url, max_size=4) as app:
+        async with dict_connection(app.connector.pool) as aconn:
+            row = await _connection(aconn, connection_id)
+        results = await reconcile_connection(app.connector.pool, row, capability, repair)
+    return [r.summary() for r in results]

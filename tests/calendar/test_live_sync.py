@@ -97,7 +97,7 @@ async def test_expired_sync_token_resyncs_in_full_without_duplicates(calendar_ac
     ids = [acct.add(f"e{i}", day=i + 1) for i in range(5)]
     await acct.run()
     count = len(acct.records())
-    acct.sandbox.invalidate_sync_tokens(acct.email)  # (the sandbox's fresh tokens need a change after this)
+    acct.sandbox.invalidate_sync_tokens(acct.email)
     late = acct.add("after expiry", day=9)
     await acct.run()
     state = acct.state()

@@ -60,3 +60,18 @@ async def test_expired_history_id_triggers_full_resync_without_duplicates(mailbo
     assert state["full_syncs"] == 2 and "404" in state["last_full_sync_reason"]
     assert set(box.heads()) == set(ids + [late])
     assert box.raw_count() == count + 1
+
+
+async def test_messages_deleted_while_history_was_lost_are_tombstoned_by_the_resync(mailbox):
+    box = mailbox()
+    ids = [box.add(f"m{i}") for i in range(4)]
+    await box.run_live()
+    box.sandbox.delete_message(box.email, ids[0])
+    box.sandbox.relabel(box.email, ids[1], remove=["INBOX"], add=["CATEGORY_FORUMS"])
+    box.sandbox.expire_history_before(box.email, box.sandbox.history_id(box.email) + 1)
+    await box.run_live()
+    heads = box.heads()
+    assert box.state()["full_syncs"] == 2
+    assert heads[ids[0]]["is_deleted"] is True
+    assert "INBOX" not in heads[ids[1]]["payload"]["labelIds"]
+    assert not heads[ids[2]]["is_deleted"]

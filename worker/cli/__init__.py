@@ -34,7 +34,7 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from worker.cli import connect, connections, db, demo, keys, meetings, run, sync
+    from worker.cli import connect, connections, db, demo, health, keys, meetings, run, sync
 
     cli.add_command(db.db)
     cli.add_command(connections.connections)
@@ -45,6 +45,7 @@ def _register() -> None:
     cli.add_command(sync.sync)
     cli.add_command(sync.send)
     cli.add_command(meetings.meetings)
+    cli.add_command(health.reconcile)
     for module, names in (
         ("worker.sandbox.cli", ["sandbox"]),
         ("worker.cli.normalize", ["normalize_command", "reprocess_command"]),

@@ -42,11 +42,11 @@ class GoogleContext:
 
     def db(self):
         """A pooled connection with dict rows; `async with ctx.db() as conn, conn.transaction(): ...`"""
-        return _dict_connection(self.pool)
+        return dict_connection(self.pool)
 
 
 @contextlib.asynccontextmanager
-async def _dict_connection(pool):
+async def dict_connection(pool):
     async with pool.connection() as conn:
         previous = conn.row_factory
         conn.row_factory = dict_row
@@ -60,7 +60,7 @@ async def _dict_connection(pool):
 async def google_context(pool, connection_id, api: str = "gmail",
                          settings: Settings | None = None) -> AsyncIterator[GoogleContext]:
     settings = settings or get_settings()
-    async with _dict_connection(pool) as conn:
+    async with dict_connection(pool) as conn:
         row = await (await conn.execute(query("connections.get"), {"id": connection_id})).fetchone()
     if row is None:
         raise IntegrationsError(f"connection {connection_id} no longer exists")

@@ -83,6 +83,16 @@ async def incremental_sync(api: CalendarApi, stager: PageStager, calendar_id: st
             return cursor
 
 
+async def settle_after_resync(ctx, api: CalendarApi, calendar_id: str) -> None:
+    """Events deleted while the token was dead may be absent from the full listing: stage what
+    Google holds now for every staged event it no longer lists (a tombstone when gone)."""
+    from worker.reconcile.calendar import provider_events, repair, staged_ids
+
+    vanished = await staged_ids(ctx, [calendar_id]) - set(await provider_events(api, [calendar_id]))
+    if vanished:
+        await repair(ctx, api, vanished)
+
+
 async def sync_calendar(ctx, api: CalendarApi, calendar_id: str) -> dict:
     """One calendar: resume a full sync, follow its syncToken, or resync in full after a 410."""
     stager = PageStager(ctx, CAPABILITY, stream=calendar_id)
@@ -95,6 +105,7 @@ async def sync_calendar(ctx, api: CalendarApi, calendar_id: str) -> dict:
             logger.warning("sync token of %s/%s expired; full resync", ctx.connection_id, calendar_id)
             await stager.commit([], {}, resource=RESOURCE)  # wipe the dead token first
             await full_sync(api, stager, calendar_id, {}, reason=EXPIRED_REASON)
+            await settle_after_resync(ctx, api, calendar_id)
             return {"mode": "full-resync", "staged": stager.staged}
     reason = "resumed" if "full" in cursor else "first sync"
     try:

@@ -209,6 +209,15 @@ async def retry_item_failures(ctx, stager: PageStager, limit: int = 500) -> int:
     return len(due)
 
 
+async def settle_after_resync(ctx) -> None:
+    """A full resync stages what exists, but cannot see what vanished while history was lost:
+    reconcile with repair tombstones those (and restages relabelled ones)."""
+    from worker.reconcile.gmail import reconcile_gmail
+
+    result = await reconcile_gmail(ctx, do_repair=True)
+    logger.info("after resync of %s: %d vanished or missing objects repaired", ctx.connection_id, result.repaired)
+
+
 async def sync_inbox_live(ctx) -> dict:
     """One run: resume or start a full sync, or follow history (a 404 history means full resync);
     then retry the items that failed on their own in earlier runs."""
@@ -223,6 +232,7 @@ async def sync_inbox_live(ctx) -> dict:
             logger.warning("history of %s expired; full resync", ctx.connection_id)
             cursor = await full_sync(ctx, stager, settings, {}, reason="history expired (HTTP 404 on history.list)")
             mode = "full-resync"
+            await settle_after_resync(ctx)
     else:
         reason = "resumed" if "full" in cursor else "first sync"
         cursor = await full_sync(ctx, stager, settings, cursor, reason=reason)

@@ -1,0 +1,61 @@
+"""reconcile: provider ids against staged and normalized ones; --repair stages what is missing."""
+
+import asyncio
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from worker.api import reconcile
+from worker.cli import cli
+from worker.db.connect import connect
+from worker.settings import get_settings
+
+pytestmark = pytest.mark.asyncio
+
+
+async def test_reconcile_finds_and_repairs_missing_and_vanished_messages(mailbox):
+    box = mailbox()
+    ids = [box.add(f"m{i}") for i in range(6)]
+    await box.run_live()
+    [clean] = await reconcile(box.url, box.id, "sync_inbox_live")
+    assert clean["provider"] == 6 and clean["staged"] == 6 and clean["missing_count"] == clean["extra_count"] == 0
+
+    # lose what history would have told us: a new message, a deletion, an archive
+    with connect(box.url) as conn:
+        cursor = conn.execute("select cursor from integrations.sync_state where connection_id = %s"
+                              " and capability = 'sync_inbox_live'", (box.id,)).fetchone()["cursor"]
+    late = box.add("late")
+    box.sandbox.delete_message(box.email, ids[0])
+    box.sandbox.relabel(box.email, ids[1], remove=["INBOX"])
+    with connect(box.url) as conn:  # as if the sync never saw those changes
+        conn.execute("update integrations.sync_state set cursor = %s where connection_id = %s"
+                     " and capability = 'sync_inbox_live'", (json.dumps({"historyId": str(box.sandbox.history_id(box.email))}), box.id))
+        conn.commit()
+
+    [found] = await reconcile(box.url, box.id, "sync_inbox_live")
+    assert found["missing"] == [late] and sorted(found["extra"]) == sorted([ids[0], ids[1]])
+    assert found["differences"] >= 3
+    with connect(box.url) as conn:
+        stored = conn.execute("select reconcile from integrations.sync_state where connection_id = %s"
+                              " and capability = 'sync_inbox_live' and stream = ''", (box.id,)).fetchone()
+    assert stored["reconcile"]["missing_count"] == 1
+
+    get_settings.cache_clear()
+    result = await asyncio.to_thread(  # the CLI runs its own event loop
+        CliRunner().invoke, cli, ["reconcile", "--connection", str(box.id), "--repair", "--json"])
+    assert result.exit_code == 0, result.output
+    [repaired] = json.loads(result.output)
+    assert repaired["missing_count"] == 0 and repaired["extra_count"] == 0 and repaired["repaired"] == 3
+    heads = box.heads()
+    assert heads[ids[0]]["is_deleted"] and "INBOX" not in heads[ids[1]]["payload"]["labelIds"] and late in heads
+    assert box.sandbox.count_requests(method_id="gmail.users.messages.send") == 0
+
+
+async def test_reconcile_rejects_what_it_cannot_check(mailbox):
+    from worker.errors import BadInput
+    box = mailbox(capabilities={"send_email": None})
+    with pytest.raises(BadInput, match="nothing to reconcile"):
+        await reconcile(box.url, box.id, "send_email")
+    with pytest.raises(BadInput, match="not enabled"):
+        await reconcile(box.url, box.id, "sync_inbox_live")
