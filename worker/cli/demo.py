@@ -1,54 +1,53 @@
-"""`integrations demo`: the main job end to end on the embedded database and the sandbox."""
+"""`integrations demo`: the whole lifecycle on the embedded database and an in-process sandbox.
+
+The steps live in `worker.demo`; this module only parses options, prints and sets the exit code.
+"""
 
 from __future__ import annotations
 
-import uuid
+import sys
 
 import click
 
-from worker.cli.common import database_url, settings
-
-DEMO_TENANT = uuid.UUID("00000000-0000-4000-8000-00000000d3e0")
-DEMO_PROFILE = uuid.UUID("00000000-0000-4000-8000-00000000a11c")
-DEMO_ACCOUNT = "ana@demo.example"
-
-
-def step(text: str) -> None:
-    click.secho(f"==> {text}", bold=True)
+from worker.cli.common import settings
 
 
 @click.command("demo")
 @click.option("--stop", is_flag=True, help="Stop the embedded database the demo left running.")
-def demo(stop: bool) -> None:
-    """Run the demo: migrate, create a demo tenant with a Google connection, ...
+@click.option("--messages", type=click.IntRange(20, 20000), default=1500, show_default=True,
+              help="Generated messages per user (two users).")
+@click.option("--events", type=click.IntRange(8, 2000), default=40, show_default=True,
+              help="Generated calendar events per user.")
+@click.option("--quota", "quota_units", type=click.IntRange(1000, None), default=30000, show_default=True,
+              help="Sandbox Gmail quota, units per user per minute.")
+@click.option("--concurrency", type=click.IntRange(1, 50), default=4, show_default=True,
+              help="Jobs the demo's worker runs at once.")
+def demo(stop: bool, messages: int, events: int, quota_units: int, concurrency: int) -> None:
+    """Run the demo: database, sandbox tenant, OAuth, syncs, normalize, lifecycle, reprocess.
+
+    Two users of one tenant (ana@acme.example, ben@acme.example) with shared mail and meetings are
+    generated in a local Google sandbox, connected through OAuth with all five Google capabilities,
+    synced, normalized and summarized; then mail arrives, meetings change, an email is sent and a
+    meeting created, and a full reprocess shows it makes no provider call. Running it again resets
+    the demo tenant first. The embedded database keeps running so you can explore afterwards.
 
     \b
     Example:
-      integrations demo          # then explore: integrations connections list
-      integrations demo --stop
+      integrations demo                  # then: integrations connections list
+      integrations demo --messages 200   # smaller and faster
+      integrations demo --stop           # stop the embedded database
     """
-    from worker.connections import capability_states, create_connection, list_connections
-    from worker.db.connect import connect, session
     from worker.db.embedded import stop_embedded
-    from worker.db.migrate import migrate
-    from worker.registry import get_provider
 
     if stop:
         click.echo("stopped embedded PostgreSQL" if stop_embedded(settings().pg_dir) else "nothing to stop")
         return
-    step("starting the database")
-    url = database_url()
-    step("migrating")
-    with connect(url) as conn:
-        for line in migrate(conn) or ["already up to date"]:
-            click.echo(f"    {line}")
-    step(f"demo tenant {DEMO_TENANT} with a Google connection for {DEMO_ACCOUNT}")
-    google = get_provider("google")
-    with session(url) as conn:
-        existing = [c for c in list_connections(conn, DEMO_TENANT) if c["account_id"] == DEMO_ACCOUNT]
-        row = existing[0] if existing else create_connection(
-            conn, tenant_id=DEMO_TENANT, profile_id=DEMO_PROFILE, provider="google", account_id=DEMO_ACCOUNT,
-            capabilities={name: None for name in google.capabilities})
-        for state in capability_states(conn, row["id"]):
-            click.echo(f"    {state['capability']}: {state['status']}")
-    click.echo(f"connection {row['id']} ready; explore with `integrations connections show {row['id']}`")
+    from worker.demo import DemoFailed, DemoOptions, run_demo
+
+    options = DemoOptions(messages=messages, events=events, quota_units=quota_units, concurrency=concurrency)
+    try:
+        run_demo(options, echo=click.echo, step_echo=lambda text: click.secho(text if text.startswith("==>")
+                                                                            else f"==> {text}", bold=True))
+    except DemoFailed as error:
+        click.secho(f"error: the demo failed at {error}", fg="red", err=True)
+        sys.exit(1)

@@ -1,0 +1,170 @@
+"""What the demo shows: read-only queries on the demo tenant's rows, and how they print."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Callable
+
+import psycopg
+
+Echo = Callable[[str], object]
+
+QUARANTINE = "integrations_staging.normalize_quarantine"
+
+
+def _exists(conn: psycopg.Connection, relation: str) -> bool:
+    return conn.execute("select to_regclass(%s) is not null as present", (relation,)).fetchone()["present"]
+
+
+def product_models(conn: psycopg.Connection) -> list[str]:
+    """Every table and view in the `product` schema (whatever dbt built), plus the quarantine."""
+    rows = conn.execute(
+        "select table_schema || '.' || table_name as name from information_schema.tables"
+        " where table_schema = 'product' order by table_name").fetchall()
+    names = [r["name"] for r in rows]
+    if _exists(conn, QUARANTINE):
+        names.append(QUARANTINE)
+    return names
+
+
+def _columns(conn: psycopg.Connection, relation: str) -> set[str]:
+    schema, _, table = relation.partition(".")
+    rows = conn.execute("select column_name from information_schema.columns where table_schema = %s"
+                        " and table_name = %s", (schema, table)).fetchall()
+    return {r["column_name"] for r in rows}
+
+
+def row_counts(conn: psycopg.Connection, tenant_id) -> dict[str, int]:
+    """Rows of the tenant in every product model (joined through its parent when it has no tenant)."""
+    counts = {}
+    for relation in product_models(conn):
+        columns = _columns(conn, relation)
+        if "tenant_id" in columns:
+            where = "tenant_id = %(t)s"
+        elif "email_id" in columns and _exists(conn, "product.emails"):
+            where = "email_id in (select email_id from product.emails where tenant_id = %(t)s)"
+        elif "meeting_id" in columns and _exists(conn, "product.meetings"):
+            where = "meeting_id in (select meeting_id from product.meetings where tenant_id = %(t)s)"
+        elif "connection_id" in columns:
+            where = "connection_id in (select id from integrations.connections where tenant_id = %(t)s)"
+        else:
+            where = "true"
+        counts[relation] = conn.execute(f"select count(*) as n from {relation} where {where}",
+                                        {"t": tenant_id}).fetchone()["n"]
+    return counts
+
+
+def connections(conn: psycopg.Connection, tenant_id) -> list[dict]:
+    return conn.execute(
+        "select id, account_id, status, capabilities from integrations.connections where tenant_id = %s"
+        " order by account_id", (tenant_id,)).fetchall()
+
+
+def capability_states(conn: psycopg.Connection, tenant_id) -> list[dict]:
+    return conn.execute(
+        "select c.account_id, s.capability, s.stream, s.status, s.last_success_at, s.last_error"
+        " from integrations.sync_state s join integrations.connections c on c.id = s.connection_id"
+        " where c.tenant_id = %s order by c.account_id, s.capability, s.stream", (tenant_id,)).fetchall()
+
+
+def staged_counts(conn: psycopg.Connection, tenant_id) -> dict[str, int]:
+    rows = conn.execute(
+        "select resource_type, count(*) as n from integrations.raw_records where tenant_id = %s"
+        " group by resource_type order by resource_type", (tenant_id,)).fetchall()
+    return {r["resource_type"]: r["n"] for r in rows}
+
+
+def sample_emails(conn: psycopg.Connection, tenant_id, limit: int = 5, email_ids=None) -> list[dict]:
+    return conn.execute(
+        "select e.email_id, e.subject, e.from_address, e.sent_at, e.direction,"
+        " (select count(*) from product.email_mailboxes m where m.email_id = e.email_id) as mailboxes"
+        " from product.emails e where e.tenant_id = %(t)s"
+        " and (%(ids)s::text[] is null or e.email_id::text = any(%(ids)s::text[]))"
+        " order by e.sent_at desc nulls last, e.email_id limit %(n)s",
+        {"t": tenant_id, "n": limit, "ids": None if email_ids is None else [str(i) for i in email_ids]},
+    ).fetchall()
+
+
+def shared_emails(conn: psycopg.Connection, tenant_id, limit: int = 3) -> list[dict]:
+    """Emails held by more than one mailbox of the tenant: one product row, several mailbox rows."""
+    return conn.execute(
+        "select e.email_id, e.subject, e.from_address, e.sent_at, e.direction, count(*) as mailboxes"
+        " from product.emails e join product.email_mailboxes m on m.email_id = e.email_id"
+        " where e.tenant_id = %s group by 1, 2, 3, 4, 5 having count(*) > 1"
+        " order by e.sent_at desc nulls last limit %s", (tenant_id, limit)).fetchall()
+
+
+def email_ids(conn: psycopg.Connection, tenant_id) -> set[str]:
+    rows = conn.execute("select email_id::text as id from product.emails where tenant_id = %s", (tenant_id,))
+    return {r["id"] for r in rows.fetchall()}
+
+
+def meetings(conn: psycopg.Connection, tenant_id) -> dict[str, dict]:
+    rows = conn.execute(
+        "select m.meeting_id::text as meeting_id, m.title, m.status, m.start_at, m.start_date, m.organizer_address,"
+        " (select count(*) from product.meeting_attendees a where a.meeting_id = m.meeting_id) as attendees"
+        " from product.meetings m where m.tenant_id = %s order by m.start_at nulls last, m.start_date",
+        (tenant_id,)).fetchall()
+    return {r["meeting_id"]: r for r in rows}
+
+
+# -- printing -------------------------------------------------------------------------------------
+def _when(value) -> str:
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M %Z").strip()
+    return str(value) if value is not None else "-"
+
+
+def _cut(text, width: int) -> str:
+    text = (text or "-").replace("\n", " ")
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def table(echo: Echo, rows: list[dict], columns: list[tuple[str, str, int]], indent: str = "    ") -> None:
+    """`columns`: (key, heading, width); values are cut to the width."""
+    echo(indent + "  ".join(h.ljust(w) for _, h, w in columns).rstrip())
+    for row in rows:
+        cells = []
+        for key, _, width in columns:
+            value = row.get(key)
+            cells.append(_cut(_when(value) if isinstance(value, datetime) else
+                              ("-" if value is None else str(value)), width).ljust(width))
+        echo(indent + "  ".join(cells).rstrip())
+
+
+def print_connections(echo: Echo, conn, tenant_id) -> None:
+    rows = connections(conn, tenant_id)
+    for row in rows:
+        row["capabilities"] = ", ".join(row["capabilities"])
+    table(echo, rows, [("id", "CONNECTION", 36), ("account_id", "ACCOUNT", 18), ("status", "STATUS", 8),
+                       ("capabilities", "CAPABILITIES", 90)])
+
+
+def print_capabilities(echo: Echo, conn, tenant_id) -> None:
+    rows = capability_states(conn, tenant_id)
+    for row in rows:
+        row["stream"] = row["stream"] or "-"
+    table(echo, rows, [("account_id", "ACCOUNT", 18), ("capability", "CAPABILITY", 20), ("stream", "STREAM", 8),
+                       ("status", "STATUS", 16), ("last_success_at", "LAST SUCCESS", 20),
+                       ("last_error", "LAST ERROR", 50)])
+
+
+def print_counts(echo: Echo, counts: dict[str, int], staged: dict[str, int] | None = None) -> None:
+    width = max(len(k) for k in counts) if counts else 10
+    if staged:
+        for kind, n in staged.items():
+            echo(f"    {'raw_records (' + kind + ')':<{width}}  {n:>7}")
+    for relation, n in counts.items():
+        echo(f"    {relation:<{width}}  {n:>7}")
+
+
+def print_emails(echo: Echo, rows: list[dict]) -> None:
+    table(echo, rows, [("subject", "SUBJECT", 38), ("from_address", "FROM", 32), ("sent_at", "SENT AT", 20),
+                       ("direction", "DIRECTION", 9), ("mailboxes", "MAILBOXES", 9)])
+
+
+def print_meetings(echo: Echo, rows: list[dict]) -> None:
+    for row in rows:
+        row["when"] = row["start_at"] if row["start_at"] is not None else row["start_date"]
+    table(echo, rows, [("title", "TITLE", 44), ("when", "STARTS", 20), ("status", "STATUS", 10),
+                       ("organizer_address", "ORGANIZER", 28), ("attendees", "ATTENDEES", 9)])

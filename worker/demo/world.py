@@ -1,0 +1,108 @@
+"""The demo's sandbox: a generated tenant, meetings shared by both users, and later changes."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from datetime import datetime, timedelta, timezone
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+
+import httpx
+
+from worker.sandbox import Sandbox
+
+DEMO_TENANT = uuid.UUID("00000000-0000-4000-8000-00000000d3e0")
+ANA = "ana@acme.example"
+BEN = "ben@acme.example"
+USERS = {ANA: uuid.UUID("00000000-0000-4000-8000-00000000a11c"),  # email -> CRM profile id
+         BEN: uuid.UUID("00000000-0000-4000-8000-00000000b0b0")}
+SEED = 7
+SHARED_MEETINGS = ["Acme weekly pipeline review", "Renewal strategy with Globex", "Quarterly business review"]
+
+
+def start_sandbox(messages: int, events: int, quota_units: int) -> tuple[Sandbox, dict]:
+    """A started sandbox holding the demo tenant's mailboxes and calendars."""
+    sandbox = Sandbox(seed=SEED, quota_units_per_window=quota_units)
+    summary = sandbox.generate(list(USERS), messages=messages, events=events)
+    summary["shared_meetings"] = add_shared_meetings(sandbox)
+    sandbox.start()
+    return sandbox, summary
+
+
+def add_shared_meetings(sandbox: Sandbox) -> list[dict]:
+    """Meetings Ana organizes with Ben: one event in each calendar, the same iCalUID."""
+    base = datetime(2024, 6, 10, 9, 0, tzinfo=timezone.utc)
+    shared = []
+    for n, title in enumerate(SHARED_MEETINGS):
+        start = base + timedelta(days=2 * n, hours=n)
+        event = {
+            "summary": title, "description": "Agenda: pipeline, renewals, next steps.", "location": "Room 4",
+            "start": {"dateTime": start.isoformat(), "timeZone": "Europe/Berlin"},
+            "end": {"dateTime": (start + timedelta(minutes=45)).isoformat(), "timeZone": "Europe/Berlin"},
+            "attendees": [{"email": ANA, "organizer": True, "responseStatus": "accepted"},
+                          {"email": BEN, "responseStatus": "accepted"},
+                          {"email": "carla.client@client.example", "displayName": "Carla Client",
+                           "responseStatus": "needsAction"}],
+        }
+        ana_copy = sandbox.import_event(ANA, event)
+        ben_copy = sandbox.import_event(BEN, {**event, "iCalUID": ana_copy["iCalUID"],
+                                              "organizer": {"email": ANA}, "creator": {"email": ANA}})
+        shared.append({"title": title, "ical_uid": ana_copy["iCalUID"], "ana_id": ana_copy["id"],
+                       "ben_id": ben_copy["id"]})
+    return shared
+
+
+def consent_in_background(url: str) -> threading.Thread:
+    """Play the browser: open the consent URL; the sandbox consents as the login_hint account and
+    redirects to the loopback receiver `connect_google` waits on."""
+    errors: list[BaseException] = []
+
+    def browse() -> None:
+        try:
+            httpx.get(url, follow_redirects=True, timeout=30.0)
+        except BaseException as error:  # reported through connect_google's timeout
+            errors.append(error)
+
+    thread = threading.Thread(target=browse, name="demo-browser", daemon=True)
+    thread.errors = errors
+    thread.start()
+    return thread
+
+
+def _raw(sender: str, to: list[str], subject: str, body: str, cc: list[str] = ()) -> bytes:
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = sender, ", ".join(to), subject
+    if cc:
+        msg["Cc"] = ", ".join(cc)
+    msg["Date"] = format_datetime(datetime.now(timezone.utc))
+    msg["Message-ID"] = make_msgid(domain="client.example")
+    msg.set_content(body)
+    return msg.as_bytes()
+
+
+def add_new_mail(sandbox: Sandbox) -> list[str]:
+    """New mail arriving after the first sync; one of them lands in both mailboxes."""
+    both = _raw("Carla Client <carla.client@client.example>", [ANA], "Signed order form attached",
+                "Hi Ana, the signed order form is attached. Ben, please set up the kick-off.\n", cc=[BEN])
+    sandbox.import_message(ANA, both, ["INBOX", "UNREAD"])
+    sandbox.import_message(BEN, both, ["INBOX", "UNREAD"])
+    sandbox.import_message(ANA, _raw("Dmitri Vendor <dmitri@vendor.example>", [ANA], "Invoice 5120 due",
+                                     "Please find invoice 5120 for June.\n"), ["INBOX"])
+    sandbox.import_message(BEN, _raw("Grace Partner <grace@partner.example>", [BEN], "Partnership next steps",
+                                     "Let us schedule the workshop.\n"), ["INBOX"])
+    return ["Signed order form attached", "Invoice 5120 due", "Partnership next steps"]
+
+
+def change_meetings(sandbox: Sandbox, shared: list[dict]) -> dict:
+    """Move the first shared meeting and cancel the second, in both calendars (as Google would)."""
+    moved, cancelled = shared[0], shared[1]
+    start = datetime(2024, 6, 11, 13, 0, tzinfo=timezone.utc)
+    changes = {"summary": moved["title"] + " (moved)",
+               "start": {"dateTime": start.isoformat(), "timeZone": "Europe/Berlin"},
+               "end": {"dateTime": (start + timedelta(hours=1)).isoformat(), "timeZone": "Europe/Berlin"}}
+    sandbox.update_event(ANA, moved["ana_id"], changes)
+    sandbox.update_event(BEN, moved["ben_id"], changes)
+    sandbox.cancel_event(ANA, cancelled["ana_id"])
+    sandbox.cancel_event(BEN, cancelled["ben_id"])
+    return {"moved": moved, "cancelled": cancelled}
