@@ -59,3 +59,23 @@ async def test_reconcile_rejects_what_it_cannot_check(mailbox):
         await reconcile(box.url, box.id, "send_email")
     with pytest.raises(BadInput, match="not enabled"):
         await reconcile(box.url, box.id, "sync_inbox_live")
+
+
+async def test_periodic_reconcile_checks_due_connections_and_records_the_result(mailbox):
+    from tests.gmail.conftest import SYNC_QUEUES
+    from worker.app import open_app_async
+    from worker.tasks.reconcile import reconcile_due
+
+    box = mailbox()
+    [box.add(f"m{i}") for i in range(2)]
+    await box.run_live()
+    async with open_app_async(box.url) as app:
+        assert await reconcile_due(timestamp=0) >= 1
+        await app.run_worker_async(concurrency=2, wait=False, queues=SYNC_QUEUES)
+        with connect(box.url) as conn:
+            rec = conn.execute("select reconcile from integrations.sync_state where connection_id = %s"
+                               " and capability = 'sync_inbox_live' and stream = ''", (box.id,)).fetchone()["reconcile"]
+        assert rec["provider"] == 2 and rec["differences"] == 0
+        with connect(box.url) as conn:  # just checked: not due again
+            due = conn.execute(__import__("worker.tasks.reconcile", fromlist=["DUE"]).DUE, (3600,)).fetchall()
+        assert box.id not in {r["connection_id"] for r in due}

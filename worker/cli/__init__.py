@@ -46,6 +46,7 @@ def _register() -> None:
     cli.add_command(sync.send)
     cli.add_command(meetings.meetings)
     cli.add_command(health.reconcile)
+    cli.add_command(health.status)
     for module, names in (
         ("worker.sandbox.cli", ["sandbox"]),
         ("worker.cli.normalize", ["normalize_command", "reprocess_command"]),

@@ -40,3 +40,50 @@ def reconcile(connection_id, capability, repair, as_json) -> None:
             click.echo("no differences")
     if any(r["differences"] for r in results):
         raise SystemExit(1)
+
+
+@click.command("status")
+@click.option("--connection", "connection_id", default=None, help="Only this connection.")
+@json_option
+def status(connection_id, as_json) -> None:
+    """Sync health per connection and capability, with what to do about each problem.
+
+    \b
+    Example:
+      integrations status
+      integrations status --connection 3d6f... --json
+    """
+    from worker.db.connect import session
+    from worker.status import age, collect_status, since
+
+    with session(database_url()) as conn:
+        report = collect_status(conn, connection_id)
+    if as_json:
+        echo_json(report)
+        return
+    if not report:
+        click.echo("no connections with enabled capabilities yet")
+    for entry in report:
+        click.secho(f"{entry['provider']} {entry['account_id']}  ({entry['connection_id']})  {entry['status']}",
+                    bold=True)
+        if entry["jobs"]:
+            click.echo("  jobs: " + ", ".join(f"{k} {v}" for k, v in sorted(entry["jobs"].items())))
+        for cap in entry["capabilities"]:
+            name = cap["capability"] + (f" [{cap['stream']}]" if cap["stream"] else "")
+            line = (f"  {name:<44} {cap['status']:<17} last ok {since(cap['last_success_at']):<10}"
+                    f" lag {age(cap['lag_seconds']):<5} failures {cap['consecutive_failures']}")
+            if cap.get("staged_records") and not cap["stream"]:
+                line += f"  staged {cap['staged_records']}"
+            if cap.get("normalized_records") is not None:
+                line += f"  normalized {cap['normalized_records']}  quarantined {cap['quarantined_records']}"
+            if cap["item_failures"]:
+                line += f"  item failures {cap['item_failures']}"
+            click.echo(line)
+            if cap["reconcile"]:
+                rec = cap["reconcile"]
+                click.echo(f"      reconcile {rec['checked_at'][:19]}: {rec['differences']} differences"
+                           f" (provider {rec['provider']}, staged {rec['staged']})")
+            if cap["last_error"] and cap["status"] != "ok":
+                click.echo(f"      last error: {cap['last_error'][:200]}")
+            if cap["remedy"]:
+                click.echo(f"      next: {cap['remedy']}")

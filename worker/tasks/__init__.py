@@ -3,3 +3,4 @@
 from worker.tasks import maintenance  # noqa: F401
 from worker.providers.google import tasks as google_tasks  # noqa: F401,E402
 from worker.providers.google import calendar_tasks  # noqa: F401,E402
+from worker.tasks import reconcile  # noqa: F401,E402

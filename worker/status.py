@@ -1,0 +1,98 @@
+"""Sync health per connection and capability, with what to do about each problem.
+
+Gathers sync_state, staging volume and lag, queued/running jobs, open item failures, the last
+reconcile, and — when normalization has run — normalized and quarantined counts.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timezone
+
+from worker.store import query
+
+NORMALIZED = {
+    "sync_inbox_live": "select count(*) as n from product.email_mailboxes where connection_id = %s and not is_deleted",
+    "sync_calendar_live": ("select count(*) as n from integrations_staging.int_calendar_events_latest"
+                           " where connection_id = %s and quarantine_reason is null and not is_deleted"),
+}
+QUARANTINED = {
+    "sync_inbox_live": "gmail.message",
+    "sync_calendar_live": "calendar.event",
+}
+
+
+def remedy(row: dict) -> str | None:
+    """The next step for an operator, or None when nothing is wrong."""
+    connect = (f"integrations connect {row['provider']} --tenant {row['tenant_id']} --profile {row['profile_id']}"
+               f" --account {row['account_id']} --capability {row['capability']}")
+    if row["connection_status"] == "needs_reauth" or row["status"] == "needs_reauth":
+        return f"reconnect: the refresh token was revoked or expired — {connect}"
+    if row["status"] == "awaiting_consent":
+        return f"grant consent for this capability's scopes — {connect}"
+    if row["status"] == "disabled":
+        return None
+    if row["status"] == "failing":
+        when = row["next_run_at"].isoformat(timespec="seconds") if row["next_run_at"] else "the next interval"
+        return f"retrying automatically at {when} (backing off after {row['consecutive_failures']} failures)"
+    return None
+
+
+def _exists(conn, relation: str) -> bool:
+    return conn.execute("select to_regclass(%s) is not null as p", (relation,)).fetchone()["p"]
+
+
+def collect_status(conn, connection_id=None) -> list[dict]:
+    params = {"connection_id": connection_id}
+    rows = conn.execute(query("status.capabilities"), params).fetchall()
+    jobs = defaultdict(lambda: defaultdict(int))
+    for job in conn.execute(query("status.jobs"), {"connection_id": str(connection_id) if connection_id else None}):
+        jobs[job["connection_id"]][f"{job['task_name']}:{job['status']}"] += job["jobs"]
+    failures = {(f["connection_id"], f["capability"]): f for f in conn.execute(query("status.item_failures"), params)}
+    has_product = _exists(conn, "product.email_mailboxes")
+    has_calendar = _exists(conn, "integrations_staging.int_calendar_events_latest")
+    has_quarantine = _exists(conn, "integrations_staging.normalize_quarantine")
+
+    connections: dict = {}
+    for row in rows:
+        entry = connections.setdefault(row["connection_id"], {
+            "connection_id": str(row["connection_id"]), "tenant_id": str(row["tenant_id"]),
+            "provider": row["provider"], "account_id": row["account_id"], "status": row["connection_status"],
+            "status_reason": row["status_reason"], "jobs": dict(jobs.get(str(row["connection_id"]), {})),
+            "capabilities": []})
+        capability = {
+            "capability": row["capability"], "stream": row["stream"] or None,
+            "enabled": row["capability"] in row["enabled"], "status": row["status"],
+            "last_success_at": row["last_success_at"], "lag_seconds": row["lag"].total_seconds() if row["lag"] else None,
+            "cursor": row["cursor"], "consecutive_failures": row["consecutive_failures"],
+            "last_error": row["last_error"], "next_run_at": row["next_run_at"], "full_syncs": row["full_syncs"],
+            "last_full_sync_reason": row["last_full_sync_reason"], "staged_records": row["staged_records"],
+            "reconcile": row["reconcile"], "remedy": remedy(row),
+        }
+        failure = failures.get((row["connection_id"], row["capability"])) if not row["stream"] else None
+        capability["item_failures"] = failure["open_failures"] if failure else 0
+        if not row["stream"] and row["capability"] in NORMALIZED:
+            ready = has_product if row["capability"] == "sync_inbox_live" else has_calendar
+            capability["normalized_records"] = (conn.execute(NORMALIZED[row["capability"]], (row["connection_id"],))
+                                                .fetchone()["n"] if ready else None)
+            capability["quarantined_records"] = (conn.execute(
+                "select count(*) as n from integrations_staging.normalize_quarantine"
+                " where connection_id = %s and resource_type = %s",
+                (row["connection_id"], QUARANTINED[row["capability"]])).fetchone()["n"] if has_quarantine else None)
+        entry["capabilities"].append(capability)
+    return list(connections.values())
+
+
+def age(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds / size:.0f}{unit}"
+    return f"{seconds:.0f}s"
+
+
+def since(moment: datetime | None) -> str:
+    if moment is None:
+        return "never"
+    return age((datetime.now(timezone.utc) - moment).total_seconds()) + " ago"

@@ -1,0 +1,33 @@
+-- name: capabilities
+-- Every capability row of the chosen connections, with what was staged for it and when.
+select
+    c.id as connection_id, c.tenant_id, c.profile_id, c.provider, c.account_id,
+    c.status as connection_status, c.status_reason, c.capabilities as enabled,
+    s.capability, s.stream, s.status, s.cursor, s.last_success_at, s.last_attempt_at, s.last_error,
+    s.consecutive_failures, s.next_run_at, s.full_syncs, s.last_full_sync_reason, s.reconcile,
+    staged.records as staged_records, staged.newest as newest_staged_at,
+    now() - staged.newest as lag
+from integrations.connections as c
+join integrations.sync_state as s on s.connection_id = c.id
+left join lateral (
+    select count(*) as records, max(r.ingested_at) as newest
+    from integrations.raw_records as r
+    where r.connection_id = c.id and r.capability = s.capability and s.stream = ''
+) as staged on true
+where (%(connection_id)s::uuid is null or c.id = %(connection_id)s)
+  and s.stream not like 'run:%%'
+order by c.tenant_id, c.account_id, c.id, s.capability, s.stream
+
+-- name: jobs
+-- Queued and running jobs per connection (every task takes connection_id as an argument).
+select args ->> 'connection_id' as connection_id, task_name, status, count(*) as jobs
+from procrastinate_jobs
+where status in ('todo', 'doing') and args ? 'connection_id'
+  and (%(connection_id)s::text is null or args ->> 'connection_id' = %(connection_id)s::text)
+group by 1, 2, 3
+
+-- name: item_failures
+select connection_id, capability, count(*) as open_failures, max(last_error) as sample_error
+from integrations.item_failures
+where resolved_at is null and (%(connection_id)s::uuid is null or connection_id = %(connection_id)s)
+group by 1, 2
