@@ -53,3 +53,12 @@ def report(name: str, figure: float, baseline: float, target_ratio: float, detai
                                   "ratio": round(ratio, 3), "target": target_ratio,
                                   "higher_is_better": higher_is_better, "pass": ok, "command": command}) + "\n")
     return ok
+
+
+def record(name: str, figure: float, unit: str, command: str) -> None:
+    """A figure with no target of its own (shown in the table without pass/fail)."""
+    print(f"{name}: {figure:,.1f} {unit}")
+    if RESULTS:
+        with open(RESULTS, "a") as out:
+            out.write(json.dumps({"name": name, "figure": round(figure, 2), "unit": unit, "baseline": None,
+                                  "ratio": None, "target": None, "pass": None, "command": command}) + "\n")

@@ -78,6 +78,10 @@ def main() -> None:
     print(f"fetched {fetched[0]} messages (format=full) in {len(chunks)} batches of <= {args.batch} "
           f"from {args.threads} threads in {elapsed:.2f} s; failed batches: {failures[0]}")
     print(f"messages.get per second: {rate:,.0f}  (target {TARGET_PER_SECOND:,}/s, ratio {rate / TARGET_PER_SECOND:.2f}x)")
+    from bench.common import report
+
+    report("sandbox messages.get/s through batches", rate, TARGET_PER_SECOND, 1.0,
+           f"{rate:,.0f}/s vs {TARGET_PER_SECOND:,}/s target", " ".join(["python", *sys.argv]))
 
 
 if __name__ == "__main__":
