@@ -22,7 +22,8 @@ from worker.cli.common import settings
               help="Sandbox Gmail quota, units per user per minute.")
 @click.option("--concurrency", type=click.IntRange(1, 50), default=4, show_default=True,
               help="Jobs the demo's worker runs at once.")
-def demo(stop: bool, messages: int, events: int, quota_units: int, concurrency: int) -> None:
+@click.option("-v", "--verbose", is_flag=True, help="Print every line dbt prints (tests included).")
+def demo(stop: bool, messages: int, events: int, quota_units: int, concurrency: int, verbose: bool) -> None:
     """Run the demo: database, sandbox tenant, OAuth, syncs, normalize, lifecycle, reprocess.
 
     Two users of one tenant (ana@acme.example, ben@acme.example) with shared mail and meetings are
@@ -44,7 +45,8 @@ def demo(stop: bool, messages: int, events: int, quota_units: int, concurrency: 
         return
     from worker.demo import DemoFailed, DemoOptions, run_demo
 
-    options = DemoOptions(messages=messages, events=events, quota_units=quota_units, concurrency=concurrency)
+    options = DemoOptions(messages=messages, events=events, quota_units=quota_units, concurrency=concurrency,
+                          verbose=verbose)
     try:
         run_demo(options, echo=click.echo, step_echo=lambda text: click.secho(text if text.startswith("==>")
                                                                             else f"==> {text}", bold=True))

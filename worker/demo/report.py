@@ -144,7 +144,7 @@ def print_capabilities(echo: Echo, conn, tenant_id) -> None:
     rows = capability_states(conn, tenant_id)
     for row in rows:
         row["stream"] = row["stream"] or "-"
-    table(echo, rows, [("account_id", "ACCOUNT", 18), ("capability", "CAPABILITY", 20), ("stream", "STREAM", 8),
+    table(echo, rows, [("account_id", "ACCOUNT", 18), ("capability", "CAPABILITY", 20), ("stream", "STREAM", 18),
                        ("status", "STATUS", 16), ("last_success_at", "LAST SUCCESS", 20),
                        ("last_error", "LAST ERROR", 50)])
 

@@ -33,6 +33,7 @@ class DemoOptions:
     quota_units: int = 30000      # sandbox Gmail quota units per user per minute
     concurrency: int = 4
     step_timeout: float = 300.0
+    verbose: bool = False         # every dbt line instead of models, failures and the totals
 
 
 class Demo:
@@ -154,14 +155,20 @@ class Demo:
                     await defer_live(connection_id, capability)
 
         began = time.monotonic()
-        calls = self.sandbox.count_requests()
+        seq = len(self.sandbox.requests())
         asyncio.run(self._burst(defer))
         self.check_live_ok()
         with self.connect() as conn:
             staged = report.staged_counts(conn, DEMO_TENANT)
-        self.say(f"syncs finished in {time.monotonic() - began:.1f}s with "
-                 f"{self.sandbox.count_requests() - calls} provider API calls; staged so far: "
-                 + ", ".join(f"{n} {kind}" for kind, n in staged.items()))
+        calls = self.sandbox.requests()[seq:]
+        refused: dict[int, int] = {}
+        for call in calls:
+            if (call.get("status") or 200) >= 400:
+                refused[call["status"]] = refused.get(call["status"], 0) + 1
+        self.say(f"syncs finished in {time.monotonic() - began:.1f}s with {len(calls)} provider API calls"
+                 + (" (answered " + ", ".join(f"{n}× HTTP {code}" for code, n in sorted(refused.items()))
+                    + ", retried)" if refused else "")
+                 + "; staged so far: " + ", ".join(f"{n} {kind}" for kind, n in staged.items()))
 
     def check_live_ok(self) -> None:
         with self.connect() as conn:
@@ -175,10 +182,21 @@ class Demo:
         from worker.normalize import run_dbt
 
         began = time.monotonic()
-        code = asyncio.run(run_dbt(self.url, full_refresh=full_refresh, on_line=lambda line: self.say(line)))
+        quiet: list[str] = []
+
+        def on_line(line: str) -> None:
+            if self.options.verbose or _dbt_line_worth_showing(line):
+                self.say(line)
+            else:
+                quiet.append(line)
+
+        code = asyncio.run(run_dbt(self.url, full_refresh=full_refresh, on_line=on_line))
         if code != 0:
+            for line in quiet[-40:]:
+                self.say(line)
             raise DemoFailed(f"dbt exited with {code} (its output is above)")
-        self.say(f"dbt finished in {time.monotonic() - began:.1f}s")
+        self.say(f"dbt finished in {time.monotonic() - began:.1f}s"
+                 + (f" ({len(quiet)} lines of passing tests not shown; --verbose shows them)" if quiet else ""))
 
     # -- the summary -------------------------------------------------------------------------
     def summary(self) -> None:
@@ -301,13 +319,21 @@ class Demo:
         if settings.database_url is None:
             self.say("integrations demo --stop    # stops the embedded PostgreSQL")
 
+    def sandbox_env(self) -> dict[str, str]:
+        """The sandbox's endpoints and credentials; the client paces Gmail to the sandbox's quota
+        (unless INTEGRATIONS_GMAIL_QUOTA_UNITS_PER_MINUTE is set)."""
+        env = dict(self.sandbox.env())
+        if "INTEGRATIONS_GMAIL_QUOTA_UNITS_PER_MINUTE" not in os.environ:
+            env["INTEGRATIONS_GMAIL_QUOTA_UNITS_PER_MINUTE"] = str(self.options.quota_units)
+        return env
+
     # -- all of it ---------------------------------------------------------------------------
     def run(self) -> dict:
         self.start_database()
         was_reset = self.reset_tenant()
         self.start_sandbox()
         try:
-            with sandbox_settings(self.sandbox.env()):
+            with sandbox_settings(self.sandbox_env()):
                 self.connect_users()
                 self.step("running a worker until the first syncs finish")
                 self.run_live_syncs()
@@ -323,6 +349,14 @@ class Demo:
         self.results["connections"] = {k: str(v) for k, v in self.connections.items()}
         self.results["seconds"] = time.monotonic() - self.started
         return self.results
+
+
+DBT_SHOWN = (" OK created ", "ERROR", "FAIL ", "WARN ", "Finished running", "Done. PASS=", "Completed")
+
+
+def _dbt_line_worth_showing(line: str) -> bool:
+    """Models built, anything not passing, and the totals; passing tests and START lines are hidden."""
+    return any(marker in line for marker in DBT_SHOWN)
 
 
 def _meeting_key(row: dict) -> tuple:
