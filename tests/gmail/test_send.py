@@ -100,3 +100,48 @@ async def test_send_needs_the_capability_and_a_recipient(mailbox):
     box2 = mailbox(email="other@tenant.example")
     with pytest.raises(BadInput, match="recipient"):
         await send_email(box2.url, box2.id, to=[], subject="s", text="t")
+
+
+async def test_worker_killed_after_google_accepted_the_send_never_sends_twice(mailbox):
+    """SIGKILL the worker while Google holds the send request (accepted, answer not yet back)."""
+    import asyncio
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from worker.tasks.maintenance import retry_stalled_jobs_now
+
+    box = mailbox()
+    box.sandbox.add_fault(r"/messages/send$", kind="delay", delay_seconds=2.5, count=1)
+    result = await send_email(box.url, box.id, to=["bob@ext.example"], subject="Killed mid-send", text="x")
+    worker = subprocess.Popen([sys.executable, "-m", "worker.cli.__main__", "worker", "--queue", "default"],
+                              env=os.environ.copy(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while outbound(box.url, result["outbound_id"])["attempts"] < 1 and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(0.8)  # the request is in flight, inside Google's (delayed) answer
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(10)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    deadline = time.monotonic() + 15
+    while box.sandbox.count_requests(method_id=SEND) < 1 and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
+    assert box.sandbox.count_requests(method_id=SEND) == 1  # Google accepted it
+    row = outbound(box.url, result["outbound_id"])
+    assert row["status"] == "sending" and row["provider_id"] is None  # we never heard back
+
+    await asyncio.sleep(1.5)
+    async with open_app_async(box.url) as app:
+        assert await retry_stalled_jobs_now(seconds_since_heartbeat=1) != []
+        await app.run_worker_async(concurrency=1, wait=False, queues=SYNC_QUEUES)
+    row = outbound(box.url, result["outbound_id"])
+    assert row["status"] == "done" and row["attempts"] == 2
+    assert box.sandbox.count_requests(method_id=SEND) == 1
+    copies = [m for m in box.sandbox.message_ids(box.email)
+              if raw_of(box.sandbox, box.email, m)["Message-ID"] == result["message_id"]]
+    assert copies == [row["provider_id"]]
