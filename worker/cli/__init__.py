@@ -34,29 +34,13 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from worker.cli import connect, connections, db, demo, health, keys, meetings, run, sync
+    from worker.cli import connect, connections, db, demo, health, keys, meetings, normalize, run, sync
+    from worker.sandbox.cli import sandbox
 
-    cli.add_command(db.db)
-    cli.add_command(connections.connections)
-    cli.add_command(keys.keys)
-    cli.add_command(run.worker)
-    cli.add_command(demo.demo)
-    cli.add_command(connect.connect)
-    cli.add_command(sync.sync)
-    cli.add_command(sync.send)
-    cli.add_command(meetings.meetings)
-    cli.add_command(health.reconcile)
-    cli.add_command(health.status)
-    for module, names in (
-        ("worker.sandbox.cli", ["sandbox"]),
-        ("worker.cli.normalize", ["normalize_command", "reprocess_command"]),
-    ):
-        try:
-            imported = __import__(module, fromlist=names)
-        except ImportError:
-            continue
-        for name in names:
-            cli.add_command(getattr(imported, name))
+    for command in (db.db, connections.connections, connect.connect, sync.sync, sync.send, meetings.meetings,
+                    run.worker, normalize.normalize_command, normalize.reprocess_command, health.status,
+                    health.reconcile, keys.keys, sandbox, demo.demo):
+        cli.add_command(command)
 
 
 _register()
