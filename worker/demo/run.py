@@ -390,4 +390,7 @@ def run_demo(options: DemoOptions, echo: Callable[[str], object],
     except DemoFailed as error:
         raise DemoFailed(f"{demo.current}: {error}") from None
     except Exception as error:
-        raise DemoFailed(f"{demo.current}: {type(error).__name__}: {error}") from error
+        from worker.errors import IntegrationsError
+
+        what = str(error) if isinstance(error, IntegrationsError) else f"{type(error).__name__}: {error}"
+        raise DemoFailed(f"{demo.current}: {what}") from error

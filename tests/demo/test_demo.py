@@ -1,0 +1,126 @@
+"""`integrations demo` end to end, small: a fresh database on the test server, the in-process
+sandbox, both users connected through OAuth, syncs, normalize, lifecycle, zero-call reprocess,
+then a second run (the demo is idempotent)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from click.testing import CliRunner
+
+from worker.cli import cli
+from worker.db.connect import connect
+from worker.demo.world import ANA, BEN, DEMO_TENANT, SHARED_MEETINGS
+from worker.settings import get_settings
+
+SMALL = ["--messages", "60", "--events", "8", "--concurrency", "2"]
+STEPS = ["migrating", "starting the Google sandbox", f"connecting {ANA}", f"connecting {BEN}",
+         "running a worker until the first syncs finish", "normalizing raw records", "summary",
+         "lifecycle", "running the live syncs again", "sending an email", "creating a meeting",
+         "what changed", "reprocess", "explore"]
+
+
+@pytest.fixture
+def demo_db(settings_env, make_database, monkeypatch):
+    """An empty database of its own (the demo migrates it), so no other test's jobs are around."""
+    url = make_database.create(migrated=False, prefix="demo")
+    monkeypatch.setenv("INTEGRATIONS_DATABASE_URL", url)
+    for name in ("INTEGRATIONS_GOOGLE_BASE_URL", "INTEGRATIONS_GOOGLE_CLIENT_ID",
+                 "INTEGRATIONS_GOOGLE_CLIENT_SECRET", "INTEGRATIONS_GMAIL_QUOTA_UNITS_PER_MINUTE"):
+        monkeypatch.delenv(name, raising=False)
+    get_settings.cache_clear()
+    return url
+
+
+def run_demo(*args: str):
+    get_settings.cache_clear()
+    result = CliRunner().invoke(cli, ["demo", *SMALL, *args], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def steps(output: str) -> list[str]:
+    return [line for line in output.splitlines() if line.startswith("==> ")]
+
+
+def emails_by_subject(conn, subject: str) -> list[dict]:
+    return conn.execute(
+        "select e.email_id, e.direction, array_agg(c.account_id order by c.account_id) as accounts"
+        " from product.emails e join product.email_mailboxes m on m.email_id = e.email_id"
+        " join integrations.connections c on c.id = m.connection_id"
+        " where e.tenant_id = %s and e.subject = %s group by e.email_id, e.direction",
+        (DEMO_TENANT, subject)).fetchall()
+
+
+def test_demo_end_to_end_twice(demo_db):
+    output = run_demo()
+    shown = steps(output)
+    for expected in STEPS:
+        assert any(expected in line for line in shown), f"no step '{expected}' in:\n" + "\n".join(shown)
+    assert "provider API calls during reprocess: 0" in output
+    assert "the same row counts as before" in output
+    assert re.search(r"syncs finished in [\d.]+s with \d+ provider API calls", output)
+    for model in ("product.emails", "product.email_participants", "product.email_mailboxes",
+                  "product.meetings", "product.meeting_attendees"):
+        assert re.search(rf"^    {re.escape(model)}\s+[1-9]\d*$", output, re.M), f"no count for {model}"
+
+    with connect(demo_db) as conn:
+        connections = conn.execute("select account_id, status from integrations.connections where tenant_id = %s"
+                                   " order by account_id", (DEMO_TENANT,)).fetchall()
+        assert [(c["account_id"], c["status"]) for c in connections] == [(ANA, "active"), (BEN, "active")]
+        per_user = conn.execute(
+            "select c.account_id, count(*) as n from product.email_mailboxes m"
+            " join integrations.connections c on c.id = m.connection_id where c.tenant_id = %s"
+            " group by c.account_id order by 1", (DEMO_TENANT,)).fetchall()
+        assert [r["account_id"] for r in per_user] == [ANA, BEN] and all(r["n"] >= 50 for r in per_user)
+        # the same message in both mailboxes is one email with two mailbox rows
+        doubled = conn.execute("select message_id_header from product.emails where tenant_id = %s and"
+                               " message_id_header is not null group by 1 having count(*) > 1",
+                               (DEMO_TENANT,)).fetchall()
+        assert doubled == []
+        shared = emails_by_subject(conn, "Shared: team update")
+        assert shared and all(r["accounts"] == [ANA, BEN] for r in shared)
+        # lifecycle: new mail (one of them in both mailboxes) and the sent email
+        assert [r["accounts"] for r in emails_by_subject(conn, "Signed order form attached")] == [[ANA, BEN]]
+        assert [r["accounts"] for r in emails_by_subject(conn, "Invoice 5120 due")] == [[ANA]]
+        sent = emails_by_subject(conn, "Kick-off next week")
+        assert len(sent) == 1 and sent[0]["direction"] == "outbound" and ANA in sent[0]["accounts"]
+        # meetings in both calendars are one meeting each; the changes were applied
+        meetings = {r["title"]: r for r in conn.execute(
+            "select title, status, count(*) over (partition by ical_uid) as copies from product.meetings"
+            " where tenant_id = %s", (DEMO_TENANT,)).fetchall()}
+        assert meetings[SHARED_MEETINGS[0] + " (moved)"]["status"] == "confirmed"
+        assert meetings[SHARED_MEETINGS[1]]["status"] == "cancelled"
+        assert meetings[SHARED_MEETINGS[2]]["status"] == "confirmed"
+        assert all(meetings[t]["copies"] == 1 for t in (SHARED_MEETINGS[0] + " (moved)", *SHARED_MEETINGS[1:]))
+        assert "Acme kick-off with Carla" in meetings
+        first = conn.execute("select (select count(*) from product.emails where tenant_id = %(t)s) as emails,"
+                             " (select count(*) from product.meetings where tenant_id = %(t)s) as meetings",
+                             {"t": DEMO_TENANT}).fetchone()
+
+    again = run_demo()
+    assert any("resetting demo tenant" in line for line in steps(again))
+    assert "full refresh after the reset" in again
+    assert "provider API calls during reprocess: 0" in again
+    with connect(demo_db) as conn:
+        assert conn.execute("select count(*) as n from integrations.connections where tenant_id = %s",
+                            (DEMO_TENANT,)).fetchone()["n"] == 2
+        second = conn.execute("select (select count(*) from product.emails where tenant_id = %(t)s) as emails,"
+                              " (select count(*) from product.meetings where tenant_id = %(t)s) as meetings",
+                              {"t": DEMO_TENANT}).fetchone()
+    assert second == first
+
+
+def test_demo_stop_without_embedded_server(settings_env):
+    result = CliRunner().invoke(cli, ["demo", "--stop"], catch_exceptions=False)
+    assert result.exit_code == 0 and "nothing to stop" in result.output
+
+
+def test_demo_failure_exits_1_naming_the_step(settings_env, monkeypatch):
+    monkeypatch.setenv("INTEGRATIONS_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/nothing")
+    get_settings.cache_clear()
+    result = CliRunner().invoke(cli, ["demo", *SMALL])
+    assert result.exit_code == 1
+    assert "error: the demo failed at migrating the integrations schema: database at 127.0.0.1:1 did not answer" in result.output
+    assert "127.0.0.1:1" in result.output
