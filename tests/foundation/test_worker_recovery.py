@@ -20,6 +20,13 @@ def _job_status(url, job_id):
         return conn.execute("select status from procrastinate_jobs where id = %s", (job_id,)).fetchone()[0]
 
 
+def _runs(url, marker):
+    with psycopg.connect(url) as conn:
+        if conn.execute("select to_regclass('probe_runs') is null").fetchone()[0]:
+            return 0
+        return conn.execute("select count(*) from probe_runs where marker = %s", (marker,)).fetchone()[0]
+
+
 def _wait_for(predicate, timeout=30.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -39,6 +46,7 @@ async def test_job_of_a_killed_worker_is_retried_and_completes(make_database):
                             cwd=os.getcwd(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         assert _wait_for(lambda: _job_status(url, job_id) == "doing"), "worker never picked the job"
+        assert _wait_for(lambda: _runs(url, marker) == 1), "the job never started its work"
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(10)
     finally:
@@ -54,6 +62,4 @@ async def test_job_of_a_killed_worker_is_retried_and_completes(make_database):
         await app.run_worker_async(concurrency=1, wait=False, queues=["probe"])
 
     assert _job_status(url, job_id) == "succeeded"
-    with psycopg.connect(url) as conn:
-        attempts = conn.execute("select count(*) from probe_runs where marker = %s", (marker,)).fetchone()[0]
-    assert attempts == 2
+    assert _runs(url, marker) == 2
