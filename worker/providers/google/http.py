@@ -28,6 +28,8 @@ TokenSource = Callable[[bool], Awaitable[str]]  # force_refresh -> access token
 
 MAX_TRANSIENT_ATTEMPTS = 8
 MAX_RATE_LIMIT_ATTEMPTS = 40
+# transport errors raised before a request could reach the server: safe to retry any call
+NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
 @dataclass
@@ -54,8 +56,13 @@ class GoogleClient:
 
     async def call(self, method: str, url: str, *, units: int, params: dict | None = None,
                    json_body: Any = None, headers: dict | None = None, content: bytes | None = None,
-                   expect_json: bool = True) -> Any:
-        """One API call with pacing and retries; returns the decoded JSON (or None for 204)."""
+                   expect_json: bool = True, idempotent: bool = True) -> Any:
+        """One API call with pacing and retries; returns the decoded JSON (or None for 204).
+
+        `idempotent=False` (messages.send, drafts.create): a transport failure after the request may
+        have reached Google (a timeout, a reset, a dropped answer) is not retried here -- Google may
+        have carried it out. It raises `Transient`, and the caller's own retry first checks whether it
+        happened (send_email looks the message up by its Message-ID)."""
         attempt = 0
         refreshed = False
         while True:
@@ -78,6 +85,9 @@ class GoogleClient:
                     raise MalformedResponse(response.status_code, "malformedJson",
                                             f"{method} {url.split('?')[0]} returned a body that is not JSON") from None
             except (httpx.TransportError, Transient) as error:
+                if not idempotent and isinstance(error, httpx.TransportError) and not isinstance(error, NOT_SENT):
+                    raise Transient(0, type(error).__name__, f"{method} {url.split('?')[0]}: {error}"
+                                    " (not retried: Google may have carried it out)") from error
                 attempt += 1
                 await self._pause(error, attempt, method, url)
 

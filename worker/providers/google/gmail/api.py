@@ -59,7 +59,7 @@ class GmailApi:
     async def send(self, raw_b64: str, thread_id: str | None) -> dict:
         body = {"raw": raw_b64, **({"threadId": thread_id} if thread_id else {})}
         return _expect(await self.ctx.client.call("POST", self.base + "/messages/send", units=UNITS["messages.send"],
-                                                  json_body=body), "id", "messages.send")
+                                                  json_body=body, idempotent=False), "id", "messages.send")
 
     async def create_draft(self, raw_b64: str, thread_id: str | None) -> dict:
         message = {"raw": raw_b64, **({"threadId": thread_id} if thread_id else {})}
