@@ -62,7 +62,6 @@ async def test_reconcile_rejects_what_it_cannot_check(mailbox):
 
 
 async def test_periodic_reconcile_checks_due_connections_and_records_the_result(mailbox):
-    from tests.gmail.conftest import SYNC_QUEUES
     from worker.app import open_app_async
     from worker.tasks.reconcile import reconcile_due
 
@@ -71,7 +70,7 @@ async def test_periodic_reconcile_checks_due_connections_and_records_the_result(
     await box.run_live()
     async with open_app_async(box.url) as app:
         assert await reconcile_due(timestamp=0) >= 1
-        await app.run_worker_async(concurrency=2, wait=False, queues=SYNC_QUEUES)
+        await app.run_worker_async(concurrency=2, wait=False, queues=["maintenance"])
         with connect(box.url) as conn:
             rec = conn.execute("select reconcile from integrations.sync_state where connection_id = %s"
                                " and capability = 'sync_inbox_live' and stream = ''", (box.id,)).fetchone()["reconcile"]

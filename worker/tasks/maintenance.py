@@ -14,6 +14,9 @@ from worker.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
+# periodic housekeeping and scheduling jobs; `integrations worker` runs every queue
+MAINTENANCE = "maintenance"
+
 
 async def retry_stalled_jobs_now(seconds_since_heartbeat: float | None = None) -> list[int]:
     """Put every stalled job back in the queue; returns their ids."""
@@ -28,13 +31,13 @@ async def retry_stalled_jobs_now(seconds_since_heartbeat: float | None = None) -
 
 
 @app.periodic(cron="* * * * *", periodic_id="retry_stalled_jobs")
-@app.task(name="retry_stalled_jobs", queueing_lock="retry_stalled_jobs", pass_context=False)
+@app.task(name="retry_stalled_jobs", queue=MAINTENANCE, queueing_lock="retry_stalled_jobs", pass_context=False)
 async def retry_stalled_jobs(timestamp: int) -> int:
     return len(await retry_stalled_jobs_now())
 
 
 @app.periodic(cron="17 * * * *", periodic_id="delete_old_jobs")
-@app.task(name="delete_old_jobs", queueing_lock="delete_old_jobs")
+@app.task(name="delete_old_jobs", queue=MAINTENANCE, queueing_lock="delete_old_jobs")
 async def delete_old_jobs(timestamp: int) -> None:
     """Finished jobs slow worker start-up; keep a day of them for inspection."""
     await app.job_manager.delete_old_jobs(nb_hours=24, include_failed=False)

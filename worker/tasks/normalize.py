@@ -67,7 +67,7 @@ async def request_normalize(connection=None) -> bool:
 
 
 @app.periodic(cron="* * * * *", periodic_id="normalize")
-@app.task(name="normalize_periodic", queueing_lock="normalize_periodic", pass_context=False)
+@app.task(name="normalize_periodic", queue="normalize", queueing_lock="normalize_periodic", pass_context=False)
 async def normalize_periodic(timestamp: int) -> None:
     """Every minute: request a run (it coalesces with any run already waiting)."""
     await request_normalize()

@@ -9,6 +9,7 @@ from procrastinate.exceptions import AlreadyEnqueued
 
 from worker.app import app
 from worker.settings import get_settings
+from worker.tasks.maintenance import MAINTENANCE
 
 logger = logging.getLogger(__name__)
 
@@ -22,7 +23,7 @@ where s.stream = '' and s.status = 'ok' and s.capability = any(c.capabilities)
 """
 
 
-@app.task(name="reconcile_connection", queueing_lock=None)
+@app.task(name="reconcile_connection", queue=MAINTENANCE)
 async def reconcile_connection(connection_id: str) -> int:
     from worker.providers.google.context import dict_connection
     from worker.reconcile.runner import reconcile_connection as run
@@ -38,7 +39,7 @@ async def reconcile_connection(connection_id: str) -> int:
 
 
 @app.periodic(cron="*/10 * * * *", periodic_id="reconcile_due")
-@app.task(name="reconcile_due", queueing_lock="reconcile_due")
+@app.task(name="reconcile_due", queue=MAINTENANCE, queueing_lock="reconcile_due")
 async def reconcile_due(timestamp: int) -> int:
     async with app.connector.pool.connection() as conn:
         due = await (await conn.execute(DUE, (get_settings().reconcile_interval_seconds,))).fetchall()

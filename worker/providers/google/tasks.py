@@ -10,6 +10,7 @@ from procrastinate.exceptions import AlreadyEnqueued
 from worker.app import app
 from worker.providers.google.context import google_context
 from worker.store import query
+from worker.tasks.maintenance import MAINTENANCE
 from worker.sync.runner import run_capability
 
 logger = logging.getLogger(__name__)
@@ -109,6 +110,6 @@ async def schedule_due_live_syncs() -> int:
 
 
 @app.periodic(cron="* * * * *", periodic_id="schedule_live_syncs")
-@app.task(name="google.schedule_live_syncs", queueing_lock="schedule_live_syncs")
+@app.task(name="google.schedule_live_syncs", queue=MAINTENANCE, queueing_lock="schedule_live_syncs")
 async def schedule_live_syncs(timestamp: int) -> int:
     return await schedule_due_live_syncs()
