@@ -12,6 +12,8 @@ from typing import AsyncIterator, Iterator
 import procrastinate
 
 TASK_MODULES = ["worker.tasks"]
+# periodic scheduling and housekeeping run apart from sync jobs; `integrations worker` runs every queue
+MAINTENANCE = "maintenance"
 
 app = procrastinate.App(connector=procrastinate.PsycopgConnector(), import_paths=TASK_MODULES)
 

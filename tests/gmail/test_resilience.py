@@ -172,3 +172,13 @@ async def test_once_sync_stages_matches_and_leaves_the_live_cursor_alone(mailbox
             "select external_id from integrations.raw_records where connection_id = %s and capability = 'sync_inbox_once'",
             (box.id,)).fetchall()}
     assert set(hits) <= once_ids
+
+
+async def test_token_expiring_between_batch_parts_is_refreshed_once_and_parts_retried(mailbox):
+    box = mailbox()
+    ids = [box.add(f"m{i}") for i in range(4)]
+    # the batch call authenticates, then one inner call meets an expired token
+    box.sandbox.add_fault(rf"/messages/{ids[1]}$", kind="status", status=401, count=1)
+    await box.run_live()
+    assert box.state()["status"] == "ok" and set(box.heads()) == set(ids)
+    assert box.sandbox.count_requests(path="/token") == 1

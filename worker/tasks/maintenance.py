@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import logging
 
-from worker.app import app
+from worker.app import MAINTENANCE, app
 from worker.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
-# periodic housekeeping and scheduling jobs; `integrations worker` runs every queue
-MAINTENANCE = "maintenance"
 
 
 async def retry_stalled_jobs_now(seconds_since_heartbeat: float | None = None) -> list[int]:

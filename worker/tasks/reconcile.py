@@ -9,7 +9,7 @@ from procrastinate.exceptions import AlreadyEnqueued
 
 from worker.app import app
 from worker.settings import get_settings
-from worker.tasks.maintenance import MAINTENANCE
+from worker.app import MAINTENANCE
 
 logger = logging.getLogger(__name__)
 

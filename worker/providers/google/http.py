@@ -121,17 +121,20 @@ class GoogleClient:
                 attempt += 1
                 await self._pause(error, attempt, "POST", batch_url)
                 continue
-            retry, worst = [], None
+            retry, worst, expired = [], None, False
             for index, outcome in zip(pending, outcomes):
-                if isinstance(outcome, (Transient, Unauthorized)):
+                if isinstance(outcome, Unauthorized):
+                    retry.append(index)
+                    expired = True
+                elif isinstance(outcome, Transient):
                     retry.append(index)
                     worst = outcome if worst is None or isinstance(outcome, RateLimited) else worst
                 else:
                     results[index] = outcome
-            if retry and any(isinstance(results[i], Unauthorized) for i in retry):
+            if expired:
                 await self.token(True)
             pending = retry
-            if pending:
+            if worst is not None:
                 attempt += 1
                 await self._pause(worst, attempt, "POST", batch_url)
         return results

@@ -10,7 +10,7 @@ from procrastinate.exceptions import AlreadyEnqueued
 from worker.app import app
 from worker.providers.google.context import google_context
 from worker.store import query
-from worker.tasks.maintenance import MAINTENANCE
+from worker.app import MAINTENANCE
 from worker.sync.runner import run_capability
 
 logger = logging.getLogger(__name__)
