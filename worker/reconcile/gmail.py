@@ -6,7 +6,9 @@ from __future__ import annotations
 from worker.providers.google.capabilities import InboxLiveSettings
 from worker.providers.google.errors import NotFound
 from worker.providers.google.gmail.api import GmailApi
-from worker.providers.google.gmail.live import HIDDEN_LABELS, CAPABILITY, RESOURCE, PageStager, newer_than_query
+from worker.providers.google.gmail.live import (
+    CAPABILITY, HIDDEN_LABELS, RESOURCE, PageStager, fetch_bodies, newer_than_query,
+)
 from worker.reconcile.result import Reconciliation
 from worker.store import query
 from worker.store.staging import RawObject
@@ -71,7 +73,7 @@ async def repair(ctx, ids: set[str]) -> int:
                 failures.append((message_id, str(result)))
             else:
                 objects.append(RawObject(message_id, result))
-        await stager.commit(objects, None, failures=failures)
+        await stager.commit(objects, None, failures=failures, bodies=await fetch_bodies(api, objects))
     return stager.staged
 
 

@@ -70,7 +70,17 @@ decoded as (
                 sort_path,
                 lower(coalesce(part ->> 'mimeType', 'text/plain')) as mime_type,
                 coalesce(part ->> 'filename', '') as filename,
-                part -> 'body' ->> 'data' as data,
+                -- a large text part is not inlined by Gmail: the sync stores its
+                -- attachments.get answer as a `gmail.body` raw record (message id / attachment id)
+                coalesce(part -> 'body' ->> 'data', (
+                    select external_body.payload ->> 'data'
+                    from {{ source('integrations', 'raw_records') }} as external_body
+                    where external_body.connection_id = source.connection_id
+                      and external_body.resource_type = 'gmail.body'
+                      and external_body.external_id = source.external_id || '/' || (part -> 'body' ->> 'attachmentId')
+                    order by external_body.id desc
+                    limit 1
+                )) as data,
                 part -> 'body' ->> 'attachmentId' as attachment_id,
                 (part -> 'body' ->> 'size') as size,
                 lower(btrim(split_part({{ header('part_headers', 'Content-Disposition') }}, ';', 1))) as disposition,

@@ -8,7 +8,7 @@ from worker.providers.google.errors import GoogleError, MalformedResponse
 from worker.providers.google.http import BatchCall
 
 UNITS = {"getProfile": 1, "messages.list": 5, "messages.get": 5, "history.list": 2, "messages.send": 100,
-         "drafts.create": 10, "drafts.send": 100, "labels.list": 1}
+         "drafts.create": 10, "drafts.send": 100, "labels.list": 1, "attachments.get": 5}
 BATCH_SIZE = 50  # Google recommends at most 50 calls per batch
 
 
@@ -54,6 +54,20 @@ class GmailApi:
                 if isinstance(result, dict) and result.get("id") != message_id:
                     result = MalformedResponse(200, "malformedMessage", f"batch answer for {message_id} has no id")
                 out[message_id] = result
+        return out
+
+    async def get_attachments(self, refs: list[tuple[str, str]]) -> dict[tuple[str, str], dict | GoogleError]:
+        """messages.attachments.get for (message id, attachment id) pairs, through batches."""
+        path = urlsplit(self.base).path
+        out: dict[tuple[str, str], dict | GoogleError] = {}
+        for start in range(0, len(refs), BATCH_SIZE):
+            chunk = refs[start:start + BATCH_SIZE]
+            calls = [BatchCall("GET", f"{path}/messages/{quote(m, safe='')}/attachments/{quote(a, safe='')}",
+                               UNITS["attachments.get"]) for m, a in chunk]
+            for ref, result in zip(chunk, await self.ctx.client.batch(self.ctx.endpoints.gmail_batch, calls)):
+                if isinstance(result, dict) and "data" not in result:
+                    result = MalformedResponse(200, "malformedAttachment", f"attachment {ref[1]} has no data")
+                out[ref] = result
         return out
 
     async def send(self, raw_b64: str, thread_id: str | None) -> dict:

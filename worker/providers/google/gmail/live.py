@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 
 CAPABILITY = "sync_inbox_live"
 RESOURCE = "gmail.message"
+BODY_RESOURCE = "gmail.body"  # a text part too large for format=full: attachments.get, keyed message/attachment
 HIDDEN_LABELS = {"SPAM", "TRASH"}
 
 
@@ -48,9 +49,13 @@ class PageStager:
         return dict(row["cursor"] or {})
 
     async def commit(self, objects: list[RawObject], cursor: dict | None, resource: str = RESOURCE,
-                     failures: list[tuple[str, str]] = ()) -> int:
-        """Stage `objects`, record the page's per-item `failures` (id, error), move the cursor: one commit."""
+                     failures: list[tuple[str, str]] = (), bodies: list[RawObject] = ()) -> int:
+        """Stage `objects` (and the external `bodies` of messages), record the page's per-item
+        `failures` (id, error), move the cursor: one commit."""
         async with self.ctx.db() as conn, conn.transaction():
+            if bodies:
+                await astage_records(conn, self.ctx.connection_id, self.ctx.tenant_id, self.capability,
+                                     BODY_RESOURCE, bodies)
             count = await astage_records(conn, self.ctx.connection_id, self.ctx.tenant_id, self.capability,
                                          resource, objects)
             item = {"connection_id": self.ctx.connection_id, "resource_type": resource}
@@ -91,6 +96,37 @@ def wanted(message: dict, settings: InboxLiveSettings) -> bool:
 class Fetched:
     objects: list[RawObject] = field(default_factory=list)
     failures: list[tuple[str, str]] = field(default_factory=list)  # (message id, error) to retry later
+    bodies: list[RawObject] = field(default_factory=list)  # text parts Gmail left out of format=full
+
+
+def external_body_refs(message: dict) -> list[tuple[str, str]]:
+    """(message id, attachment id) of the text parts (no filename) whose content Gmail did not
+    inline, as it does for large parts: without them the body would be lost."""
+    refs, stack = [], [message.get("payload") or {}]
+    while stack:
+        part = stack.pop()
+        if not isinstance(part, dict):
+            continue
+        stack.extend(part.get("parts") or [])
+        body = part.get("body") or {}
+        if (str(part.get("mimeType", "")).lower().startswith("text/") and not part.get("filename")
+                and body.get("attachmentId") and not body.get("data")):
+            refs.append((message["id"], body["attachmentId"]))
+    return refs
+
+
+async def fetch_bodies(api: GmailApi, objects: list[RawObject]) -> list[RawObject]:
+    refs = [ref for obj in objects if not obj.is_deleted for ref in external_body_refs(obj.payload)]
+    if not refs:
+        return []
+    bodies = []
+    for (message_id, attachment_id), result in (await api.get_attachments(refs)).items():
+        if isinstance(result, NotFound):
+            continue  # the message went away meanwhile; its deletion comes through history
+        if isinstance(result, GoogleError):
+            raise result
+        bodies.append(RawObject(f"{message_id}/{attachment_id}", result))
+    return bodies
 
 
 async def fetch_objects(api: GmailApi, ids: list[str], *, gone_is_tombstone: bool) -> Fetched:
@@ -107,6 +143,7 @@ async def fetch_objects(api: GmailApi, ids: list[str], *, gone_is_tombstone: boo
             fetched.failures.append((message_id, str(result)))
         else:
             fetched.objects.append(RawObject(message_id, result))
+    fetched.bodies = await fetch_bodies(api, fetched.objects)
     return fetched
 
 
@@ -131,7 +168,7 @@ async def full_sync(ctx, stager: PageStager, settings: InboxLiveSettings, cursor
         next_token = page.get("nextPageToken")
         full = {**full, "pageToken": next_token} if next_token else {**full, "label": full["label"] + 1,
                                                                         "pageToken": None}
-        await stager.commit(fetched.objects, {"full": full}, failures=fetched.failures)
+        await stager.commit(fetched.objects, {"full": full}, failures=fetched.failures, bodies=fetched.bodies)
     done = {"historyId": full["startHistoryId"]}
     await stager.commit([], done)
     return done
@@ -161,7 +198,7 @@ async def incremental_sync(ctx, stager: PageStager, settings: InboxLiveSettings,
         page_token = page.get("nextPageToken")
         cursor = ({"historyId": start, "historyPageToken": page_token} if page_token
                   else {"historyId": str(page["historyId"])})
-        await stager.commit(objects, cursor, failures=fetched.failures)
+        await stager.commit(objects, cursor, failures=fetched.failures, bodies=fetched.bodies)
         if not page_token:
             return cursor
 
@@ -200,7 +237,7 @@ async def retry_item_failures(ctx, stager: PageStager, limit: int = 500) -> int:
             failures.append((item["external_id"], str(result)))
         else:
             objects.append(RawObject(item["external_id"], result))
-    await stager.commit(objects, None, failures=failures)
+    await stager.commit(objects, None, failures=failures, bodies=await fetch_bodies(api, objects))
     if gone:
         async with ctx.db() as conn:
             await conn.execute(query("item_failures.resolve"), {

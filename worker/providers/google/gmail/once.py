@@ -63,7 +63,8 @@ async def sync_inbox_once(ctx, params: InboxOnceParams, run_id: str) -> dict:
                   + len(fetched.failures), "estimate": page.get("resultSizeEstimate")}
         last = not cursor["pageToken"] or (params.max is not None and cursor["listed"] >= params.max)
         # the last page and `done` commit together
-        await stager.commit(fetched.objects, {**cursor, "done": last}, failures=fetched.failures)
+        await stager.commit(fetched.objects, {**cursor, "done": last}, failures=fetched.failures,
+                            bodies=fetched.bodies)
         if last:
             return {**cursor, "done": True}
     cursor = {**cursor, "done": True}

@@ -15,7 +15,7 @@ from psycopg.types.json import Jsonb
 from worker.errors import BadInput, NotFound
 from worker.providers.google.gmail.api import GmailApi
 from worker.providers.google.gmail.compose import compose, new_message_id, to_base64url
-from worker.providers.google.gmail.live import fetch_objects
+from worker.providers.google.gmail.live import BODY_RESOURCE, fetch_objects
 from worker.store import query
 from worker.store.staging import astage_records
 
@@ -83,6 +83,7 @@ async def _finish(ctx, api: GmailApi, row: dict, provider_id: str, thread_id: st
     """Record the outcome and stage the message like any other, so it reaches the CRM timeline."""
     fetched = await fetch_objects(api, [stage_id or provider_id], gone_is_tombstone=False)
     async with ctx.db() as conn, conn.transaction():
+        await astage_records(conn, ctx.connection_id, ctx.tenant_id, CAPABILITY, BODY_RESOURCE, fetched.bodies)
         await astage_records(conn, ctx.connection_id, ctx.tenant_id, CAPABILITY, "gmail.message", fetched.objects)
         return await (await conn.execute(query("outbound.done"), {
             "id": row["id"], "provider_id": provider_id, "thread_id": thread_id})).fetchone()
