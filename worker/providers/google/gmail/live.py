@@ -151,13 +151,17 @@ def newer_than_query(settings: InboxLiveSettings) -> str | None:
     return f"newer_than:{settings.newer_than_days}d" if settings.newer_than_days else None
 
 
-async def full_sync(ctx, stager: PageStager, settings: InboxLiveSettings, cursor: dict, reason: str) -> dict:
+async def full_sync(ctx, stager: PageStager, settings: InboxLiveSettings, cursor: dict, reason: str,
+                    settle: bool = False) -> dict:
+    """`settle`: a resync after lost history; the flag stays in the cursor until the settle step
+    has run, so a worker dying in between cannot skip it."""
     api = GmailApi(ctx)
     full = cursor.get("full")
     if not full:
         profile = await api.profile()  # the history id recorded before listing: nothing added later is missed
         full = {"startHistoryId": str(profile["historyId"]), "labels": list(settings.labels), "label": 0,
-                "pageToken": None, "startedAt": datetime.now(timezone.utc).isoformat(), "reason": reason}
+                "pageToken": None, "startedAt": datetime.now(timezone.utc).isoformat(), "reason": reason,
+                **({"settle": True} if settle else {})}
         await stager.record_full_sync(reason)
         await stager.commit([], {"full": full})
     while full["label"] < len(full["labels"]):
@@ -169,7 +173,7 @@ async def full_sync(ctx, stager: PageStager, settings: InboxLiveSettings, cursor
         full = {**full, "pageToken": next_token} if next_token else {**full, "label": full["label"] + 1,
                                                                         "pageToken": None}
         await stager.commit(fetched.objects, {"full": full}, failures=fetched.failures, bodies=fetched.bodies)
-    done = {"historyId": full["startHistoryId"]}
+    done = {"historyId": full["startHistoryId"], **({"settle": True} if full.get("settle") else {})}
     await stager.commit([], done)
     return done
 
@@ -261,19 +265,25 @@ async def sync_inbox_live(ctx) -> dict:
     settings = InboxLiveSettings.model_validate(ctx.connection["settings"].get(CAPABILITY) or {})
     stager = PageStager(ctx, CAPABILITY)
     cursor = await stager.load_cursor()
-    if "historyId" in cursor and "full" not in cursor:
+    if cursor.get("settle") and "full" not in cursor:
+        mode = "full-resync"  # the resync listed everything, then its worker died before settling
+    elif "historyId" in cursor and "full" not in cursor:
         try:
             cursor = await incremental_sync(ctx, stager, settings, cursor)
             mode = "incremental"
         except NotFound:
             logger.warning("history of %s expired; full resync", ctx.connection_id)
-            cursor = await full_sync(ctx, stager, settings, {}, reason="history expired (HTTP 404 on history.list)")
+            cursor = await full_sync(ctx, stager, settings, {}, reason="history expired (HTTP 404 on history.list)",
+                                     settle=True)
             mode = "full-resync"
-            await settle_after_resync(ctx)
     else:
         reason = "resumed" if "full" in cursor else "first sync"
         cursor = await full_sync(ctx, stager, settings, cursor, reason=reason)
-        mode = "full"
+        mode = "full-resync" if cursor.get("settle") else "full"
+    if cursor.get("settle"):
+        await settle_after_resync(ctx)
+        cursor = {"historyId": cursor["historyId"]}
+        await stager.commit([], cursor)
     retried = await retry_item_failures(ctx, stager)
     return {"mode": mode, "staged": stager.staged, "retried_items": retried, "cursor": cursor}
 
