@@ -71,11 +71,11 @@ class CalendarAccount:
 
         async with open_app_async(self.url) as app:
             await defer_live(self.id, task)
-            await app.run_worker_async(concurrency=2, wait=False)
+            await app.run_worker_async(concurrency=2, wait=False, queues=["default"])
 
     async def drain(self) -> None:
         async with open_app_async(self.url) as app:
-            await app.run_worker_async(concurrency=2, wait=False)
+            await app.run_worker_async(concurrency=2, wait=False, queues=["default"])
 
 
 @pytest.fixture

@@ -76,7 +76,7 @@ async def test_create_exactly_once_after_crash_once_google_accepted(calendar_acc
     from worker.providers.google.calendar_tasks import meeting_action
     async with open_app_async(acct.url) as app:
         await meeting_action.defer_async(connection_id=str(acct.id), outbound_id=made["outbound_id"])
-        await app.run_worker_async(concurrency=2, wait=False)
+        await app.run_worker_async(concurrency=2, wait=False, queues=["default"])
     inserts = events_in_sandbox(acct)
     assert [r["status"] for r in inserts] == [200, 409]  # the retry hit our own id, made nothing new
     result = await action_result(acct.url, made["outbound_id"])

@@ -57,7 +57,7 @@ async def test_gmail_failing_permanently_does_not_stop_calendar(calendar_account
     async with open_app_async(acct.url) as app:
         await defer_live(acct.id, "sync_inbox_live")
         await defer_live(acct.id, "sync_calendar_live")
-        await app.run_worker_async(concurrency=2, wait=False)
+        await app.run_worker_async(concurrency=2, wait=False, queues=["default"])
     gmail = acct.state(stream="", capability="sync_inbox_live")
     assert gmail["status"] == "failing" and gmail["consecutive_failures"] == 1 and "400" in gmail["last_error"]
     assert acct.state()["status"] == "ok" and acct.state(stream="")["status"] == "ok"

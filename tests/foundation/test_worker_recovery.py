@@ -62,4 +62,7 @@ async def test_job_of_a_killed_worker_is_retried_and_completes(make_database):
         await app.run_worker_async(concurrency=1, wait=False, queues=["probe"])
 
     assert _job_status(url, job_id) == "succeeded"
-    assert _runs(url, marker) == 2
+    with psycopg.connect(url) as conn:
+        runs = conn.execute("select job_id, at from probe_runs where marker = %s order by at", (marker,)).fetchall()
+        job = conn.execute("select attempts, worker_id from procrastinate_jobs where id = %s", (job_id,)).fetchone()
+    assert len(runs) == 2, f"runs {runs}, job (attempts, worker) {job}"
