@@ -60,46 +60,44 @@ async def send_email(url: str, connection_id, *, to: list[str], subject: str, te
             "status": outbound["status"]}
 
 
+async def _enabled(url: str, connection_id, capability: str, kind: str) -> dict:
+    """The connection, once `capability` is known to be of `kind` and enabled on it."""
+    _check(url)
+    aconn = await aconnect(url)
+    try:
+        row = await _connection(aconn, connection_id)
+    finally:
+        await aconn.close()
+    spec = get_provider(row["provider"]).capability(capability)
+    if spec.kind != kind:
+        other = "`integrations sync now` for live ones" if kind == "once" else "`integrations sync once`"
+        raise BadInput(f"{capability} is not a {'manual' if kind == 'once' else 'live'} capability (use {other})")
+    if capability not in row["capabilities"]:
+        raise BadInput(f"{capability} is not enabled on connection {row['id']}: "
+                       f"integrations connections enable {row['id']} {capability}")
+    return row
+
+
 async def sync_once(url: str, connection_id, capability: str, params: dict) -> dict[str, Any]:
     """Queue a manual sync with its parameters; the live cursor is not touched."""
     from worker.providers.google import tasks
 
-    _check(url)
+    row = await _enabled(url, connection_id, capability, "once")
+    task, validated = tasks.once_task(capability, params)
+    run_id = uuid.uuid4().hex[:12]
     async with open_app_async(url, max_size=2):
-        aconn = await aconnect(url)
-        try:
-            row = await _connection(aconn, connection_id)
-            spec = get_provider(row["provider"]).capability(capability)
-            if spec.kind != "once":
-                raise BadInput(f"{capability} is not a manual capability (use `integrations sync now` for live ones)")
-            if capability not in row["capabilities"]:
-                raise BadInput(f"{capability} is not enabled on connection {row['id']}: "
-                               f"integrations connections enable {row['id']} {capability}")
-            task, validated = tasks.once_task(capability, params)
-            run_id = uuid.uuid4().hex[:12]
-            job_id = await task.configure(lock=f"{row['id']}:{capability}:{run_id}").defer_async(
-                connection_id=str(row["id"]), params=validated, run_id=run_id)
-        finally:
-            await aconn.close()
+        job_id = await task.configure(lock=f"{row['id']}:{capability}:{run_id}").defer_async(
+            connection_id=str(row["id"]), params=validated, run_id=run_id)
     return {"job_id": job_id, "run_id": run_id, "connection_id": str(row["id"]), "capability": capability}
 
 
 async def sync_now(url: str, connection_id, capability: str) -> dict[str, Any]:
+    """Queue a live capability's run now (a no-op when one is already queued)."""
     from worker.providers.google import tasks
 
-    _check(url)
+    row = await _enabled(url, connection_id, capability, "live")
     async with open_app_async(url, max_size=2):
-        aconn = await aconnect(url)
-        try:
-            row = await _connection(aconn, connection_id)
-            spec = get_provider(row["provider"]).capability(capability)
-            if spec.kind != "live":
-                raise BadInput(f"{capability} is not a live capability")
-            if capability not in row["capabilities"]:
-                raise BadInput(f"{capability} is not enabled on connection {row['id']}")
-            job_id = await tasks.defer_live(row["id"], capability)
-        finally:
-            await aconn.close()
+        job_id = await tasks.defer_live(row["id"], capability)
     return {"job_id": job_id, "already_queued": job_id is None}
 
 
@@ -107,9 +105,9 @@ async def reconcile(url: str, connection_id, capability: str | None = None, repa
     """Reconcile a connection's live capabilities now; results are also stored in sync_state."""
     from worker.reconcile.runner import reconcile_connection
 
-    _check(url)
     from worker.providers.google.context import dict_connection
 
+    _check(url)
     async with open_app_async(url, max_size=4) as app:
         async with dict_connection(app.connector.pool) as aconn:
             row = await _connection(aconn, connection_id)

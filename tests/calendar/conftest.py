@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
 from tests.gmail.conftest import google_sandbox, gsb  # noqa: F401  (shared session sandbox)
+from tests.fixtures.accounts import connect_account
 from worker.app import open_app_async
-from worker.connections import create_connection, store_credentials
-from worker.crypto import keyring_from_settings
 from worker.db.connect import connect
 from worker.providers.google.capabilities import CALENDAR_EVENTS, CALENDAR_READONLY
 from worker.settings import get_settings
@@ -25,16 +22,7 @@ class CalendarAccount:
 
     def __init__(self, sandbox, url: str, email: str, capabilities: dict, scopes: list[str]):
         self.sandbox, self.url, self.email, self.scopes = sandbox, url, email, scopes
-        self.tenant_id = uuid.uuid4()
-        tokens = sandbox.issue_tokens(email, scopes)
-        with connect(url) as conn:
-            row = create_connection(conn, tenant_id=self.tenant_id, profile_id=uuid.uuid4(), provider="google",
-                                    account_id=email, capabilities=capabilities)
-            store_credentials(conn, keyring_from_settings(get_settings()), row["id"],
-                              {"token": tokens["access_token"], "refresh_token": tokens["refresh_token"],
-                               "expiry": None, "scopes": scopes}, granted_scopes=scopes)
-            conn.commit()
-        self.id = row["id"]
+        self.id, self.tenant_id = connect_account(sandbox, url, email, capabilities, scopes)
 
     def add(self, summary: str, day: int = 1, hour: int = 9, calendar_id: str = "primary", **extra) -> str:
         event = timed(summary, f"2030-01-{day:02d}T{hour:02d}:00:00Z", f"2030-01-{day:02d}T{hour + 1:02d}:00:00Z",

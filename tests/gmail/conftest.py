@@ -7,9 +7,9 @@ from email.message import EmailMessage
 
 import pytest
 
+from tests.fixtures.accounts import connect_account
 from worker.app import open_app_async
-from worker.connections import create_connection, get_connection, store_credentials
-from worker.crypto import keyring_from_settings
+from worker.connections import get_connection
 from worker.db.connect import connect
 from worker.providers.google.capabilities import GMAIL_COMPOSE, GMAIL_READONLY, GMAIL_SEND
 from worker.settings import get_settings
@@ -47,16 +47,7 @@ class Mailbox:
 
     def __init__(self, sandbox, url: str, email: str, capabilities: dict, scopes: list[str]):
         self.sandbox, self.url, self.email = sandbox, url, email
-        self.tenant_id = uuid.uuid4()
-        tokens = sandbox.issue_tokens(email, scopes)
-        with connect(url) as conn:
-            row = create_connection(conn, tenant_id=self.tenant_id, profile_id=uuid.uuid4(), provider="google",
-                                    account_id=email, capabilities=capabilities)
-            store_credentials(conn, keyring_from_settings(get_settings()), row["id"],
-                              {"token": tokens["access_token"], "refresh_token": tokens["refresh_token"],
-                               "expiry": None, "scopes": scopes}, granted_scopes=scopes)
-            conn.commit()
-        self.id = row["id"]
+        self.id, self.tenant_id = connect_account(sandbox, url, email, capabilities, scopes)
 
     def add(self, subject: str, labels=("INBOX",), **kw) -> str:
         return self.sandbox.import_message(self.email, make_raw("bob@ext.example", self.email, subject, **kw),

@@ -9,9 +9,7 @@ from __future__ import annotations
 import procrastinate
 
 from worker.app import app
-from worker.providers.google.context import google_context
-from worker.providers.google.tasks import LIVE_TASKS, ONCE_TASKS
-from worker.sync.runner import run_capability
+from worker.providers.google.tasks import LIVE_TASKS, ONCE_TASKS, run_google
 
 LIVE_TASKS["sync_calendar_live"] = "google.sync_calendar_live"
 ONCE_TASKS["sync_calendar_once"] = ("google.sync_calendar_once",
@@ -22,26 +20,16 @@ ONCE_TASKS["sync_calendar_once"] = ("google.sync_calendar_once",
 async def sync_calendar_live(connection_id: str) -> dict:
     from worker.providers.google.calendar.live import sync_calendar_live as run
 
-    pool = app.connector.pool
-
-    async def body():
-        async with google_context(pool, connection_id, "calendar") as ctx:
-            return await run(ctx)
-
-    return await run_capability(pool, connection_id, "sync_calendar_live", body)
+    return await run_google(connection_id, "sync_calendar_live", "calendar", run)
 
 
 @app.task(name="google.sync_calendar_once")
 async def sync_calendar_once(connection_id: str, params: dict, run_id: str) -> dict:
     from worker.providers.google.calendar.once import CalendarOnceParams, sync_calendar_once as run
 
-    pool = app.connector.pool
-
-    async def body():
-        async with google_context(pool, connection_id, "calendar") as ctx:
-            return await run(ctx, CalendarOnceParams.model_validate(params), run_id)
-
-    return await run_capability(pool, connection_id, "sync_calendar_once", body, stream=f"run:{run_id}")
+    return await run_google(connection_id, "sync_calendar_once", "calendar",
+                            lambda ctx: run(ctx, CalendarOnceParams.model_validate(params), run_id),
+                            stream=f"run:{run_id}")
 
 
 @app.task(name="google.meeting_action", retry=procrastinate.RetryStrategy(max_attempts=10, exponential_wait=2))
@@ -52,15 +40,12 @@ async def meeting_action(connection_id: str, outbound_id: str) -> dict:
     """
     from worker.providers.google.calendar.actions import ACTIONS_STREAM, MeetingConflict, perform_action
 
-    pool = app.connector.pool
+    async def work(ctx):
+        try:
+            row = await perform_action(ctx, outbound_id)
+        except MeetingConflict as conflict:
+            return {"outbound_id": outbound_id, "status": "conflict", "ours": conflict.ours,
+                    "theirs": conflict.theirs}
+        return {"outbound_id": str(row["id"]), "status": row["status"], "provider_id": row["provider_id"]}
 
-    async def body():
-        async with google_context(pool, connection_id, "calendar") as ctx:
-            try:
-                row = await perform_action(ctx, outbound_id)
-            except MeetingConflict as conflict:
-                return {"outbound_id": outbound_id, "status": "conflict", "ours": conflict.ours,
-                        "theirs": conflict.theirs}
-            return {"outbound_id": str(row["id"]), "status": row["status"], "provider_id": row["provider_id"]}
-
-    return await run_capability(pool, connection_id, "sync_calendar_live", body, stream=ACTIONS_STREAM)
+    return await run_google(connection_id, "sync_calendar_live", "calendar", work, stream=ACTIONS_STREAM)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import logging
+from typing import Awaitable, Callable
 
 import procrastinate
 from procrastinate.exceptions import AlreadyEnqueued
 
-from worker.app import app
-from worker.providers.google.context import google_context
+from worker.app import MAINTENANCE, app
+from worker.providers.google.context import GoogleContext, google_context
 from worker.store import query
-from worker.app import MAINTENANCE
 from worker.sync.runner import run_capability
 
 logger = logging.getLogger(__name__)
@@ -37,30 +37,31 @@ async def defer_live(connection_id, capability: str, connection=None) -> int | N
         return None
 
 
+async def run_google(connection_id: str, capability: str, api: str, work: Callable[[GoogleContext], Awaitable[dict]],
+                     stream: str = "") -> dict:
+    """Open the connection's Google context, run `work(ctx)`, record the outcome for the capability."""
+    pool = app.connector.pool
+
+    async def body():
+        async with google_context(pool, connection_id, api) as ctx:
+            return await work(ctx)
+
+    return await run_capability(pool, connection_id, capability, body, stream=stream)
+
+
 @app.task(name="google.sync_inbox_live")
 async def sync_inbox_live(connection_id: str) -> dict:
     from worker.providers.google.gmail.live import sync_inbox_live as run
 
-    pool = app.connector.pool
-
-    async def body():
-        async with google_context(pool, connection_id, "gmail") as ctx:
-            return await run(ctx)
-
-    return await run_capability(pool, connection_id, "sync_inbox_live", body)
+    return await run_google(connection_id, "sync_inbox_live", "gmail", run)
 
 
 @app.task(name="google.sync_inbox_once")
 async def sync_inbox_once(connection_id: str, params: dict, run_id: str) -> dict:
     from worker.providers.google.gmail.once import InboxOnceParams, sync_inbox_once as run
 
-    pool = app.connector.pool
-
-    async def body():
-        async with google_context(pool, connection_id, "gmail") as ctx:
-            return await run(ctx, InboxOnceParams.model_validate(params), run_id)
-
-    return await run_capability(pool, connection_id, "sync_inbox_once", body, stream=f"run:{run_id}")
+    return await run_google(connection_id, "sync_inbox_once", "gmail",
+                            lambda ctx: run(ctx, InboxOnceParams.model_validate(params), run_id), stream=f"run:{run_id}")
 
 
 @app.task(name="google.send_email", retry=procrastinate.RetryStrategy(max_attempts=10, exponential_wait=2))
@@ -68,14 +69,11 @@ async def send_email(connection_id: str, outbound_id: str) -> dict:
     """Retried on failure; exactly-once comes from the outbound row, not from the queue."""
     from worker.providers.google.gmail.send import perform_send
 
-    pool = app.connector.pool
+    async def work(ctx):
+        row = await perform_send(ctx, outbound_id)
+        return {"outbound_id": str(row["id"]), "status": row["status"], "provider_id": row["provider_id"]}
 
-    async def body():
-        async with google_context(pool, connection_id, "gmail") as ctx:
-            row = await perform_send(ctx, outbound_id)
-            return {"outbound_id": str(row["id"]), "status": row["status"], "provider_id": row["provider_id"]}
-
-    return await run_capability(pool, connection_id, "send_email", body)
+    return await run_google(connection_id, "send_email", "gmail", work)
 
 
 def once_task(capability: str, params: dict):
