@@ -66,3 +66,30 @@ async def test_job_of_a_killed_worker_is_retried_and_completes(make_database):
         runs = conn.execute("select job_id, at from probe_runs where marker = %s order by at", (marker,)).fetchall()
         job = conn.execute("select attempts, worker_id from procrastinate_jobs where id = %s", (job_id,)).fetchone()
     assert len(runs) == 2, f"runs {runs}, job (attempts, worker) {job}"
+
+
+async def test_a_stalled_job_whose_work_is_queued_again_is_closed_not_retried(make_database):
+    """A live sync killed mid-run, with the next run of the same sync already queued under the
+    same queueing lock: retrying the dead one would violate the lock; it is closed instead, and
+    the queued run (which waits on the same lock) goes ahead."""
+    url = make_database.create()
+    marker = uuid.uuid4().hex
+    async with open_app_async(url):
+        first = await probe_hang_once.configure(queue="probe", lock="q", queueing_lock="q").defer_async(marker=marker)
+    proc = subprocess.Popen([sys.executable, "-m", "tests.foundation.probe_tasks", url],
+                            cwd=os.getcwd(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        assert _wait_for(lambda: _runs(url, marker) == 1), "the job never started its work"
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    async with open_app_async(url) as app:
+        second = await probe_hang_once.configure(queue="probe", lock="q", queueing_lock="q").defer_async(marker=marker)
+        await asyncio.sleep(2.5)
+        assert await retry_stalled_jobs_now(seconds_since_heartbeat=2) == []
+        assert _job_status(url, first) == "failed"
+        await app.run_worker_async(concurrency=1, wait=False, queues=["probe"])
+    assert _job_status(url, second) == "succeeded"
+    assert _runs(url, marker) == 2

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import logging
 
+from procrastinate.exceptions import UniqueViolation
+from procrastinate.jobs import Status
+
 from worker.app import MAINTENANCE, app
 from worker.settings import get_settings
 
@@ -17,12 +20,19 @@ logger = logging.getLogger(__name__)
 
 
 async def retry_stalled_jobs_now(seconds_since_heartbeat: float | None = None) -> list[int]:
-    """Put every stalled job back in the queue; returns their ids."""
+    """Put every stalled job back in the queue; returns the ids of those retried."""
     threshold = seconds_since_heartbeat if seconds_since_heartbeat is not None else get_settings().stalled_job_seconds
     stalled = await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=threshold)
     retried = []
     for job in stalled:
-        await app.job_manager.retry_job(job)
+        try:
+            await app.job_manager.retry_job(job)
+        except UniqueViolation:
+            # a run of the same work already waits under this job's queueing lock: that run
+            # replaces it, and closing this one frees the lock the waiting run needs
+            await app.job_manager.finish_job(job, status=Status.FAILED, delete_job=False)
+            logger.warning("closed stalled job %s (%s): an equivalent job is already queued", job.id, job.task_name)
+            continue
         logger.warning("retrying job %s (%s): its worker stopped heartbeating", job.id, job.task_name)
         retried.append(job.id)
     return retried
