@@ -124,3 +124,32 @@ async def test_each_calendar_has_its_own_cursor(calendar_account):
     states = acct.states()
     assert states["team@group.calendar.google.com"]["full_syncs"] == 2
     assert states[acct.email]["full_syncs"] == 1  # the other calendar's cursor was left alone
+
+
+async def test_a_resync_killed_before_settling_settles_on_the_next_run(calendar_account, monkeypatch):
+    from worker.providers.google.calendar import live
+
+    acct = calendar_account()
+    keep, gone = acct.add("keep", day=1), acct.add("gone", day=2)
+    await acct.run()
+    acct.sandbox.invalidate_sync_tokens(acct.email)
+    original = live.settle_after_resync
+
+    async def killed(*args, **kwargs):
+        raise RuntimeError("worker killed after the listing")
+
+    monkeypatch.setattr(live, "settle_after_resync", killed)
+    await acct.run()  # the resync lists everything, then dies before settling
+    assert acct.state()["cursor"].get("settle") is True
+
+    seen = []
+
+    async def settle(ctx, api, calendar_id):
+        seen.append(calendar_id)
+        await original(ctx, api, calendar_id)
+
+    monkeypatch.setattr(live, "settle_after_resync", settle)
+    await acct.run()
+    assert seen == [acct.email]
+    assert acct.state()["cursor"].keys() == {"syncToken"}
+    assert set(acct.heads()) == {acct.key(keep), acct.key(gone)}

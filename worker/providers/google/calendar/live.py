@@ -46,9 +46,12 @@ def list_params(page_token: str | None = None, sync_token: str | None = None) ->
 
 
 async def full_sync(api: CalendarApi, stager: PageStager, calendar_id: str, cursor: dict, reason: str) -> dict:
+    """A `settle` flag in the cursor (a resync after a 410) rides along until the final cursor,
+    so the settle step runs even if this worker dies right after the listing."""
     full = cursor.get("full")
     if not full:
-        full = {"pageToken": None, "reason": reason, "startedAt": datetime.now(timezone.utc).isoformat()}
+        full = {"pageToken": None, "reason": reason, "startedAt": datetime.now(timezone.utc).isoformat(),
+                **({"settle": True} if cursor.get("settle") else {})}
         await stager.record_full_sync(reason)
         await stager.commit([], {"full": full}, resource=RESOURCE)
     while True:
@@ -60,7 +63,7 @@ async def full_sync(api: CalendarApi, stager: PageStager, calendar_id: str, curs
             continue
         if not page.get("nextSyncToken"):
             raise IntegrationsError(f"events.list of {calendar_id} ended without nextSyncToken")
-        done = {"syncToken": page["nextSyncToken"]}
+        done = {"syncToken": page["nextSyncToken"], **({"settle": True} if full.get("settle") else {})}
         await stager.commit(objects, done, resource=RESOURCE)
         return done
 
@@ -94,26 +97,35 @@ async def settle_after_resync(ctx, api: CalendarApi, calendar_id: str) -> None:
 
 
 async def sync_calendar(ctx, api: CalendarApi, calendar_id: str) -> dict:
-    """One calendar: resume a full sync, follow its syncToken, or resync in full after a 410."""
+    """One calendar: resume a full sync, follow its syncToken, or resync in full after a 410 —
+    and settle a resync (stage what vanished meanwhile) before its cursor loses the flag."""
     stager = PageStager(ctx, CAPABILITY, stream=calendar_id)
     cursor = await stager.load_cursor()
-    if "syncToken" in cursor and "full" not in cursor:
+    if cursor.get("settle") and "full" not in cursor and "syncToken" in cursor:
+        mode = "full-resync"  # listed in full, then its worker died before settling
+    elif "syncToken" in cursor and "full" not in cursor:
         try:
             cursor = await incremental_sync(api, stager, calendar_id, cursor)
-            return {"mode": "incremental", "staged": stager.staged}
+            mode = "incremental"
         except CursorExpired:
             logger.warning("sync token of %s/%s expired; full resync", ctx.connection_id, calendar_id)
-            await stager.commit([], {}, resource=RESOURCE)  # wipe the dead token first
-            await full_sync(api, stager, calendar_id, {}, reason=EXPIRED_REASON)
-            await settle_after_resync(ctx, api, calendar_id)
-            return {"mode": "full-resync", "staged": stager.staged}
-    reason = "resumed" if "full" in cursor else "first sync"
-    try:
-        await full_sync(api, stager, calendar_id, cursor, reason=reason)
-    except CursorExpired:  # a page token of an old full sync is no longer valid: start over
-        await stager.commit([], {}, resource=RESOURCE)
-        await full_sync(api, stager, calendar_id, {}, reason=f"{reason}; page token expired (HTTP 410)")
-    return {"mode": "full", "staged": stager.staged}
+            await stager.commit([], {"settle": True}, resource=RESOURCE)  # the dead token goes, the flag stays
+            cursor = await full_sync(api, stager, calendar_id, {"settle": True}, reason=EXPIRED_REASON)
+            mode = "full-resync"
+    else:
+        reason = "resumed" if "full" in cursor else "first sync"
+        settle = {"settle": True} if cursor.get("settle") or cursor.get("full", {}).get("settle") else {}
+        try:
+            cursor = await full_sync(api, stager, calendar_id, cursor if "full" in cursor else settle, reason=reason)
+        except CursorExpired:  # a page token of an old full sync is no longer valid: start over
+            await stager.commit([], settle, resource=RESOURCE)
+            cursor = await full_sync(api, stager, calendar_id, settle,
+                                     reason=f"{reason}; page token expired (HTTP 410)")
+        mode = "full-resync" if cursor.get("settle") else "full"
+    if cursor.get("settle"):
+        await settle_after_resync(ctx, api, calendar_id)
+        await stager.commit([], {"syncToken": cursor["syncToken"]}, resource=RESOURCE)
+    return {"mode": mode, "staged": stager.staged}
 
 
 async def chosen_calendars(api: CalendarApi, settings: CalendarLiveSettings) -> list[str]:
