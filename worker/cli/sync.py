@@ -65,26 +65,29 @@ def once_command(connection_id, capability, query, after, before, labels, max_, 
 
 
 def follow(url: str, queued: dict, quiet: bool) -> dict:
-    """Poll the job and its run row until the job ends; a bar shows staged messages."""
+    """Poll the job and its run row until the job ends; a bar (unless `quiet`) shows staged items."""
+    import contextlib
+    import io
+
     from worker.db.connect import connect
 
     stream = f"run:{queued['run_id']}"
-    with connect(url, autocommit=True) as conn:
-        with click.progressbar(length=1, label="syncing", show_pos=True, file=None if not quiet else open("/dev/null", "w")) as bar:
-            while True:
-                job = conn.execute("select status from procrastinate_jobs where id = %s", (queued["job_id"],)).fetchone()
-                state = conn.execute("select cursor, last_error from integrations.sync_state where connection_id = %s"
-                                     " and capability = %s and stream = %s",
-                                     (queued["connection_id"], queued["capability"], stream)).fetchone()
-                cursor = (state or {}).get("cursor") or {}
-                total = max(cursor.get("estimate") or 0, cursor.get("listed") or 0, 1)
-                bar.length = total
-                bar.update(max(0, (cursor.get("staged") or 0) - bar.pos))
-                if job["status"] in ("succeeded", "failed", "cancelled", "aborted"):
-                    break
-                time.sleep(0.5)
+    job, state, cursor = {"status": "todo"}, None, {}
+    bar_file = io.StringIO() if quiet else None
+    with connect(url, autocommit=True) as conn, contextlib.closing(bar_file) if bar_file else contextlib.nullcontext(), \
+            click.progressbar(length=1, label="syncing", show_pos=True, file=bar_file) as bar:
+        while job["status"] not in ("succeeded", "failed", "cancelled", "aborted"):
+            time.sleep(0.5)
+            job = conn.execute("select status from procrastinate_jobs where id = %s", (queued["job_id"],)).fetchone()
+            state = conn.execute("select cursor, last_error from integrations.sync_state where connection_id = %s"
+                                 " and capability = %s and stream = %s",
+                                 (queued["connection_id"], queued["capability"], stream)).fetchone()
+            cursor = (state or {}).get("cursor") or {}
+            bar.length = max(cursor.get("estimate") or 0, cursor.get("listed") or 0, 1)
+            bar.update(max(0, (cursor.get("staged") or 0) - bar.pos))
     if not quiet:
-        click.echo(f"job {queued['job_id']} {job['status']}: staged {cursor.get('staged', 0)} of {cursor.get('listed', 0)} listed"
+        click.echo(f"job {queued['job_id']} {job['status']}: staged {cursor.get('staged', 0)} of "
+                   f"{cursor.get('listed', 0)} listed"
                    + (f" — {state['last_error']}" if state and state.get("last_error") else ""))
     return {"job_status": job["status"], "staged": cursor.get("staged", 0), "listed": cursor.get("listed", 0)}
 
