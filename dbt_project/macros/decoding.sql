@@ -6,6 +6,8 @@
 {% macro rfc2047_decode(expr) -%} {{ var('normalize_schema') }}.rfc2047_decode({{ expr }}) {%- endmacro %}
 {% macro parse_address_list(expr) -%} {{ var('normalize_schema') }}.parse_address_list({{ expr }}) {%- endmacro %}
 {% macro html_to_text(expr) -%} {{ var('normalize_schema') }}.html_to_text({{ expr }}) {%- endmacro %}
+{#- input_is_valid(text, type): pg_input_is_valid on PostgreSQL 16+, an exception-safe cast on 15 -#}
+{% macro input_is_valid() -%} {{ var('normalize_schema') }}.input_is_valid {%- endmacro %}
 {% macro extract_phones(expr) -%} {{ var('normalize_schema') }}.extract_phones({{ expr }}) {%- endmacro %}
 
 {#- A message header by (case-insensitive) name from a {lowercase name: first value} object,

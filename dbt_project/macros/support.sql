@@ -19,6 +19,34 @@ create table if not exists {{ s }}.normalize_watermarks (
     invocation_id text
 );
 
+-- Whether text parses as a type (NULL for NULL), for casts that must never abort a model.
+-- PostgreSQL 16+ has pg_input_is_valid; on 15 a cast inside an exception block does the same.
+do $do$
+begin
+    if current_setting('server_version_num')::int >= 160000 then
+        execute $f$
+            create or replace function {{ s }}.input_is_valid(value text, type_name text) returns boolean
+            language sql stable parallel safe as 'select pg_input_is_valid(value, type_name)'
+        $f$;
+    else
+        execute $f$
+            create or replace function {{ s }}.input_is_valid(value text, type_name text) returns boolean
+            language plpgsql stable as $fn$
+            begin
+                if value is null then
+                    return null;
+                end if;
+                execute format('select %L::%s', value, type_name::regtype);
+                return true;
+            exception when others then
+                return false;
+            end
+            $fn$
+        $f$;
+    end if;
+end
+$do$;
+
 -- base64url (or base64) with or without padding; NULL when it is not valid base64.
 create or replace function {{ s }}.base64url_is_valid(data text) returns boolean
 language sql immutable parallel safe as $fn$

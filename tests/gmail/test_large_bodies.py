@@ -32,7 +32,8 @@ async def test_large_text_body_is_fetched_staged_and_normalized(gsb, make_databa
     assert kinds == {"gmail.message": 1, "gmail.body": 1}
     assert gsb.count_requests(method_id="gmail.users.messages.attachments.get") == 1
 
-    assert await run_dbt(url, on_line=lambda line: None) == 0
+    output: list[str] = []
+    assert await run_dbt(url, on_line=output.append) == 0, "\n".join(output[-30:])
     with connect(url) as conn:
         body = conn.execute("select body_text from product.emails where message_id_header = %s",
                             ("<big-body@x.example>",)).fetchone()["body_text"]

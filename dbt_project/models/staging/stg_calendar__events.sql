@@ -62,18 +62,18 @@ typed as (
 
     select
         *,
-        case when pg_input_is_valid(start_date_time, 'timestamptz') then start_date_time::timestamptz end as start_ts,
-        case when pg_input_is_valid(end_date_time, 'timestamptz') then end_date_time::timestamptz end as end_ts,
-        case when start_date_text ~ '^\d{4}-\d{2}-\d{2}$' and pg_input_is_valid(start_date_text, 'date')
+        case when {{ input_is_valid() }}(start_date_time, 'timestamptz') then start_date_time::timestamptz end as start_ts,
+        case when {{ input_is_valid() }}(end_date_time, 'timestamptz') then end_date_time::timestamptz end as end_ts,
+        case when start_date_text ~ '^\d{4}-\d{2}-\d{2}$' and {{ input_is_valid() }}(start_date_text, 'date')
              then start_date_text::date end as start_date,
-        case when end_date_text ~ '^\d{4}-\d{2}-\d{2}$' and pg_input_is_valid(end_date_text, 'date')
+        case when end_date_text ~ '^\d{4}-\d{2}-\d{2}$' and {{ input_is_valid() }}(end_date_text, 'date')
              then end_date_text::date end as end_date,
-        case when pg_input_is_valid(original_start_date_time, 'timestamptz')
+        case when {{ input_is_valid() }}(original_start_date_time, 'timestamptz')
              then to_char(original_start_date_time::timestamptz at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-             when original_start_date_text ~ '^\d{4}-\d{2}-\d{2}$' and pg_input_is_valid(original_start_date_text, 'date')
+             when original_start_date_text ~ '^\d{4}-\d{2}-\d{2}$' and {{ input_is_valid() }}(original_start_date_text, 'date')
              then original_start_date_text end as original_start,
         case when time_zone_name in (select name from pg_timezone_names) then time_zone_name end as time_zone,
-        case when pg_input_is_valid(updated_text, 'timestamptz') then updated_text::timestamptz end as updated_at
+        case when {{ input_is_valid() }}(updated_text, 'timestamptz') then updated_text::timestamptz end as updated_at
     from renamed
 
 ),

@@ -176,7 +176,7 @@ renamed as (
         case when internal_date_ms ~ '^\d{1,15}$' and internal_date_ms::bigint <= 253402300799999
              then timestamptz 'epoch' + internal_date_ms::bigint * interval '1 millisecond'
         end as sent_at,
-        case when pg_input_is_valid({{ header('headers', 'Date') }}, 'timestamptz')
+        case when {{ input_is_valid() }}({{ header('headers', 'Date') }}, 'timestamptz')
              then ({{ header('headers', 'Date') }})::timestamptz
         end as date_header_at,
 
