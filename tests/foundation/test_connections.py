@@ -111,3 +111,44 @@ def test_list_is_per_tenant(db, tenant_id):
     other = uuid.uuid4()
     _google(db, other, account="two@x.test")
     assert [r["account_id"] for r in list_connections(db, tenant_id)] == ["one@x.test"]
+
+
+def test_deleting_a_connection_deletes_its_staged_records(db, tenant_id):
+    from worker.connections import delete_connection
+    from worker.store.staging import RawObject, stage_records
+
+    row = _google(db, tenant_id)
+    other = _google(db, tenant_id, account="other@example.com")
+    for connection in (row, other):
+        stage_records(db, connection["id"], tenant_id, "sync_inbox_live", "gmail.message",
+                      [RawObject("m1", {"id": "m1"}), RawObject("m2", {"id": "m2"})])
+    delete_connection(db, row["id"])
+    counts = {r["connection_id"]: r["n"] for r in db.execute(
+        "select connection_id, count(*) as n from integrations.raw_records where connection_id = any(%s)"
+        " group by 1", ([row["id"], other["id"]],)).fetchall()}
+    assert counts == {other["id"]: 2}
+    assert db.execute("select count(*) as n from integrations.raw_heads where connection_id = %s",
+                      (row["id"],)).fetchone()["n"] == 0
+
+
+def test_staging_dedups_unchanged_payloads_but_keeps_a_return_to_an_older_state(db, tenant_id):
+    from worker.store.staging import ProviderJson, RawObject, stage_records
+
+    row = _google(db, tenant_id)
+    a = {"id": "m1", "labelIds": ["INBOX"]}
+    b = {"id": "m1", "labelIds": ["INBOX", "STARRED"]}
+
+    def stage(*objs):
+        return stage_records(db, row["id"], tenant_id, "sync_inbox_live", "gmail.message", list(objs))
+
+    assert stage(RawObject("m1", a)) == 1
+    assert stage(RawObject("m1", dict(a))) == 0           # the same payload again: one row
+    assert stage(RawObject("m1", b)) == 1                 # a new version
+    assert stage(RawObject("m1", a)) == 1                 # back to the first state: a new version too
+    assert stage(RawObject("m1", {"id": "m1"}, is_deleted=True)) == 1
+    text = '{"id": "m2",  "labelIds": ["INBOX"]}'         # the provider's own bytes are kept as sent
+    assert stage(RawObject("m2", ProviderJson({"id": "m2", "labelIds": ["INBOX"]}, text))) == 1
+    versions = db.execute("select payload, is_deleted from integrations.raw_records where connection_id = %s"
+                          " and external_id = 'm1' order by id", (row["id"],)).fetchall()
+    assert [v["payload"].get("labelIds") for v in versions] == [["INBOX"], ["INBOX", "STARRED"], ["INBOX"], None]
+    assert [v["is_deleted"] for v in versions] == [False, False, False, True]

@@ -18,22 +18,40 @@ from worker.store import query
 
 @dataclass(frozen=True)
 class RawObject:
-    """One provider object version: its id, the exact JSON, and whether it is a tombstone."""
+    """One provider object version: its id, the exact JSON, and whether it is a tombstone.
+
+    `payload` may be a `ProviderJson`, which keeps the provider's own bytes: those are stored and
+    hashed as they came, so staging neither re-serializes nor loses anything of the answer."""
 
     external_id: str
     payload: dict[str, Any]
     is_deleted: bool = False
 
 
+class ProviderJson(dict):
+    """A JSON object together with the exact text the provider sent."""
+
+    def __init__(self, parsed: dict, text: str) -> None:
+        super().__init__(parsed)
+        self.text = text
+
+
+def payload_text(payload: dict) -> str:
+    """The provider's text when we have it; otherwise a canonical serialization (sorted keys)."""
+    if isinstance(payload, ProviderJson):
+        return payload.text
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def _rows(objects: Iterable[RawObject]) -> list[tuple]:
-    """One row per object (a later version in the same page wins), with its canonical hash."""
+    """One row per object (a later version in the same page wins), with the hash of its text."""
     latest: dict[str, RawObject] = {}
     for obj in objects:
         latest.pop(obj.external_id, None)
         latest[obj.external_id] = obj
     rows = []
     for n, obj in enumerate(latest.values()):
-        text = json.dumps(obj.payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        text = payload_text(obj.payload)
         digest = hashlib.sha256(text.encode()).hexdigest() + (":deleted" if obj.is_deleted else "")
         rows.append((n, obj.external_id, text, digest, obj.is_deleted))
     return rows

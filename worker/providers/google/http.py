@@ -21,6 +21,7 @@ from worker.providers.google.errors import (
     GoogleError, MalformedResponse, RateLimited, Transient, Unauthorized, error_from_response,
 )
 from worker.providers.google.pacing import Backoff, Pacer
+from worker.store.staging import ProviderJson
 
 logger = logging.getLogger(__name__)
 
@@ -190,6 +191,8 @@ def _parse_inner_response(raw: bytes) -> Any:
     if status >= 400:
         return error_from_response(status, body, retry_after)
     try:
-        return json.loads(body)
+        text = body.decode("utf-8")
+        parsed = json.loads(text)
     except ValueError:
         return MalformedResponse(status, "malformedJson", "batch part body is not JSON")
+    return ProviderJson(parsed, text) if isinstance(parsed, dict) else parsed
