@@ -21,10 +21,8 @@ import pytest
 from tests.chaos.harness import (
     Mutator, Workers, in_scope, new_key, query, sandbox_mail, sandbox_meetings,
 )
+from tests.fixtures.accounts import connect_account
 from worker.app import open_app_async
-from worker.connections import create_connection, store_credentials
-from worker.crypto import keyring_from_settings
-from worker.db.connect import connect
 from worker.providers.google.capabilities import CALENDAR_READONLY, GMAIL_READONLY, GMAIL_SEND
 from worker.sandbox import Sandbox
 from worker.settings import get_settings
@@ -42,15 +40,7 @@ MAX_SETTLE_ROUNDS = 8
 
 
 def connect_user(sandbox: Sandbox, url: str, tenant_id: uuid.UUID, email: str) -> uuid.UUID:
-    tokens = sandbox.issue_tokens(email, SCOPES)
-    with connect(url) as conn:
-        row = create_connection(conn, tenant_id=tenant_id, profile_id=uuid.uuid4(), provider="google",
-                                account_id=email, capabilities=CAPABILITIES)
-        store_credentials(conn, keyring_from_settings(get_settings()), row["id"],
-                          {"token": tokens["access_token"], "refresh_token": tokens["refresh_token"],
-                           "expiry": None, "scopes": SCOPES}, granted_scopes=SCOPES)
-        conn.commit()
-    return row["id"]
+    return connect_account(sandbox, url, email, CAPABILITIES, SCOPES, tenant_id=tenant_id)[0]
 
 
 def add_faults(sandbox: Sandbox, rng: random.Random, timeout: float) -> list[dict]:
