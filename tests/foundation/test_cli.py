@@ -5,7 +5,6 @@ import logging
 import uuid
 
 import click
-import pytest
 from click.testing import CliRunner
 
 from worker.cli import cli

@@ -22,9 +22,6 @@ async def test_reconcile_finds_and_repairs_missing_and_vanished_messages(mailbox
     assert clean["provider"] == 6 and clean["staged"] == 6 and clean["missing_count"] == clean["extra_count"] == 0
 
     # lose what history would have told us: a new message, a deletion, an archive
-    with connect(box.url) as conn:
-        cursor = conn.execute("select cursor from integrations.sync_state where connection_id = %s"
-                              " and capability = 'sync_inbox_live'", (box.id,)).fetchone()["cursor"]
     late = box.add("late")
     box.sandbox.delete_message(box.email, ids[0])
     box.sandbox.relabel(box.email, ids[1], remove=["INBOX"])

@@ -1,6 +1,5 @@
 """Tokens, quota, faults, resumption and isolation: a sync gets slower or retries, never loses data."""
 
-import psycopg
 import pytest
 
 from tests.gmail.conftest import SYNC_QUEUES

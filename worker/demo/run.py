@@ -8,7 +8,6 @@ import os
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Callable, Iterator
 
 from worker.demo import report

@@ -14,7 +14,7 @@ from email.policy import compat32
 from email.utils import getaddresses, make_msgid
 
 from . import mime
-from .errors import ApiError, bad_request, invalid, not_found
+from .errors import ApiError, invalid, not_found
 from .gmail_query import compile_query
 from .mailbox import Mailbox, StoredMessage
 from .state import World
