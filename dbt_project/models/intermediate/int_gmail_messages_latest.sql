@@ -31,32 +31,7 @@ with changed_objects as (
 
 versions as (
 
-    select
-        changed_objects.connection_id,
-        changed_objects.external_id,
-        head.id as head_raw_id,
-        head.is_deleted,
-        live.id as content_raw_id
-    from changed_objects
-    cross join lateral (
-        select id, is_deleted
-        from {{ source('integrations', 'raw_records') }} as r
-        where r.connection_id = changed_objects.connection_id
-          and r.resource_type = 'gmail.message'
-          and r.external_id = changed_objects.external_id
-        order by r.id desc
-        limit 1
-    ) as head
-    left join lateral (
-        select id
-        from {{ source('integrations', 'raw_records') }} as r
-        where r.connection_id = changed_objects.connection_id
-          and r.resource_type = 'gmail.message'
-          and r.external_id = changed_objects.external_id
-          and not r.is_deleted
-        order by r.id desc
-        limit 1
-    ) as live on true
+    {{ object_versions('changed_objects', 'gmail.message') }}
 
 ),
 
