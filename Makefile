@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 SEEDS  ?= 10
 
-.PHONY: install demo test chaos bench clean
+.PHONY: install demo test chaos bench stop clean
 
 install: $(STAMP)
 
@@ -26,5 +26,17 @@ chaos: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/run
 
-clean:
+# Stops every embedded PostgreSQL this checkout started (demo: .integrations/pg, tests:
+# .integrations/test-pg, benches: .integrations/bench-pg). Plain shell: works without the venv.
+stop:
+	@for pid_file in .integrations/*/postmaster.pid; do \
+	    [ -f "$$pid_file" ] || continue; \
+	    pid=$$(head -n 1 "$$pid_file"); \
+	    if kill -INT "$$pid" 2>/dev/null; then \
+	        echo "stopping embedded PostgreSQL in $${pid_file%/postmaster.pid} (pid $$pid)"; \
+	        while kill -0 "$$pid" 2>/dev/null; do sleep 0.2; done; \
+	    fi; \
+	done
+
+clean: stop
 	rm -rf $(VENV) .integrations

@@ -24,7 +24,8 @@ def bench_database():
     if not server:
         from worker.db.embedded import ensure_embedded
 
-        server = ensure_embedded(Path(os.environ.get("INTEGRATIONS_DATA_DIR", ".integrations")).resolve() / "pg",
+        checkout_data = Path(__file__).resolve().parents[1] / ".integrations"
+        server = ensure_embedded(Path(os.environ.get("INTEGRATIONS_DATA_DIR", checkout_data)).resolve() / "pg",
                                  database="postgres")
     name = f"bench_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(server, autocommit=True) as admin:

@@ -11,7 +11,7 @@ charsets, RFC 2047 headers), cloned with fresh ids and Message-IDs.
     .venv/bin/python bench/normalize_bench.py [--messages 100000] [--new 1000]
 
 Uses INTEGRATIONS_BENCH_SERVER_URL (a PostgreSQL server URL whose user may create databases) or
-an embedded server in /tmp/integrations-bench-pg; the benchmark databases are dropped afterwards.
+an embedded server in this checkout's .integrations/bench-pg; the benchmark databases are dropped afterwards.
 """
 
 from __future__ import annotations
@@ -47,7 +47,8 @@ def server_url() -> str:
         return configured
     from worker.db.embedded import ensure_embedded
 
-    return ensure_embedded(Path("/tmp/integrations-bench-pg"), database="postgres")
+    return ensure_embedded(Path(__file__).resolve().parents[1] / ".integrations" / "bench-pg",
+                           database="postgres")
 
 
 def create_database(server: str) -> str:
