@@ -32,13 +32,16 @@ UNITS_PER_MESSAGE = 5
 SCOPES = ["https://www.googleapis.com/auth/gmail.readonly"]
 
 
-def start_sandbox(users: list[str], messages: int) -> tuple[subprocess.Popen, dict[str, str]]:
+def start_sandbox(users: list[str], messages: int, quota_table: str = "legacy",
+                  quota: int | None = QUOTA) -> tuple[subprocess.Popen, dict[str, str]]:
+    """The sandbox in its own process; its settings (the quota table last) as a dict."""
+    quota_args = ["--quota", str(quota)] if quota is not None else []
     proc = subprocess.Popen(
-        [sys.executable, "-m", "worker.sandbox", "serve", "--port", "0", "--print-env", "--quota", str(QUOTA),
-         "--users", ",".join(users), "--messages", str(messages), "--events", "0"],
+        [sys.executable, "-m", "worker.sandbox", "serve", "--port", "0", "--print-env", "--quota-table", quota_table,
+         *quota_args, "--users", ",".join(users), "--messages", str(messages), "--events", "0"],
         stdout=subprocess.PIPE, text=True)
     env = {}
-    while len(env) < 3:
+    while "INTEGRATIONS_GMAIL_QUOTA_TABLE" not in env:
         line = proc.stdout.readline()
         if not line:
             raise RuntimeError("sandbox exited before printing its settings")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -38,7 +39,12 @@ class Settings(BaseSettings):
     google_client_id: str = "unset-google-client-id"
     google_client_secret: SecretStr = SecretStr("")
     http_timeout_seconds: float = Field(default=30.0, gt=0)
-    gmail_quota_units_per_minute: int = Field(default=15000, ge=0, description="per-user pacing, 0 = off")
+    gmail_quota_table: Literal["2026", "legacy"] = Field(
+        default="2026", description="Gmail quota table: `2026` (projects from May 2026) or `legacy`"
+    )
+    gmail_quota_units_per_minute: int | None = Field(
+        default=None, ge=0, description="per-user pacing, 0 = off; unset means the quota table's limit"
+    )
     calendar_quota_units_per_minute: int = Field(default=600, ge=0, description="per-user pacing, 0 = off")
 
     worker_concurrency: int = Field(default=10, ge=1, le=200)
@@ -60,6 +66,20 @@ class Settings(BaseSettings):
     def google_url(self, path: str, default_host: str = GOOGLE_DEFAULT_BASE_URL) -> str:
         """A Google endpoint: the sandbox base when configured, otherwise Google's own host."""
         return (self.google_base_url or default_host) + path
+
+    @property
+    def gmail_quota(self):
+        """The Gmail quota table in force (per-call units and the per-user limit)."""
+        from worker.providers.google.quota_tables import TABLES
+
+        return TABLES[self.gmail_quota_table]
+
+    @property
+    def gmail_units_per_minute(self) -> int:
+        """Per-user Gmail pacing: the explicit setting, else the quota table's limit."""
+        if self.gmail_quota_units_per_minute is not None:
+            return self.gmail_quota_units_per_minute
+        return self.gmail_quota.units_per_user_minute
 
     @property
     def pg_dir(self) -> Path:

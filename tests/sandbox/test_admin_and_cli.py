@@ -97,11 +97,12 @@ def test_zero_calls_are_countable(sandbox, gmail):
     assert sandbox.count_requests(method_id="gmail.users.getProfile", user=USER) == 1
 
 
-def test_env_names_the_three_settings(sandbox):
+def test_env_names_the_endpoint_credentials_and_quota_table(sandbox):
     env = sandbox.env()
     assert env == {"INTEGRATIONS_GOOGLE_BASE_URL": sandbox.base_url,
                    "INTEGRATIONS_GOOGLE_CLIENT_ID": sandbox.client_id,
-                   "INTEGRATIONS_GOOGLE_CLIENT_SECRET": sandbox.client_secret}
+                   "INTEGRATIONS_GOOGLE_CLIENT_SECRET": sandbox.client_secret,
+                   "INTEGRATIONS_GMAIL_QUOTA_TABLE": "legacy"}
 
 
 def test_sandbox_env_fixture_sets_os_environ(sandbox_env):
@@ -123,7 +124,8 @@ def test_serve_prints_env_then_serves(monkeypatch):
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert [l.split("=", 1)[0] for l in lines] == ["INTEGRATIONS_GOOGLE_BASE_URL", "INTEGRATIONS_GOOGLE_CLIENT_ID",
-                                                   "INTEGRATIONS_GOOGLE_CLIENT_SECRET"]
+                                                   "INTEGRATIONS_GOOGLE_CLIENT_SECRET", "INTEGRATIONS_GMAIL_QUOTA_TABLE"]
+    assert lines[-1] == "INTEGRATIONS_GMAIL_QUOTA_TABLE=2026"  # a new project's table by default
     plain = CliRunner().invoke(sandbox_group, ["serve", "--port", "0"])
     assert plain.exit_code == 0, plain.output
     assert "Google sandbox at http://127.0.0.1:" in plain.output and "client secret" in plain.output

@@ -138,8 +138,9 @@ class App:
             raise ApiError(403, "forbidden", f"Delegation denied for {email}")
         info["user"] = email
         with self.quota.slot(email):
-            self.quota.charge(email, method.service, method.units)
-            info["units"] = method.units
+            units = method.units_in(self.quota.config.gmail_table)
+            self.quota.charge(email, method.service, units)
+            info["units"] = units
             if rule is not None and rule.kind == "delay":
                 time.sleep(rule.delay_seconds)
             with self.world.lock:

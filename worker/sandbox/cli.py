@@ -31,17 +31,23 @@ def sandbox() -> None:
 @click.option("--users", default="", help="Comma-separated accounts to generate mail and calendars for.")
 @click.option("--messages", default=50, show_default=True, type=int, help="Messages per generated user.")
 @click.option("--events", default=20, show_default=True, type=int, help="Events per generated user.")
-@click.option("--quota", default=15000, show_default=True, type=int,
-              help="Gmail quota units per user per minute; 0 turns quotas off.")
-@click.option("--print-env", is_flag=True, help="Print the INTEGRATIONS_GOOGLE_* settings as NAME=value lines.")
-def serve(host, port, seed, users, messages, events, quota, print_env) -> None:
+@click.option("--quota-table", type=click.Choice(["2026", "legacy"]), default="2026", show_default=True,
+              help="Gmail's quota table: 2026 (6,000 units/min, messages.get 20) or legacy (15,000, 5).")
+@click.option("--quota", default=None, type=click.IntRange(min=0),
+              help="Gmail quota units per user per minute [default: the table's]; 0 turns quotas off.")
+@click.option("--print-env", is_flag=True, help="Print the INTEGRATIONS_* settings for this sandbox as NAME=value lines.")
+def serve(host, port, seed, users, messages, events, quota_table, quota, print_env) -> None:
     """Serve the sandbox until interrupted.
 
     \b
     Example:
       integrations sandbox serve --port 8765 --seed 7 --users ana@acme.test --messages 200 --print-env
     """
-    sb = Sandbox(seed=seed, quota_units_per_window=quota or None,
+    from .spec import GMAIL_TABLES
+
+    if quota is None:
+        quota = GMAIL_TABLES[quota_table][1]
+    sb = Sandbox(seed=seed, quota_units_per_window=quota or None, gmail_quota_table=quota_table,
                  calendar_requests_per_window=None if quota == 0 else 600)
     accounts = [u.strip() for u in users.split(",") if u.strip()]
     if accounts:

@@ -28,6 +28,7 @@ class QuotaConfig:
     calendar_requests_per_window: int | None = 600
     max_concurrent_per_user: int | None = 10  # None or 0: no limit
     error_status: int = 429  # Google answers 429 or 403 for the same condition
+    gmail_table: str = "legacy"  # "legacy" or "2026": Gmail's per-method costs (spec.GMAIL_TABLES)
 
 
 class Quota:

@@ -32,6 +32,7 @@ class Sandbox:
         history_retention: int | None = None,
         calendar_requests_per_window: int | None = 600,
         quota_error_status: int = 429,
+        gmail_quota_table: str = "legacy",
         access_token_lifetime: float = 3600.0,
         attachment_threshold: int = 8192,
         client_id: str = DEFAULT_CLIENT_ID,
@@ -43,7 +44,7 @@ class Sandbox:
         self._defaults = dict(
             quota=QuotaConfig(quota_units_per_window, quota_window_seconds,
                               calendar_requests_per_window, max_concurrent_per_user,
-                              quota_error_status),
+                              quota_error_status, gmail_quota_table),
             world=WorldConfig(attachment_threshold, history_retention),
             lifetime=access_token_lifetime,
         )
@@ -95,6 +96,7 @@ class Sandbox:
             "INTEGRATIONS_GOOGLE_BASE_URL": self.base_url,
             "INTEGRATIONS_GOOGLE_CLIENT_ID": self.client_id,
             "INTEGRATIONS_GOOGLE_CLIENT_SECRET": self.client_secret,
+            "INTEGRATIONS_GMAIL_QUOTA_TABLE": self.quota.config.gmail_table,
         }
 
     def reset(self) -> None:

@@ -50,6 +50,9 @@ GMAIL_UNITS = {
     "gmail.users.threads.get": 10,
     "gmail.users.threads.list": 10,
 }
+# Projects created from May 2026 pay more for these two (and get 6,000 units per user per minute).
+GMAIL_UNITS_2026 = {**GMAIL_UNITS, "gmail.users.messages.get": 20, "gmail.users.messages.attachments.get": 20}
+GMAIL_TABLES = {"legacy": (GMAIL_UNITS, 15000), "2026": (GMAIL_UNITS_2026, 6000)}
 CALENDAR_UNITS_PER_REQUEST = 1  # Calendar counts queries, not weighted units
 
 
@@ -66,8 +69,12 @@ class MethodSpec:
 
     @property
     def units(self) -> int:
+        return self.units_in("legacy")
+
+    def units_in(self, table: str) -> int:
+        """Units per call under Gmail's quota table `table` (Calendar counts requests)."""
         if self.service == "gmail":
-            return GMAIL_UNITS.get(self.id, 5)
+            return GMAIL_TABLES[table][0].get(self.id, 5)
         return CALENDAR_UNITS_PER_REQUEST
 
 

@@ -72,7 +72,7 @@ async def google_context(pool, connection_id, api: str = "gmail",
     stored = keyring.decrypt(row["credentials"], str(row["id"]))
     endpoints = GoogleEndpoints.from_settings(settings)
     tokens = ConnectionTokens(pool, keyring, row, stored, settings, endpoints)
-    units = settings.gmail_quota_units_per_minute if api == "gmail" else settings.calendar_quota_units_per_minute
+    units = settings.gmail_units_per_minute if api == "gmail" else settings.calendar_quota_units_per_minute
     async with httpx.AsyncClient(timeout=settings.http_timeout_seconds,
                                  limits=httpx.Limits(max_connections=8)) as http:
         client = GoogleClient(http, tokens, pacer_for(row["account_id"], api, units))

@@ -1,4 +1,4 @@
-"""Gmail v1 methods we call, with their quota units (per Google's published table)."""
+"""Gmail v1 methods we call, each charged the units of the quota table in force (see quota_tables)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ from urllib.parse import quote, urlsplit
 from worker.providers.google.errors import GoogleError, MalformedResponse
 from worker.providers.google.http import BatchCall
 
-UNITS = {"getProfile": 1, "messages.list": 5, "messages.get": 5, "history.list": 2, "messages.send": 100,
-         "drafts.create": 10, "drafts.send": 100, "labels.list": 1, "attachments.get": 5}
 BATCH_SIZE = 50  # Google recommends at most 50 calls per batch
 
 
@@ -16,9 +14,10 @@ class GmailApi:
     def __init__(self, ctx) -> None:
         self.ctx = ctx
         self.base = ctx.endpoints.gmail + "/users/me"
+        self.units = ctx.settings.gmail_quota.units
 
     async def profile(self) -> dict:
-        return _expect(await self.ctx.client.call("GET", self.base + "/profile", units=UNITS["getProfile"]),
+        return _expect(await self.ctx.client.call("GET", self.base + "/profile", units=self.units["getProfile"]),
                        "historyId", "users.getProfile")
 
     async def list_messages(self, *, label: str | None = None, q: str | None = None, page_token: str | None = None,
@@ -30,7 +29,7 @@ class GmailApi:
             params["q"] = q
         if page_token:
             params["pageToken"] = page_token
-        body = await self.ctx.client.call("GET", self.base + "/messages", units=UNITS["messages.list"], params=params)
+        body = await self.ctx.client.call("GET", self.base + "/messages", units=self.units["messages.list"], params=params)
         if not isinstance(body, dict) or not isinstance(body.get("messages", []), list):
             raise MalformedResponse(200, "malformedList", "messages.list answered an unexpected shape")
         return body
@@ -39,7 +38,7 @@ class GmailApi:
         params = {"startHistoryId": start_history_id, "maxResults": 500}
         if page_token:
             params["pageToken"] = page_token
-        body = await self.ctx.client.call("GET", self.base + "/history", units=UNITS["history.list"], params=params)
+        body = await self.ctx.client.call("GET", self.base + "/history", units=self.units["history.list"], params=params)
         return _expect(body, "historyId", "history.list")
 
     async def get_messages(self, ids: list[str]) -> dict[str, dict | GoogleError]:
@@ -48,7 +47,7 @@ class GmailApi:
         out: dict[str, dict | GoogleError] = {}
         for start in range(0, len(ids), BATCH_SIZE):
             chunk = ids[start:start + BATCH_SIZE]
-            calls = [BatchCall("GET", f"{path}/messages/{quote(i, safe='')}?format=full", UNITS["messages.get"])
+            calls = [BatchCall("GET", f"{path}/messages/{quote(i, safe='')}?format=full", self.units["messages.get"])
                      for i in chunk]
             for message_id, result in zip(chunk, await self.ctx.client.batch(self.ctx.endpoints.gmail_batch, calls)):
                 if isinstance(result, dict) and result.get("id") != message_id:
@@ -63,7 +62,7 @@ class GmailApi:
         for start in range(0, len(refs), BATCH_SIZE):
             chunk = refs[start:start + BATCH_SIZE]
             calls = [BatchCall("GET", f"{path}/messages/{quote(m, safe='')}/attachments/{quote(a, safe='')}",
-                               UNITS["attachments.get"]) for m, a in chunk]
+                               self.units["attachments.get"]) for m, a in chunk]
             for ref, result in zip(chunk, await self.ctx.client.batch(self.ctx.endpoints.gmail_batch, calls)):
                 if isinstance(result, dict) and "data" not in result:
                     result = MalformedResponse(200, "malformedAttachment", f"attachment {ref[1]} has no data")
@@ -72,12 +71,12 @@ class GmailApi:
 
     async def send(self, raw_b64: str, thread_id: str | None) -> dict:
         body = {"raw": raw_b64, **({"threadId": thread_id} if thread_id else {})}
-        return _expect(await self.ctx.client.call("POST", self.base + "/messages/send", units=UNITS["messages.send"],
+        return _expect(await self.ctx.client.call("POST", self.base + "/messages/send", units=self.units["messages.send"],
                                                   json_body=body, idempotent=False), "id", "messages.send")
 
     async def create_draft(self, raw_b64: str, thread_id: str | None) -> dict:
         message = {"raw": raw_b64, **({"threadId": thread_id} if thread_id else {})}
-        return _expect(await self.ctx.client.call("POST", self.base + "/drafts", units=UNITS["drafts.create"],
+        return _expect(await self.ctx.client.call("POST", self.base + "/drafts", units=self.units["drafts.create"],
                                                   json_body={"message": message}), "id", "drafts.create")
 
 
