@@ -184,3 +184,15 @@ def test_google_auth_credentials_refresh_against_the_sandbox(sandbox):
     with pytest.raises(RefreshError) as caught:
         creds.refresh(Request())
     assert caught.value.retryable is False
+
+
+def test_revoke_endpoint_ends_the_access_tokens_too_and_a_second_revoke_is_invalid_token(sandbox):
+    tokens = sandbox.issue_tokens("a@acme.test", [scopes.GMAIL_READONLY])
+    minted = refresh(sandbox, tokens["refresh_token"]).json()["access_token"]
+    assert httpx.post(sandbox.base_url + "/revoke", data={"token": tokens["refresh_token"]}).status_code == 200
+    for access in (tokens["access_token"], minted):
+        answer = httpx.get(sandbox.base_url + "/gmail/v1/users/me/profile",
+                           headers={"Authorization": f"Bearer {access}"})
+        assert answer.status_code == 401
+    again = httpx.post(sandbox.base_url + "/revoke", data={"token": tokens["refresh_token"]})
+    assert again.status_code == 400 and again.json()["error"] == "invalid_token"

@@ -243,7 +243,8 @@ class OAuth:
     def revoke(self, req: Request) -> Response:
         form = {k: v[-1] for k, v in parse_qs(req.body.decode("utf-8", "replace")).items()}
         token = req.param("token") or form.get("token", "")
-        if token in self.state.refresh_tokens:
+        record = self.state.refresh_tokens.get(token)
+        if record is not None and not record.revoked:
             self.revoke_account(refresh_token=token)
             return Response.json(200, {})
         access = self.state.access_tokens.pop(token, None)
@@ -251,7 +252,8 @@ class OAuth:
             if access.refresh_token:
                 self.revoke_account(refresh_token=access.refresh_token)
             return Response.json(200, {})
-        raise OAuthError(400, "invalid_token", "Bad Request")
+        # unknown, expired or already revoked: Google answers the same 400
+        raise OAuthError(400, "invalid_token", "Token expired or revoked")
 
 
 def _with_query(url: str, **params) -> str:

@@ -40,6 +40,14 @@ where id = %(id)s
 -- name: delete
 delete from integrations.connections where id = %(id)s returning id
 
+-- name: same_account_elsewhere
+-- Another connection holding the same provider account (revoking would end its grant too).
+select id from integrations.connections
+where provider = %(provider)s and lower(account_id) = lower(%(account_id)s) and id <> %(id)s
+  and credentials is not null
+order by created_at, id
+limit 1
+
 -- name: all_credentials
 select id, credentials from integrations.connections where credentials is not null order by id for update
 

@@ -66,5 +66,6 @@ GOOGLE = register(
                 description="manual Calendar sync of a calendar and time window",
             ),
         },
+        revoke_grant="worker.providers.google.oauth:revoke_grant",
     )
 )

@@ -118,3 +118,38 @@ def exchange_code(settings: Settings, endpoints: GoogleEndpoints, code: str, pkc
     scopes = body.get("scope", "").split()
     return {"token": body["access_token"], "refresh_token": body.get("refresh_token"),
             "expiry": expiry.isoformat(), "scopes": scopes}
+
+
+class GrantNotRevoked(IntegrationsError):
+    """The provider did not confirm the revocation: the grant may still be alive there."""
+
+
+REVOKED = "revoked"
+ALREADY_REVOKED = "already_revoked"
+NOTHING_TO_REVOKE = "nothing_to_revoke"
+
+
+def revoke_grant(settings: Settings, credentials: dict | None) -> str:
+    """Revoke a connection's grant at Google (`POST /revoke`, form `token=`).
+
+    The refresh token is revoked when we hold one — Google then refuses it and every access token
+    minted from it. Returns REVOKED, ALREADY_REVOKED (Google no longer knows the token: revoked
+    by the user, expired, or by an earlier attempt) or NOTHING_TO_REVOKE; raises GrantNotRevoked
+    when Google could not be reached or refused for another reason. The token is never logged.
+    """
+    token = (credentials or {}).get("refresh_token") or (credentials or {}).get("token")
+    if not token:
+        return NOTHING_TO_REVOKE
+    endpoints = GoogleEndpoints.from_settings(settings)
+    try:
+        response = httpx.post(endpoints.revoke, data={"token": token},
+                              headers={"Content-Type": "application/x-www-form-urlencoded"},
+                              timeout=settings.http_timeout_seconds)
+    except httpx.HTTPError as error:
+        raise GrantNotRevoked(f"Google's revoke endpoint did not answer ({type(error).__name__})") from None
+    if response.status_code == 200:
+        return REVOKED
+    error = error_from_response(response.status_code, response.content)
+    if response.status_code == 400 and error.reason in ("invalid_token", "invalid_grant"):
+        return ALREADY_REVOKED
+    raise GrantNotRevoked(f"Google's revoke endpoint answered {response.status_code} {error.reason or ''}".strip())
