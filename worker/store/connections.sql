@@ -32,6 +32,16 @@ set credentials = %(credentials)s, credentials_key_id = %(key_id)s,
     granted_scopes = %(granted_scopes)s, updated_at = now()
 where id = %(id)s
 
+-- name: credentials_for_update
+-- A token refresh re-reads the stored grant under the row lock before writing (compare-and-swap).
+select credentials from integrations.connections where id = %(id)s for update
+
+-- name: set_refreshed_credentials
+-- A refresh writes only the credentials blob: granted scopes belong to the consent, never to a refresh.
+update integrations.connections
+set credentials = %(credentials)s, credentials_key_id = %(key_id)s, updated_at = now()
+where id = %(id)s
+
 -- name: set_status
 update integrations.connections
 set status = %(status)s, status_reason = %(reason)s, updated_at = now()
