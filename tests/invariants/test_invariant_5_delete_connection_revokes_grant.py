@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import uuid
 
 import httpx
 import pytest
@@ -19,6 +20,11 @@ from worker.providers.google.capabilities import GMAIL_READONLY
 from worker.settings import get_settings
 
 CAPS = {"sync_inbox_live": None}
+
+
+def address(name: str) -> str:
+    """An address no other test's connection holds (the session database is shared)."""
+    return f"{name}.{uuid.uuid4().hex[:8]}@tenant.example"
 
 
 @pytest.fixture
@@ -56,8 +62,8 @@ def connection_exists(url: str, connection_id) -> bool:
 
 
 def test_deleting_a_connection_revokes_its_grant_and_leaves_other_grants_working(google, database_url):
-    gone, _ = connect_account(google, database_url, "ana@tenant.example", CAPS, [GMAIL_READONLY])
-    kept, _ = connect_account(google, database_url, "ben@tenant.example", CAPS, [GMAIL_READONLY])
+    gone, _ = connect_account(google, database_url, address("ana"), CAPS, [GMAIL_READONLY])
+    kept, _ = connect_account(google, database_url, address("ben"), CAPS, [GMAIL_READONLY])
     gone_tokens, kept_tokens = stored_tokens(database_url, gone), stored_tokens(database_url, kept)
 
     result = cli("connections", "delete", str(gone), "--yes")
@@ -76,7 +82,7 @@ def test_deleting_a_connection_revokes_its_grant_and_leaves_other_grants_working
 
 
 def test_delete_removes_our_data_but_fails_loudly_when_the_grant_cannot_be_revoked(google, database_url):
-    cid, _ = connect_account(google, database_url, "ana@tenant.example", CAPS, [GMAIL_READONLY])
+    cid, _ = connect_account(google, database_url, address("ana"), CAPS, [GMAIL_READONLY])
     tokens = stored_tokens(database_url, cid)
     google.add_fault(r"^/revoke$", kind="reset", count=10)
 
@@ -93,8 +99,9 @@ def test_delete_removes_our_data_but_fails_loudly_when_the_grant_cannot_be_revok
 
 
 def test_deleting_a_connection_whose_grant_is_already_revoked_succeeds(google, database_url):
-    cid, _ = connect_account(google, database_url, "ana@tenant.example", CAPS, [GMAIL_READONLY])
-    google.revoke_refresh_tokens("ana@tenant.example")
+    ana = address("ana")
+    cid, _ = connect_account(google, database_url, ana, CAPS, [GMAIL_READONLY])
+    google.revoke_refresh_tokens(ana)
 
     result = cli("connections", "delete", str(cid), "--yes")
 
@@ -104,8 +111,9 @@ def test_deleting_a_connection_whose_grant_is_already_revoked_succeeds(google, d
 
 
 def test_deleting_one_of_two_connections_of_the_same_account_keeps_the_shared_grant(google, database_url):
-    gone, _ = connect_account(google, database_url, "ana@tenant.example", CAPS, [GMAIL_READONLY])
-    other, _ = connect_account(google, database_url, "ana@tenant.example", CAPS, [GMAIL_READONLY])
+    ana = address("ana")
+    gone, _ = connect_account(google, database_url, ana, CAPS, [GMAIL_READONLY])
+    other, _ = connect_account(google, database_url, ana, CAPS, [GMAIL_READONLY])
     other_tokens = stored_tokens(database_url, other)
 
     result = cli("connections", "delete", str(gone), "--yes")

@@ -58,6 +58,12 @@ where provider = %(provider)s and lower(account_id) = lower(%(account_id)s) and 
 order by created_at, id
 limit 1
 
+-- name: holders_of_account
+-- Any connection holding credentials for a provider account.
+select id from integrations.connections
+where provider = %(provider)s and lower(account_id) = lower(%(account_id)s) and credentials is not null
+limit 1
+
 -- name: all_credentials
 select id, credentials from integrations.connections where credentials is not null order by id for update
 

@@ -153,3 +153,39 @@ def revoke_grant(settings: Settings, credentials: dict | None) -> str:
     if response.status_code == 400 and error.reason in ("invalid_token", "invalid_grant"):
         return ALREADY_REVOKED
     raise GrantNotRevoked(f"Google's revoke endpoint answered {response.status_code} {error.reason or ''}".strip())
+
+
+GMAIL_PROFILE_SCOPES = {"https://mail.google.com/"} | {
+    "https://www.googleapis.com/auth/gmail." + s for s in ("readonly", "compose", "modify", "metadata")}
+CALENDAR_PRIMARY_SCOPES = {"https://www.googleapis.com/auth/calendar",
+                           "https://www.googleapis.com/auth/calendar.readonly"}
+
+
+def consented_account(settings: Settings, endpoints: GoogleEndpoints, access_token: str, scopes: list[str]) -> str:
+    """The Google account that actually consented: Gmail's profile address, or (for a
+    calendar-only grant) the primary calendar's id, which is the account's address.
+
+    `login_hint` is only a hint: the person can pick any account in Google's chooser, so the
+    connection's account must be checked against what the tokens really open.
+    """
+    headers = {"Authorization": f"Bearer {access_token}"}
+    granted = set(scopes)
+    if granted & GMAIL_PROFILE_SCOPES:
+        url, field = endpoints.gmail + "/users/me/profile", "emailAddress"
+    elif granted & CALENDAR_PRIMARY_SCOPES:
+        url, field = endpoints.calendar + "/calendars/primary", "id"
+    else:
+        raise IntegrationsError("cannot tell which account consented: no granted scope can read its address")
+    try:
+        response = httpx.get(url, headers=headers, timeout=settings.http_timeout_seconds)
+    except httpx.HTTPError as error:
+        raise IntegrationsError(f"could not check which account consented ({type(error).__name__}): "
+                                "connect again") from None
+    if response.status_code != 200:
+        error = error_from_response(response.status_code, response.content)
+        raise IntegrationsError(f"could not check which account consented: Google answered "
+                                f"{response.status_code} {error.reason or ''}".strip())
+    address = response.json().get(field)
+    if not isinstance(address, str) or "@" not in address:
+        raise IntegrationsError("could not check which account consented: Google's answer has no address")
+    return address.strip().lower()
