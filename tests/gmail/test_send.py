@@ -186,6 +186,12 @@ async def test_send_with_a_revoked_grant_waits_visibly_and_completes_exactly_onc
     await drain(box.url)
     assert outbound(box.url, second["outbound_id"])["status"] == "waiting_reauth"
 
+    import os
+    import subprocess
+    import sys
+    text = subprocess.run([sys.executable, "-m", "worker.cli.__main__", "status", "--connection", str(box.id)],
+                          capture_output=True, text=True, env=os.environ.copy(), timeout=60).stdout
+    assert "actions waiting_reauth: 2 (latest reason: waiting for the account to be reconnected: reconnect" in text
     shown = status_of(box.url, box.id)
     assert shown["status"] == "needs_reauth"
     assert shown["outbound"] == {"waiting_reauth": {"actions": 2, "reason": outbound(box.url, second["outbound_id"])

@@ -31,10 +31,19 @@ returning *
 
 -- name: wait_for_reauth
 -- The grant is revoked or lacks a scope: the action waits, visibly, until the account is reconnected.
-update integrations.outbound
+-- For a revoked grant only while the connection still needs reauth, read under a share lock: a
+-- reconnect committing meanwhile (it resumes waiting rows) makes this park nothing, and the job
+-- retries with the new grant instead of waiting for a reconnect that already happened.
+update integrations.outbound as o
 set status = 'waiting_reauth', last_error = %(error)s
-where id = %(id)s and status in ('pending', 'sending')
-returning *
+from (
+    select id from integrations.connections
+    where id = (select connection_id from integrations.outbound where id = %(id)s)
+      and (status = 'needs_reauth' or not %(only_while_needs_reauth)s)
+    for share
+) as c
+where o.id = %(id)s and o.connection_id = c.id and o.status in ('pending', 'sending')
+returning o.*
 
 -- name: give_up
 -- A terminal failure with the reason the CRM shows; a late job never revives it (start_attempt).

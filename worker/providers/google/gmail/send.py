@@ -20,7 +20,9 @@ from psycopg.types.json import Jsonb
 
 from worker.connections import missing_scopes
 from worker.errors import BadInput, NotFound
-from worker.providers.google.errors import BadRequest, Conflict, Forbidden, NotFound as GoogleNotFound, Reauth
+from worker.providers.google.errors import (
+    BadRequest, Conflict, Forbidden, NotFound as GoogleNotFound, Reauth, Transient,
+)
 from worker.providers.google.gmail.api import GmailApi
 from worker.providers.google.gmail.compose import compose, new_message_id, to_base64url
 from worker.providers.google.gmail.live import BODY_RESOURCE, fetch_objects
@@ -112,11 +114,11 @@ def _waits_for_reconnect(error: Exception) -> bool:
     return isinstance(error, Reauth) or (isinstance(error, Forbidden) and error.reason == "insufficientPermissions")
 
 
-async def _mark(pool, name: str, outbound_id, error: str) -> dict | None:
+async def _mark(pool, name: str, outbound_id, error: str, **params) -> dict | None:
     from worker.providers.google.context import dict_connection
 
     async with dict_connection(pool) as conn:
-        return await (await conn.execute(query(name), {"id": outbound_id, "error": error[:2000]})).fetchone()
+        return await (await conn.execute(query(name), {"id": outbound_id, "error": error[:2000], **params})).fetchone()
 
 
 async def run_send_job(pool, connection_id, outbound_id, final_attempt: bool) -> dict:
@@ -136,13 +138,18 @@ async def run_send_job(pool, connection_id, outbound_id, final_attempt: bool) ->
         except Exception as error:
             reason = describe_failure(error)
             if _waits_for_reconnect(error):
-                await _mark(pool, "outbound.wait_for_reauth", outbound_id,
-                            f"waiting for the account to be reconnected: {reason}")
-                if isinstance(error, Reauth):
+                revoked = isinstance(error, Reauth)
+                parked = await _mark(pool, "outbound.wait_for_reauth", outbound_id,
+                                     f"waiting for the account to be reconnected: {reason}",
+                                     only_while_needs_reauth=revoked)
+                if parked is None and revoked:  # reconnected meanwhile: retry with the new grant
+                    raise Transient(0, "reconnected", "the account was reconnected during this send; retrying") \
+                        from error
+                if revoked:
                     raise
                 return {"outbound_id": str(outbound_id), "status": WAITING_REAUTH}
             if isinstance(error, REFUSED):
-                row = await _mark(pool, "outbound.give_up", outbound_id, reason)
+                await _mark(pool, "outbound.give_up", outbound_id, reason)
                 return {"outbound_id": str(outbound_id), "status": "failed", "error": reason}
             if final_attempt:
                 await _mark(pool, "outbound.give_up", outbound_id,
