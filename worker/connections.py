@@ -14,7 +14,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from worker.crypto import Keyring
-from worker.errors import BadInput, NotFound
+from worker.errors import BadInput, IntegrationsError, NotFound
 from worker.registry import get_provider
 from worker.store import query
 
@@ -168,8 +168,6 @@ def delete_and_revoke(conn: psycopg.Connection, keyring: Keyring, settings, conn
 
 
 def _revoke(conn, keyring: Keyring, settings, row: dict, revoker) -> Deletion:
-    from worker.errors import IntegrationsError
-
     shared = conn.execute(query("connections.same_account_elsewhere"), {
         "id": row["id"], "provider": row["provider"], "account_id": row["account_id"]}).fetchone()
     if shared is not None:

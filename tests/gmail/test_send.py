@@ -253,3 +253,23 @@ async def test_send_on_a_connection_without_the_lookup_scope_is_refused_with_the
     box = mailbox(capabilities={"send_email": None}, scopes=[GMAIL_SEND])
     with pytest.raises(BadInput, match="lacks the scopes https://www.googleapis.com/auth/gmail.readonly: reconnect"):
         await send_email(box.url, box.id, to=["bob@ext.example"], subject="s", text="t")
+
+
+async def test_a_send_that_fails_until_the_last_retry_ends_failed_with_the_reason(mailbox):
+    from worker.providers.google.tasks import SEND_RETRY
+
+    box = mailbox()
+    box.sandbox.add_fault(r"/messages/send$", kind="reset", count=1)
+    result = await send_email(box.url, box.id, to=["bob@ext.example"], subject="Unlucky", text="x")
+    with connect(box.url) as conn:  # the queue already retried it as often as it will
+        conn.execute("update procrastinate_jobs set attempts = %s where id = %s",
+                     (SEND_RETRY.max_attempts, result["job_id"]))
+        conn.commit()
+    await drain(box.url)
+    row = outbound(box.url, result["outbound_id"])
+    assert row["status"] == "failed" and row["completed_at"] is not None
+    assert row["last_error"].startswith("gave up after the last retry: ")
+    assert "(if Google accepted it, it is in Sent)" in row["last_error"]
+    with connect(box.url) as conn:
+        job = conn.execute("select status from procrastinate_jobs where id = %s", (result["job_id"],)).fetchone()
+    assert job["status"] == "failed"  # the queue agrees: no retry is left that could revive it
