@@ -89,8 +89,8 @@ def test_an_existing_connection_is_not_changed_by_a_consent_as_another_account(g
             "--account", "ana@tenant.example", "--no-browser", "--timeout", "30", "--capability", "send_email"]
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy())
     consent_url = next(line.strip() for line in proc.stdout if line.startswith("http"))
-    httpx.get(httpx.URL(consent_url).copy_set_param("login_hint", "ben@tenant.example"), follow_redirects=True,
-              timeout=10)
+    gsb.consent_as("ben@tenant.example")  # the sandbox's knob for a person picking another account
+    httpx.get(consent_url, follow_redirects=True, timeout=10)
     _, err = proc.communicate(timeout=30)
 
     assert proc.returncode == 2 and "not ana@tenant.example" in err

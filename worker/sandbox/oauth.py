@@ -1,7 +1,8 @@
 """Google's OAuth 2.0 endpoints for one registered client, consenting without a browser.
 
 The authorization endpoint grants whatever is asked for, as the account named in ``login_hint``
-(created if unknown), and redirects straight back; everything after that — PKCE S256, offline
+(created if unknown; ``consent_as`` overrides it, as a person choosing another account would),
+and redirects straight back; everything after that — PKCE S256, offline
 refresh tokens, incremental scopes, expiring access tokens, ``invalid_grant`` after revocation — is
 enforced as Google does, because that is what the project's connect and refresh code must survive.
 """
@@ -62,6 +63,9 @@ class OAuthState:
     access_tokens: dict[str, AccessToken] = field(default_factory=dict)
     refresh_tokens: dict[str, RefreshToken] = field(default_factory=dict)
     granted: dict[tuple[str, str], set[str]] = field(default_factory=dict)  # (client, email) -> scopes
+    # test knob: consent as this account whatever `login_hint` says, like a person picking another
+    # account in Google's chooser (None: the hint, or DEFAULT_ACCOUNT)
+    consent_as: str | None = None
 
 
 def _split_scopes(raw: str | None) -> set[str]:
@@ -160,7 +164,7 @@ class OAuth:
         challenge = req.param("code_challenge")
         if challenge and (method or "plain") not in ("S256", "plain"):
             return Response.redirect(_with_query(redirect_uri, error="invalid_request", state=state))
-        email = (req.param("login_hint") or DEFAULT_ACCOUNT).strip().lower()
+        email = (self.state.consent_as or req.param("login_hint") or DEFAULT_ACCOUNT).strip().lower()
         self.ensure_account(email)
         scopes = set(requested)
         if (req.param("include_granted_scopes") or "").lower() == "true":
