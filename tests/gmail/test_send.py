@@ -273,3 +273,34 @@ async def test_a_send_that_fails_until_the_last_retry_ends_failed_with_the_reaso
     with connect(box.url) as conn:
         job = conn.execute("select status from procrastinate_jobs where id = %s", (result["job_id"],)).fetchone()
     assert job["status"] == "failed"  # the queue agrees: no retry is left that could revive it
+
+
+async def test_a_reconnect_landing_just_before_a_send_parks_makes_it_retry_not_wait_forever(mailbox, monkeypatch):
+    """Interleaving: the job hits the revoked grant; the person reconnects (which resumes the
+    sends waiting so far: none yet); only then does the job try to park its row."""
+    from tests.gmail.test_grants import reconnect
+    from worker.providers.google.gmail import send as send_module
+
+    box = mailbox()
+    box.sandbox.revoke_refresh_tokens(box.email)
+    real_mark = send_module._mark
+
+    async def reconnect_then_mark(pool, name, outbound_id, error, **params):
+        if name == "outbound.wait_for_reauth" and not box.sandbox.count_requests(method_id="oauth.authorize"):
+            reconnect(box, {"send_email": {"drafts": True}})
+        return await real_mark(pool, name, outbound_id, error, **params)
+
+    monkeypatch.setattr(send_module, "_mark", reconnect_then_mark)
+    result = await send_email(box.url, box.id, to=["bob@ext.example"], subject="Raced", text="x")
+    await drain(box.url)
+
+    row = outbound(box.url, result["outbound_id"])
+    assert row["status"] == "sending" and box.row()["status"] == "active"
+    with connect(box.url) as conn:  # the queue's retry is due: run it now instead of after its backoff
+        retried = conn.execute("update procrastinate_jobs set scheduled_at = now() where id = %s and status = 'todo'"
+                               " returning id", (result["job_id"],)).fetchall()
+        conn.commit()
+    assert len(retried) == 1
+    await drain(box.url)
+    row = outbound(box.url, result["outbound_id"])
+    assert row["status"] == "done" and sent_count(box.sandbox) == 1

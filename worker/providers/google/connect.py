@@ -86,7 +86,7 @@ def connect_google(database_url: str, settings: Settings, keyring: Keyring, *, t
                              capabilities=capabilities)
         store_credentials(conn, keyring, row["id"], tokens, granted_scopes=tokens["scopes"])
         set_status(conn, row["id"], "active", None)
-        resume_waiting_sends(database_url, conn, row["id"])
+        resume_waiting_sends(conn, row["id"])
         return get_connection(conn, row["id"])
 
 

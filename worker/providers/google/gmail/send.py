@@ -162,16 +162,22 @@ async def run_send_job(pool, connection_id, outbound_id, final_attempt: bool) ->
     return await run_capability(pool, connection_id, CAPABILITY, body)
 
 
-def resume_waiting_sends(database_url: str, conn, connection_id) -> int:
-    """After a reconnect: queue every send that waited for it, in the caller's transaction."""
-    from worker.app import open_app
+def resume_waiting_sends(conn, connection_id) -> int:
+    """After a reconnect: queue every send that waited for it, in the caller's (sync) transaction.
+
+    The jobs are inserted on `conn` itself through a job manager of their own, so they exist only
+    if the reconnect commits, and the shared app's connector (maybe serving a worker in this
+    process) is never swapped.
+    """
+    import procrastinate
+    from procrastinate.manager import JobManager
+
     from worker.providers.google.tasks import send_email as send_task
 
     rows = conn.execute(query("outbound.resume_waiting_sends"), {"connection_id": connection_id}).fetchall()
-    if not rows:
-        return 0
-    with open_app(database_url):
-        for row in rows:
-            send_task.configure(connection=conn, lock=f"send:{row['id']}").defer(
-                connection_id=str(row["connection_id"]), outbound_id=str(row["id"]))
+    manager = JobManager(procrastinate.SyncPsycopgConnector())
+    for row in rows:
+        job = send_task.configure(lock=f"send:{row['id']}").make_new_job(
+            connection_id=str(row["connection_id"]), outbound_id=str(row["id"]))
+        manager.defer_job(job, connection=conn)
     return len(rows)
