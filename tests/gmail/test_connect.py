@@ -101,3 +101,11 @@ def test_an_existing_connection_is_not_changed_by_a_consent_as_another_account(g
     profile_answer = httpx.get(gsb.base_url + "/gmail/v1/users/me/profile",
                                headers={"Authorization": f"Bearer {stored['token']}"})
     assert profile_answer.json()["emailAddress"] == "ana@tenant.example"
+
+
+def test_a_calendar_only_consent_is_checked_through_the_primary_calendar(gsb, database_url):
+    tenant, profile = str(uuid.uuid4()), str(uuid.uuid4())
+    _, shown = run_connect(gsb, tenant, profile, "Cal.Only@Tenant.example", "sync_calendar_live")
+    assert shown["granted_scopes"] == [CALENDAR_READONLY] and shown["status"] == "active"
+    assert gsb.count_requests(method_id="calendar.calendars.get") == 1
+    assert gsb.count_requests(method_id="gmail.users.getProfile") == 0

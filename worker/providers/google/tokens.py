@@ -84,7 +84,9 @@ class ConnectionTokens:
                 if getattr(error, "retryable", False):
                     raise Transient(0, "refreshFailed", "token refresh failed, will retry") from None
                 if await self._adopt_newer_grant_or_mark_reauth(used):
-                    continue  # a reconnect stored a newer grant: refresh that one
+                    if self.creds.valid:
+                        return  # a reconnect stored a newer grant with a live access token: use it
+                    continue  # ... or one whose access token must be refreshed first
                 raise Reauth(400, "invalid_grant", REAUTH_REASON) from None
             except TransportError:
                 raise Transient(0, "refreshTransport", "token endpoint did not answer") from None
