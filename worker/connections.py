@@ -6,6 +6,7 @@ constraints are the second line of defence.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -13,7 +14,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from worker.crypto import Keyring
-from worker.errors import BadInput, NotFound
+from worker.errors import BadInput, IntegrationsError, NotFound
 from worker.registry import get_provider
 from worker.store import query
 
@@ -128,6 +129,58 @@ def disable_capability(conn: psycopg.Connection, connection_id, capability: str)
 def delete_connection(conn: psycopg.Connection, connection_id) -> None:
     if conn.execute(query("connections.delete"), {"id": _uuid(connection_id, "connection id")}).fetchone() is None:
         raise NotFound(f"no connection {connection_id}")
+
+
+@dataclass(frozen=True)
+class Deletion:
+    """What deleting a connection did at the provider: `grant` is one of
+    revoked | already_revoked | nothing_to_revoke | no_grants (the provider has none) |
+    kept_shared (another connection holds the same account: see `shared_with`) | not_revoked."""
+
+    connection_id: UUID
+    provider: str
+    grant: str
+    error: str | None = None
+    shared_with: UUID | None = None
+
+    @property
+    def revoke_failed(self) -> bool:
+        return self.grant == "not_revoked"
+
+
+def delete_and_revoke(conn: psycopg.Connection, keyring: Keyring, settings, connection_id) -> Deletion:
+    """Delete a connection and revoke its grant at the provider (DESIGN.md invariant 5).
+
+    The row is locked first, so a reconnect cannot store a new grant between the revoke and the
+    delete. The revoke comes before the delete because afterwards we no longer hold the token; if
+    it fails our data is still deleted and the result says so (`revoke_failed`). A grant is kept
+    when another connection (another tenant or profile) holds the same provider account: at Google
+    revoking a token can end the user's whole grant to the app, which would break that connection.
+    """
+    row = get_connection(conn, connection_id, for_update=True)
+    revoker = get_provider(row["provider"]).revoker()
+    if revoker is None:
+        outcome = Deletion(row["id"], row["provider"], "no_grants")
+    else:
+        outcome = _revoke(conn, keyring, settings, row, revoker)
+    delete_connection(conn, row["id"])
+    return outcome
+
+
+def _revoke(conn, keyring: Keyring, settings, row: dict, revoker) -> Deletion:
+    shared = conn.execute(query("connections.same_account_elsewhere"), {
+        "id": row["id"], "provider": row["provider"], "account_id": row["account_id"]}).fetchone()
+    if shared is not None:
+        return Deletion(row["id"], row["provider"], "kept_shared", shared_with=shared["id"])
+    try:
+        credentials = load_credentials(keyring, row)
+    except Exception as error:  # a key this machine does not have: say so, never crash the delete
+        return Deletion(row["id"], row["provider"], "not_revoked",
+                        error=f"its credentials cannot be decrypted here: {error}")
+    try:
+        return Deletion(row["id"], row["provider"], revoker(settings, credentials))
+    except IntegrationsError as error:
+        return Deletion(row["id"], row["provider"], "not_revoked", error=str(error))
 
 
 def store_credentials(conn: psycopg.Connection, keyring: Keyring, connection_id, credentials: dict,

@@ -55,6 +55,17 @@ class Provider:
     name: str
     ownership: Ownership
     capabilities: dict[str, Capability]
+    # "module:function" that revokes a connection's grant at the provider (deleting a connection
+    # calls it, DESIGN.md invariant 5); None for providers without revocable grants
+    revoke_grant: str | None = None
+
+    def revoker(self) -> Callable | None:
+        if self.revoke_grant is None:
+            return None
+        import importlib
+
+        module, _, attr = self.revoke_grant.partition(":")
+        return getattr(importlib.import_module(module), attr)
 
     def capability(self, name: str) -> Capability:
         try:

@@ -49,6 +49,9 @@ def collect_status(conn, connection_id=None) -> list[dict]:
     for job in conn.execute(query("status.jobs"), {"connection_id": str(connection_id) if connection_id else None}):
         jobs[job["connection_id"]][f"{job['task_name']}:{job['status']}"] += job["jobs"]
     failures = {(f["connection_id"], f["capability"]): f for f in conn.execute(query("status.item_failures"), params)}
+    actions = defaultdict(dict)  # outbound actions not done: waiting for a reconnect, in flight, failed
+    for action in conn.execute(query("outbound.open_by_connection"), params):
+        actions[action["connection_id"]][action["status"]] = {"actions": action["actions"], "reason": action["reason"]}
     has_product = _exists(conn, "product.email_mailboxes")
     has_calendar = _exists(conn, "integrations_staging.int_calendar_events_latest")
     has_quarantine = _exists(conn, "integrations_staging.normalize_quarantine")
@@ -59,7 +62,7 @@ def collect_status(conn, connection_id=None) -> list[dict]:
             "connection_id": str(row["connection_id"]), "tenant_id": str(row["tenant_id"]),
             "provider": row["provider"], "account_id": row["account_id"], "status": row["connection_status"],
             "status_reason": row["status_reason"], "jobs": dict(jobs.get(str(row["connection_id"]), {})),
-            "capabilities": []})
+            "outbound": actions.get(row["connection_id"], {}), "capabilities": []})
         capability = {
             "capability": row["capability"], "stream": row["stream"] or None,
             "enabled": row["capability"] in row["enabled"], "status": row["status"],

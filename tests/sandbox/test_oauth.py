@@ -184,3 +184,31 @@ def test_google_auth_credentials_refresh_against_the_sandbox(sandbox):
     with pytest.raises(RefreshError) as caught:
         creds.refresh(Request())
     assert caught.value.retryable is False
+
+
+def test_revoke_endpoint_ends_the_access_tokens_too_and_a_second_revoke_is_invalid_token(sandbox):
+    tokens = sandbox.issue_tokens("a@acme.test", [scopes.GMAIL_READONLY])
+    minted = refresh(sandbox, tokens["refresh_token"]).json()["access_token"]
+    assert httpx.post(sandbox.base_url + "/revoke", data={"token": tokens["refresh_token"]}).status_code == 200
+    for access in (tokens["access_token"], minted):
+        answer = httpx.get(sandbox.base_url + "/gmail/v1/users/me/profile",
+                           headers={"Authorization": f"Bearer {access}"})
+        assert answer.status_code == 401
+    again = httpx.post(sandbox.base_url + "/revoke", data={"token": tokens["refresh_token"]})
+    assert again.status_code == 400 and again.json()["error"] == "invalid_token"
+
+
+def test_consent_as_overrides_the_login_hint_like_choosing_another_account(sandbox):
+    answer = httpx.put(sandbox.base_url + "/_sandbox/oauth", json={"consent_as": "ben@acme.test"})
+    assert answer.status_code in (200, 204)
+    query = consent(sandbox, "ana@acme.test", [scopes.GMAIL_READONLY], access_type="offline")
+    tokens = exchange(sandbox, query["code"]).json()
+    profile = httpx.get(sandbox.base_url + "/gmail/v1/users/me/profile",
+                        headers={"Authorization": f"Bearer {tokens['access_token']}"})
+    assert profile.json()["emailAddress"] == "ben@acme.test"
+    sandbox.consent_as(None)
+    query = consent(sandbox, "ana@acme.test", [scopes.GMAIL_READONLY], access_type="offline")
+    tokens = exchange(sandbox, query["code"]).json()
+    profile = httpx.get(sandbox.base_url + "/gmail/v1/users/me/profile",
+                        headers={"Authorization": f"Bearer {tokens['access_token']}"})
+    assert profile.json()["emailAddress"] == "ana@acme.test"

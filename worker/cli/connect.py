@@ -34,6 +34,12 @@ def google_command(tenant: uuid.UUID, profile: uuid.UUID, account: str, capabili
                    no_browser: bool, timeout: float, as_json: bool) -> None:
     """Connect a Google account with the minimal scopes of the chosen capabilities.
 
+    The account that consents must be --account: Google's account chooser lets a person pick
+    another one, and a connection must never hold one mailbox under another's address. A consent
+    given as another account exits 2 (bad input: connect again choosing --account), stores
+    nothing, and revokes the grant that consent created. Sends that waited for a reconnect are
+    queued again once the account is connected.
+
     \b
     Example:
       integrations connect google --tenant 6f1c... --profile 0b7e... --account ana@example.com \\

@@ -152,17 +152,49 @@ def disable_command(connection_id, capability) -> None:
 @connections.command("delete")
 @click.argument("connection_id")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-def delete_command(connection_id, yes) -> None:
-    """Delete a connection with its cursors and staged raw records.
+@json_option
+def delete_command(connection_id, yes, as_json) -> None:
+    """Delete a connection with its cursors and staged raw records, and revoke its grant.
+
+    The grant (e.g. Google's refresh token) is revoked at the provider first, then our data is
+    deleted. Exit 0 when the grant is revoked (or was already, or is kept because another
+    connection uses the same account). Exit 1 when the provider could not be reached or refused:
+    our data is still deleted, the grant may be alive, and the message says where to revoke it by
+    hand.
 
     \b
     Example:
       integrations connections delete 3d6f... --yes
     """
-    from worker.connections import delete_connection
+    from worker.connections import delete_and_revoke
+    from worker.crypto import keyring_from_settings
+
+    from worker.cli.common import settings
 
     if not yes:
-        click.confirm(f"delete connection {connection_id} and everything staged for it?", abort=True)
+        click.confirm(f"delete connection {connection_id}, everything staged for it, and revoke its grant?",
+                      abort=True)
+    cfg = settings()
     with _session() as conn:
-        delete_connection(conn, connection_id)
-    click.echo(f"deleted connection {connection_id}")
+        outcome = delete_and_revoke(conn, keyring_from_settings(cfg), cfg, connection_id)
+    if as_json:
+        echo_json({"connection_id": str(outcome.connection_id), "deleted": True, "grant": outcome.grant,
+                   "error": outcome.error,
+                   "shared_with": str(outcome.shared_with) if outcome.shared_with else None})
+    else:
+        click.echo(f"deleted connection {outcome.connection_id}")
+        provider = outcome.provider
+        if outcome.grant == "revoked":
+            click.echo(f"revoked its {provider} grant")
+        elif outcome.grant == "already_revoked":
+            click.echo(f"its {provider} grant was already revoked")
+        elif outcome.grant == "kept_shared":
+            click.echo(f"kept its {provider} grant: connection {outcome.shared_with} uses the same account")
+    if outcome.revoke_failed:
+        click.echo(f"error: could not revoke its {outcome.provider} grant: {outcome.error}. "
+                   f"The grant may still be alive: revoke the app's access by hand"
+                   f"{REVOKE_BY_HAND.get(outcome.provider, '')}.", err=True)
+        raise SystemExit(1)
+
+
+REVOKE_BY_HAND = {"google": " at https://myaccount.google.com/permissions"}

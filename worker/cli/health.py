@@ -68,6 +68,9 @@ def status(connection_id, as_json) -> None:
                     bold=True)
         if entry["jobs"]:
             click.echo("  jobs: " + ", ".join(f"{k} {v}" for k, v in sorted(entry["jobs"].items())))
+        for state, action in sorted(entry.get("outbound", {}).items()):
+            click.echo(f"  actions {state}: {action['actions']}"
+                       + (f" (latest reason: {action['reason'][:200]})" if action["reason"] else ""))
         for cap in entry["capabilities"]:
             name = cap["capability"] + (f" [{cap['stream']}]" if cap["stream"] else "")
             line = (f"  {name:<44} {cap['status']:<17} last ok {since(cap['last_success_at']):<10}"

@@ -6,7 +6,7 @@ demo, shell scripts and clients in other processes. Never faulted, never metered
     GET    /_sandbox/accounts                                          POST /_sandbox/accounts {email}
     POST   /_sandbox/oauth/tokens {email, scopes, offline?}  -> token response
     POST   /_sandbox/oauth/revoke {email? | refresh_token?}
-    POST   /_sandbox/oauth/expire {email?}                   PUT /_sandbox/oauth {access_token_lifetime}
+    POST   /_sandbox/oauth/expire {email?}       PUT /_sandbox/oauth {access_token_lifetime?, consent_as?}
     POST   /_sandbox/gmail/users/{email}/messages {raw} | Message resource  -> {id, threadId, historyId}
     DELETE /_sandbox/gmail/users/{email}/messages/{id}
     POST   /_sandbox/gmail/users/{email}/messages/{id}/labels {add, remove}
@@ -123,7 +123,11 @@ class AdminApi:
         return {"expired": self.sb.expire_access_tokens(req.json().get("email"))}
 
     def oauth_settings(self, req):
-        self.sb.set_access_token_lifetime(float(req.json()["access_token_lifetime"]))
+        body = req.json()
+        if "access_token_lifetime" in body:
+            self.sb.set_access_token_lifetime(float(body["access_token_lifetime"]))
+        if "consent_as" in body:
+            self.sb.consent_as(body["consent_as"])
 
     def import_message(self, req, email):
         body = req.json()

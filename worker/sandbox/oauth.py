@@ -1,7 +1,8 @@
 """Google's OAuth 2.0 endpoints for one registered client, consenting without a browser.
 
 The authorization endpoint grants whatever is asked for, as the account named in ``login_hint``
-(created if unknown), and redirects straight back; everything after that — PKCE S256, offline
+(created if unknown; ``consent_as`` overrides it, as a person choosing another account would),
+and redirects straight back; everything after that — PKCE S256, offline
 refresh tokens, incremental scopes, expiring access tokens, ``invalid_grant`` after revocation — is
 enforced as Google does, because that is what the project's connect and refresh code must survive.
 """
@@ -62,6 +63,9 @@ class OAuthState:
     access_tokens: dict[str, AccessToken] = field(default_factory=dict)
     refresh_tokens: dict[str, RefreshToken] = field(default_factory=dict)
     granted: dict[tuple[str, str], set[str]] = field(default_factory=dict)  # (client, email) -> scopes
+    # test knob: consent as this account whatever `login_hint` says, like a person picking another
+    # account in Google's chooser (None: the hint, or DEFAULT_ACCOUNT)
+    consent_as: str | None = None
 
 
 def _split_scopes(raw: str | None) -> set[str]:
@@ -160,7 +164,7 @@ class OAuth:
         challenge = req.param("code_challenge")
         if challenge and (method or "plain") not in ("S256", "plain"):
             return Response.redirect(_with_query(redirect_uri, error="invalid_request", state=state))
-        email = (req.param("login_hint") or DEFAULT_ACCOUNT).strip().lower()
+        email = (self.state.consent_as or req.param("login_hint") or DEFAULT_ACCOUNT).strip().lower()
         self.ensure_account(email)
         scopes = set(requested)
         if (req.param("include_granted_scopes") or "").lower() == "true":
@@ -243,7 +247,8 @@ class OAuth:
     def revoke(self, req: Request) -> Response:
         form = {k: v[-1] for k, v in parse_qs(req.body.decode("utf-8", "replace")).items()}
         token = req.param("token") or form.get("token", "")
-        if token in self.state.refresh_tokens:
+        record = self.state.refresh_tokens.get(token)
+        if record is not None and not record.revoked:
             self.revoke_account(refresh_token=token)
             return Response.json(200, {})
         access = self.state.access_tokens.pop(token, None)
@@ -251,7 +256,8 @@ class OAuth:
             if access.refresh_token:
                 self.revoke_account(refresh_token=access.refresh_token)
             return Response.json(200, {})
-        raise OAuthError(400, "invalid_token", "Bad Request")
+        # unknown, expired or already revoked: Google answers the same 400
+        raise OAuthError(400, "invalid_token", "Token expired or revoked")
 
 
 def _with_query(url: str, **params) -> str:

@@ -129,6 +129,10 @@ class Sandbox:
     def set_access_token_lifetime(self, seconds: float) -> None:
         self.oauth.state.access_token_lifetime = seconds
 
+    def consent_as(self, email: str | None) -> None:
+        """Every later consent is given as `email` whatever the login hint (None: the hint again)."""
+        self.oauth.state.consent_as = email.lower() if email else None
+
     # -- Gmail -------------------------------------------------------------------------------
     def import_message(self, email: str, message: dict | bytes, label_ids=None, *,
                        internal_date: int | None = None, thread_id: str | None = None) -> dict:

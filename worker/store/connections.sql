@@ -32,6 +32,16 @@ set credentials = %(credentials)s, credentials_key_id = %(key_id)s,
     granted_scopes = %(granted_scopes)s, updated_at = now()
 where id = %(id)s
 
+-- name: credentials_for_update
+-- A token refresh re-reads the stored grant under the row lock before writing (compare-and-swap).
+select credentials from integrations.connections where id = %(id)s for update
+
+-- name: set_refreshed_credentials
+-- A refresh writes only the credentials blob: granted scopes belong to the consent, never to a refresh.
+update integrations.connections
+set credentials = %(credentials)s, credentials_key_id = %(key_id)s, updated_at = now()
+where id = %(id)s
+
 -- name: set_status
 update integrations.connections
 set status = %(status)s, status_reason = %(reason)s, updated_at = now()
@@ -39,6 +49,20 @@ where id = %(id)s
 
 -- name: delete
 delete from integrations.connections where id = %(id)s returning id
+
+-- name: same_account_elsewhere
+-- Another connection holding the same provider account (revoking would end its grant too).
+select id from integrations.connections
+where provider = %(provider)s and lower(account_id) = lower(%(account_id)s) and id <> %(id)s
+  and credentials is not null
+order by created_at, id
+limit 1
+
+-- name: holders_of_account
+-- Any connection holding credentials for a provider account.
+select id from integrations.connections
+where provider = %(provider)s and lower(account_id) = lower(%(account_id)s) and credentials is not null
+limit 1
 
 -- name: all_credentials
 select id, credentials from integrations.connections where credentials is not null order by id for update

@@ -25,4 +25,44 @@ where id = %(id)s
 returning *
 
 -- name: fail
+-- A retryable failure: the row keeps its state, the reason is visible until the retry succeeds.
 update integrations.outbound set last_error = %(error)s where id = %(id)s
+returning *
+
+-- name: wait_for_reauth
+-- The grant is revoked or lacks a scope: the action waits, visibly, until the account is reconnected.
+-- For a revoked grant only while the connection still needs reauth, read under a share lock: a
+-- reconnect committing meanwhile (it resumes waiting rows) makes this park nothing, and the job
+-- retries with the new grant instead of waiting for a reconnect that already happened.
+update integrations.outbound as o
+set status = 'waiting_reauth', last_error = %(error)s
+from (
+    select id from integrations.connections
+    where id = (select connection_id from integrations.outbound where id = %(id)s)
+      and (status = 'needs_reauth' or not %(only_while_needs_reauth)s)
+    for share
+) as c
+where o.id = %(id)s and o.connection_id = c.id and o.status in ('pending', 'sending')
+returning o.*
+
+-- name: give_up
+-- A terminal failure with the reason the CRM shows; a late job never revives it (start_attempt).
+update integrations.outbound
+set status = 'failed', last_error = %(error)s, completed_at = now()
+where id = %(id)s and status in ('pending', 'sending', 'waiting_reauth')
+returning *
+
+-- name: resume_waiting_sends
+-- Reconnected: waiting sends become pending again (attempts kept, so a retry still looks first).
+update integrations.outbound
+set status = 'pending', last_error = null
+where connection_id = %(connection_id)s and status = 'waiting_reauth' and action in ('send_email', 'create_draft')
+returning id, connection_id
+
+-- name: open_by_connection
+-- What `status` shows: actions not done, per connection and state, with the newest reason.
+select connection_id, status, count(*) as actions,
+       (array_agg(last_error order by created_at desc) filter (where last_error is not null))[1] as reason
+from integrations.outbound
+where status <> 'done' and (%(connection_id)s::uuid is null or connection_id = %(connection_id)s)
+group by connection_id, status

@@ -51,8 +51,11 @@ GOOGLE = register(
                 "sync_inbox_once", "once", frozenset({GMAIL_READONLY}), NoSettings,
                 description="manual Gmail sync with a query, labels, dates and a maximum",
             ),
+            # gmail.send alone cannot finish the exactly-once path: the retry's `rfc822msgid:` lookup
+            # needs `q` (gmail.readonly; gmail.metadata refuses q), and so do reply headers and
+            # staging the sent copy (messages.get)
             "send_email": Capability(
-                "send_email", "action", frozenset({GMAIL_SEND}), SendEmailSettings,
+                "send_email", "action", frozenset({GMAIL_SEND, GMAIL_READONLY}), SendEmailSettings,
                 extra_scopes=lambda s: frozenset({GMAIL_COMPOSE}) if s.drafts else frozenset(),
                 description="send, draft, reply in thread",
             ),
@@ -66,5 +69,6 @@ GOOGLE = register(
                 description="manual Calendar sync of a calendar and time window",
             ),
         },
+        revoke_grant="worker.providers.google.oauth:revoke_grant",
     )
 )

@@ -1,4 +1,12 @@
-"""Connecting a Google account: create or reuse the connection, run consent, store tokens."""
+"""Connecting a Google account: validate, run consent, check who consented, then store.
+
+Nothing is written before the consent is checked: the request is validated first in a
+transaction that is rolled back, and the connection is created (or its capabilities enabled)
+only in the same transaction that stores the tokens. A consent given as another account than
+`--account` is refused and its fresh grant revoked, so a connection never holds one person's
+mail under another's address. Sends that waited for this reconnect are queued again in that
+same transaction.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +18,34 @@ from worker.connections import (
 )
 from worker.crypto import Keyring
 from worker.db.connect import session
-from worker.errors import IntegrationsError
+from worker.errors import BadInput, IntegrationsError
 from worker.providers.google.endpoints import GoogleEndpoints
-from worker.providers.google.oauth import LoopbackReceiver, Pkce, authorization_url, exchange_code
+from worker.providers.google.oauth import (
+    LoopbackReceiver, Pkce, authorization_url, consented_account, exchange_code, revoke_grant,
+)
 from worker.registry import get_provider
 from worker.settings import Settings
 from worker.store import query
+
+
+class WrongAccount(BadInput):
+    """Consent was given as another Google account than the one the connection is for."""
+
+
+def _owner_params(tenant_id, profile_id, account: str) -> dict:
+    return {"tenant_id": tenant_id, "profile_id": profile_id, "provider": "google", "account_id": account}
+
+
+def _apply_request(conn, *, tenant_id, profile_id, account: str, capabilities: dict[str, dict | None]) -> dict:
+    """Create the connection or enable the capabilities on the existing one; returns the row."""
+    existing = conn.execute(query("connections.find_owner_account"),
+                            _owner_params(tenant_id, profile_id, account)).fetchone()
+    if existing is None:
+        return create_connection(conn, tenant_id=tenant_id, profile_id=profile_id, provider="google",
+                                 account_id=account, capabilities=capabilities)
+    for name, raw in capabilities.items():
+        enable_capability(conn, existing["id"], name, raw)
+    return get_connection(conn, existing["id"])
 
 
 def connect_google(database_url: str, settings: Settings, keyring: Keyring, *, tenant_id, profile_id,
@@ -23,20 +53,14 @@ def connect_google(database_url: str, settings: Settings, keyring: Keyring, *, t
                    timeout: float = 300.0) -> dict:
     google = get_provider("google")
     with session(database_url) as conn:
-        existing = conn.execute(query("connections.find_owner_account"), {
-            "tenant_id": tenant_id, "profile_id": profile_id, "provider": "google", "account_id": account,
-        }).fetchone()
-        if existing is None:
-            row = create_connection(conn, tenant_id=tenant_id, profile_id=profile_id, provider="google",
-                                    account_id=account, capabilities=capabilities)
-        else:
-            for name, raw in capabilities.items():
-                enable_capability(conn, existing["id"], name, raw)
-            row = get_connection(conn, existing["id"])
-        connection_id = row["id"]
-        wanted = google.required_scopes({name: row["settings"].get(name) for name in capabilities})
-        include_granted = bool(row["granted_scopes"])
-        previous = load_credentials(keyring, row) if row["credentials"] is not None else None
+        with conn.transaction(force_rollback=True):  # validation only: nothing is kept before consent
+            row = _apply_request(conn, tenant_id=tenant_id, profile_id=profile_id, account=account,
+                                 capabilities=capabilities)
+            wanted = google.required_scopes({name: row["settings"].get(name) for name in capabilities})
+        existing = conn.execute(query("connections.find_owner_account"),
+                                _owner_params(tenant_id, profile_id, account)).fetchone()
+        include_granted = bool(existing and existing["granted_scopes"])
+        previous = load_credentials(keyring, existing) if existing and existing["credentials"] is not None else None
 
     endpoints = GoogleEndpoints.from_settings(settings)
     pkce, state = Pkce.new(), secrets.token_urlsafe(24)
@@ -49,12 +73,42 @@ def connect_google(database_url: str, settings: Settings, keyring: Keyring, *, t
     if "error" in answer:
         raise IntegrationsError(f"consent refused: {answer['error']}")
     tokens = exchange_code(settings, endpoints, answer["code"], pkce, receiver.redirect_uri)
+    _check_account(database_url, settings, endpoints, tokens, account)
     if not tokens.get("refresh_token") and previous:
         tokens["refresh_token"] = previous.get("refresh_token")
     if not tokens.get("refresh_token"):
         raise IntegrationsError("Google returned no refresh token: revoke the app's access and connect again")
 
+    from worker.providers.google.gmail.send import resume_waiting_sends
+
     with session(database_url) as conn:
-        store_credentials(conn, keyring, connection_id, tokens, granted_scopes=tokens["scopes"])
-        set_status(conn, connection_id, "active", None)
-        return get_connection(conn, connection_id)
+        row = _apply_request(conn, tenant_id=tenant_id, profile_id=profile_id, account=account,
+                             capabilities=capabilities)
+        store_credentials(conn, keyring, row["id"], tokens, granted_scopes=tokens["scopes"])
+        set_status(conn, row["id"], "active", None)
+        resume_waiting_sends(conn, row["id"])
+        return get_connection(conn, row["id"])
+
+
+def _check_account(database_url: str, settings: Settings, endpoints: GoogleEndpoints, tokens: dict,
+                   account: str) -> None:
+    """Refuse (exit 2) a consent given as another account, and revoke the grant it created.
+
+    The stray grant is kept only when a connection of ours already holds that other account:
+    revoking could end its grant too (see `connections.delete_and_revoke`).
+    """
+    actual = consented_account(settings, endpoints, tokens["token"], tokens["scopes"])
+    wanted = account.strip().lower()
+    if actual == wanted:
+        return
+    with session(database_url) as conn:
+        held = conn.execute(query("connections.holders_of_account"),
+                            {"provider": "google", "account_id": actual}).fetchone()
+    if held is None:
+        try:
+            revoke_grant(settings, tokens)
+        except IntegrationsError:
+            pass  # the refusal below matters more; the stray grant is named in it
+    raise WrongAccount(
+        f"consent was given as {actual}, not {wanted}: nothing was stored. Connect again and choose "
+        f"{wanted} in Google's account chooser (or pass --account {actual} to connect that account)")

@@ -118,3 +118,74 @@ def exchange_code(settings: Settings, endpoints: GoogleEndpoints, code: str, pkc
     scopes = body.get("scope", "").split()
     return {"token": body["access_token"], "refresh_token": body.get("refresh_token"),
             "expiry": expiry.isoformat(), "scopes": scopes}
+
+
+class GrantNotRevoked(IntegrationsError):
+    """The provider did not confirm the revocation: the grant may still be alive there."""
+
+
+REVOKED = "revoked"
+ALREADY_REVOKED = "already_revoked"
+NOTHING_TO_REVOKE = "nothing_to_revoke"
+
+
+def revoke_grant(settings: Settings, credentials: dict | None) -> str:
+    """Revoke a connection's grant at Google (`POST /revoke`, form `token=`).
+
+    The refresh token is revoked when we hold one — Google then refuses it and every access token
+    minted from it. Returns REVOKED, ALREADY_REVOKED (Google no longer knows the token: revoked
+    by the user, expired, or by an earlier attempt) or NOTHING_TO_REVOKE; raises GrantNotRevoked
+    when Google could not be reached or refused for another reason. The token is never logged.
+    """
+    token = (credentials or {}).get("refresh_token") or (credentials or {}).get("token")
+    if not token:
+        return NOTHING_TO_REVOKE
+    endpoints = GoogleEndpoints.from_settings(settings)
+    try:
+        response = httpx.post(endpoints.revoke, data={"token": token},
+                              headers={"Content-Type": "application/x-www-form-urlencoded"},
+                              timeout=settings.http_timeout_seconds)
+    except httpx.HTTPError as error:
+        raise GrantNotRevoked(f"Google's revoke endpoint did not answer ({type(error).__name__})") from None
+    if response.status_code == 200:
+        return REVOKED
+    error = error_from_response(response.status_code, response.content)
+    if response.status_code == 400 and error.reason in ("invalid_token", "invalid_grant"):
+        return ALREADY_REVOKED
+    raise GrantNotRevoked(f"Google's revoke endpoint answered {response.status_code} {error.reason or ''}".strip())
+
+
+GMAIL_PROFILE_SCOPES = {"https://mail.google.com/"} | {
+    "https://www.googleapis.com/auth/gmail." + s for s in ("readonly", "compose", "modify", "metadata")}
+CALENDAR_PRIMARY_SCOPES = {"https://www.googleapis.com/auth/calendar",
+                           "https://www.googleapis.com/auth/calendar.readonly"}
+
+
+def consented_account(settings: Settings, endpoints: GoogleEndpoints, access_token: str, scopes: list[str]) -> str:
+    """The Google account that actually consented: Gmail's profile address, or (for a
+    calendar-only grant) the primary calendar's id, which is the account's address.
+
+    `login_hint` is only a hint: the person can pick any account in Google's chooser, so the
+    connection's account must be checked against what the tokens really open.
+    """
+    headers = {"Authorization": f"Bearer {access_token}"}
+    granted = set(scopes)
+    if granted & GMAIL_PROFILE_SCOPES:
+        url, field = endpoints.gmail + "/users/me/profile", "emailAddress"
+    elif granted & CALENDAR_PRIMARY_SCOPES:
+        url, field = endpoints.calendar + "/calendars/primary", "id"
+    else:
+        raise IntegrationsError("cannot tell which account consented: no granted scope can read its address")
+    try:
+        response = httpx.get(url, headers=headers, timeout=settings.http_timeout_seconds)
+    except httpx.HTTPError as error:
+        raise IntegrationsError(f"could not check which account consented ({type(error).__name__}): "
+                                "connect again") from None
+    if response.status_code != 200:
+        error = error_from_response(response.status_code, response.content)
+        raise IntegrationsError(f"could not check which account consented: Google answered "
+                                f"{response.status_code} {error.reason or ''}".strip())
+    address = response.json().get(field)
+    if not isinstance(address, str) or "@" not in address:
+        raise IntegrationsError("could not check which account consented: Google's answer has no address")
+    return address.strip().lower()

@@ -64,16 +64,16 @@ async def sync_inbox_once(connection_id: str, params: dict, run_id: str) -> dict
                             lambda ctx: run(ctx, InboxOnceParams.model_validate(params), run_id), stream=f"run:{run_id}")
 
 
-@app.task(name="google.send_email", retry=procrastinate.RetryStrategy(max_attempts=10, exponential_wait=2))
-async def send_email(connection_id: str, outbound_id: str) -> dict:
+SEND_RETRY = procrastinate.RetryStrategy(max_attempts=10, exponential_wait=2)
+
+
+@app.task(name="google.send_email", retry=SEND_RETRY, pass_context=True)
+async def send_email(context: procrastinate.JobContext, connection_id: str, outbound_id: str) -> dict:
     """Retried on failure; exactly-once comes from the outbound row, not from the queue."""
-    from worker.providers.google.gmail.send import perform_send
+    from worker.providers.google.gmail.send import run_send_job
 
-    async def work(ctx):
-        row = await perform_send(ctx, outbound_id)
-        return {"outbound_id": str(row["id"]), "status": row["status"], "provider_id": row["provider_id"]}
-
-    return await run_google(connection_id, "send_email", "gmail", work)
+    final = context.job.attempts >= SEND_RETRY.max_attempts
+    return await run_send_job(app.connector.pool, connection_id, outbound_id, final_attempt=final)
 
 
 def once_task(capability: str, params: dict):

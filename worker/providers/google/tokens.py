@@ -42,14 +42,25 @@ def credentials_to_store(creds: Credentials, scopes: list[str] | None) -> dict[s
 
 
 class ConnectionTokens:
-    """Callable token source for `GoogleClient`: `await tokens(force_refresh)` → access token."""
+    """Callable token source for `GoogleClient`: `await tokens(force_refresh)` → access token.
+
+    The credentials were read when the job started; a person may reconnect while it runs. So a
+    refresh is written back only while the stored grant is still the one we refreshed
+    (compare-and-swap on the refresh token, under the row lock), only the access token and its
+    expiry are written (never scopes: they belong to the consent), and a failed refresh marks the
+    connection `needs_reauth` only if the stored grant is still the one that failed — otherwise the
+    newer grant is adopted and used.
+    """
+
+    MAX_GRANT_CHANGES = 3  # reconnects observed during one refresh before giving up for this run
 
     def __init__(self, pool, keyring: Keyring, connection: dict, stored: dict[str, Any],
                  settings: Settings, endpoints: GoogleEndpoints) -> None:
         self.pool = pool
         self.keyring = keyring
         self.connection = connection
-        self.scopes = stored.get("scopes") or list(connection["granted_scopes"])
+        self.settings = settings
+        self.endpoints = endpoints
         self.creds = build_credentials(stored, settings, endpoints)
         self._lock = asyncio.Lock()
 
@@ -65,22 +76,60 @@ class ConnectionTokens:
     async def _refresh(self) -> None:
         from google.auth.transport.requests import Request
 
-        try:
-            await asyncio.to_thread(self.creds.refresh, Request())
-        except RefreshError as error:
-            if getattr(error, "retryable", False):
-                raise Transient(0, "refreshFailed", "token refresh failed, will retry") from None
-            await self._mark_needs_reauth()
-            raise Reauth(400, "invalid_grant", REAUTH_REASON) from None
-        except TransportError:
-            raise Transient(0, "refreshTransport", "token endpoint did not answer") from None
-        blob = self.keyring.encrypt(credentials_to_store(self.creds, self.scopes), str(self.connection["id"]))
-        async with self.pool.connection() as conn:
-            await conn.execute(query("connections.set_credentials"), {
-                "id": self.connection["id"], "credentials": blob, "key_id": self.keyring.current.key_id,
-                "granted_scopes": list(self.connection["granted_scopes"])})
+        for _ in range(self.MAX_GRANT_CHANGES):
+            used = self.creds.refresh_token
+            try:
+                await asyncio.to_thread(self.creds.refresh, Request())
+            except RefreshError as error:
+                if getattr(error, "retryable", False):
+                    raise Transient(0, "refreshFailed", "token refresh failed, will retry") from None
+                if await self._adopt_newer_grant_or_mark_reauth(used):
+                    if self.creds.valid:
+                        return  # a reconnect stored a newer grant with a live access token: use it
+                    continue  # ... or one whose access token must be refreshed first
+                raise Reauth(400, "invalid_grant", REAUTH_REASON) from None
+            except TransportError:
+                raise Transient(0, "refreshTransport", "token endpoint did not answer") from None
+            if await self._save_unless_replaced(used) or self.creds.valid:
+                return
+        raise Transient(0, "grantChanging", "the connection was reconnected repeatedly during a refresh; will retry")
 
-    async def _mark_needs_reauth(self) -> None:
-        async with self.pool.connection() as conn:
-            await conn.execute(query("connections.set_status"),
-                               {"id": self.connection["id"], "status": "needs_reauth", "reason": REAUTH_REASON})
+    async def _locked_stored(self, conn) -> dict[str, Any] | None:
+        """The stored credentials, with the connection row locked until the transaction ends."""
+        cur = await conn.execute(query("connections.credentials_for_update"), {"id": self.connection["id"]})
+        row = await cur.fetchone()
+        blob = None if row is None else (row["credentials"] if isinstance(row, dict) else row[0])
+        if blob is None:
+            return None
+        return self.keyring.decrypt(blob, str(self.connection["id"]))
+
+    def _adopt(self, current: dict[str, Any]) -> None:
+        self.creds = build_credentials(current, self.settings, self.endpoints)
+
+    async def _save_unless_replaced(self, used: str | None) -> bool:
+        """Write the refreshed access token if the stored grant is still `used`; else adopt the stored one."""
+        async with self.pool.connection() as conn, conn.transaction():
+            current = await self._locked_stored(conn)
+            if current is None:
+                return False  # deleted or disconnected meanwhile: nothing to write
+            if current.get("refresh_token") != used:
+                self._adopt(current)
+                return False
+            refreshed = credentials_to_store(self.creds, current.get("scopes"))
+            blob = self.keyring.encrypt({**current, "token": refreshed["token"], "expiry": refreshed["expiry"]},
+                                        str(self.connection["id"]))
+            await conn.execute(query("connections.set_refreshed_credentials"), {
+                "id": self.connection["id"], "credentials": blob, "key_id": self.keyring.current.key_id})
+            return True
+
+    async def _adopt_newer_grant_or_mark_reauth(self, failed: str | None) -> bool:
+        """After invalid_grant: True (and adopted) when a newer grant is stored; else mark needs_reauth."""
+        async with self.pool.connection() as conn, conn.transaction():
+            current = await self._locked_stored(conn)
+            if current is not None and current.get("refresh_token") not in (None, failed):
+                self._adopt(current)
+                return True
+            if current is not None:
+                await conn.execute(query("connections.set_status"),
+                                   {"id": self.connection["id"], "status": "needs_reauth", "reason": REAUTH_REASON})
+            return False

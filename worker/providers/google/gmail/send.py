@@ -2,7 +2,13 @@
 
 The attempt counter is committed before calling Google. A retried job (the worker died after
 Google accepted the message, before we recorded it) first looks the message up by its
-Message-ID (`rfc822msgid:`) and records it instead of sending again.
+Message-ID (`rfc822msgid:`) and records it instead of sending again; that lookup, the reply
+headers and staging the sent copy read the mailbox, which is why the capability's scopes include
+gmail.readonly.
+
+Every action ends visibly: `done`; `waiting_reauth` while the grant is revoked or lacks a scope
+(reconnecting queues it again, see `resume_waiting_sends`); or `failed` with the reason when Google
+refuses the request for good or the retries run out. The reason is in `last_error`.
 """
 
 from __future__ import annotations
@@ -12,7 +18,11 @@ from typing import Any
 
 from psycopg.types.json import Jsonb
 
+from worker.connections import missing_scopes
 from worker.errors import BadInput, NotFound
+from worker.providers.google.errors import (
+    BadRequest, Conflict, Forbidden, NotFound as GoogleNotFound, Reauth, Transient,
+)
 from worker.providers.google.gmail.api import GmailApi
 from worker.providers.google.gmail.compose import compose, new_message_id, to_base64url
 from worker.providers.google.gmail.live import BODY_RESOURCE, fetch_objects
@@ -26,6 +36,11 @@ async def prepare_send(aconn, connection: dict, request: dict[str, Any], idempot
     """Validate and record the request; returns (row, created) — a known key returns the first row."""
     if CAPABILITY not in connection["capabilities"]:
         raise BadInput(f"send_email is not enabled on connection {connection['id']}")
+    missing = missing_scopes(connection, CAPABILITY)
+    if missing:
+        raise BadInput(f"send_email on connection {connection['id']} lacks the scopes {' '.join(sorted(missing))}: "
+                       f"reconnect with `integrations connect google --account {connection['account_id']}"
+                       f" --capability send_email ...`")
     if not request.get("to"):
         raise BadInput("at least one --to recipient is required")
     if request.get("draft") and not (connection["settings"].get(CAPABILITY) or {}).get("drafts"):
@@ -87,3 +102,82 @@ async def _finish(ctx, api: GmailApi, row: dict, provider_id: str, thread_id: st
         await astage_records(conn, ctx.connection_id, ctx.tenant_id, CAPABILITY, "gmail.message", fetched.objects)
         return await (await conn.execute(query("outbound.done"), {
             "id": row["id"], "provider_id": provider_id, "thread_id": thread_id})).fetchone()
+
+
+WAITING_REAUTH = "waiting_reauth"
+# Google refuses the request itself: retrying the same request cannot succeed
+REFUSED = (BadInput, BadRequest, Conflict, GoogleNotFound)
+
+
+def _waits_for_reconnect(error: Exception) -> bool:
+    """A revoked grant, or a grant without a scope this action needs: a reconnect fixes both."""
+    return isinstance(error, Reauth) or (isinstance(error, Forbidden) and error.reason == "insufficientPermissions")
+
+
+async def _mark(pool, name: str, outbound_id, error: str, **params) -> dict | None:
+    from worker.providers.google.context import dict_connection
+
+    async with dict_connection(pool) as conn:
+        return await (await conn.execute(query(name), {"id": outbound_id, "error": error[:2000], **params})).fetchone()
+
+
+async def run_send_job(pool, connection_id, outbound_id, final_attempt: bool) -> dict:
+    """The `google.send_email` task body: send, and leave the outbound row in a visible state.
+
+    A revoked grant parks the row `waiting_reauth` (and `run_capability` records the connection's
+    `needs_reauth`); a refused request ends it `failed`; any other error is recorded on the row and
+    raised so the queue retries — on the last attempt the row ends `failed` instead.
+    """
+    from worker.providers.google.context import google_context
+    from worker.sync.runner import describe_failure, run_capability
+
+    async def body() -> dict:
+        try:
+            async with google_context(pool, connection_id, "gmail") as ctx:
+                row = await perform_send(ctx, outbound_id)
+        except Exception as error:
+            reason = describe_failure(error)
+            if _waits_for_reconnect(error):
+                revoked = isinstance(error, Reauth)
+                parked = await _mark(pool, "outbound.wait_for_reauth", outbound_id,
+                                     f"waiting for the account to be reconnected: {reason}",
+                                     only_while_needs_reauth=revoked)
+                if parked is None and revoked:  # reconnected meanwhile: retry with the new grant
+                    raise Transient(0, "reconnected", "the account was reconnected during this send; retrying") \
+                        from error
+                if revoked:
+                    raise
+                return {"outbound_id": str(outbound_id), "status": WAITING_REAUTH}
+            if isinstance(error, REFUSED):
+                await _mark(pool, "outbound.give_up", outbound_id, reason)
+                return {"outbound_id": str(outbound_id), "status": "failed", "error": reason}
+            if final_attempt:
+                await _mark(pool, "outbound.give_up", outbound_id,
+                            f"gave up after the last retry: {reason} (if Google accepted it, it is in Sent)")
+            else:
+                await _mark(pool, "outbound.fail", outbound_id, reason)
+            raise
+        return {"outbound_id": str(row["id"]), "status": row["status"], "provider_id": row["provider_id"]}
+
+    return await run_capability(pool, connection_id, CAPABILITY, body)
+
+
+def resume_waiting_sends(conn, connection_id) -> int:
+    """After a reconnect: queue every send that waited for it, in the caller's (sync) transaction.
+
+    The jobs are inserted on `conn` itself through a job manager of their own, so they exist only
+    if the reconnect commits, and the shared app's connector (maybe serving a worker in this
+    process) is never swapped.
+    """
+    import procrastinate
+    from procrastinate.manager import JobManager
+
+    from worker.providers.google.tasks import send_email as send_task
+
+    rows = conn.execute(query("outbound.resume_waiting_sends"), {"connection_id": connection_id}).fetchall()
+    manager = JobManager(procrastinate.SyncPsycopgConnector())
+    for row in rows:
+        job = send_task.configure(lock=f"send:{row['id']}").make_new_job(
+            connection_id=str(row["connection_id"]), outbound_id=str(row["id"]))
+        manager.defer_job(job, connection=conn)
+    return len(rows)
