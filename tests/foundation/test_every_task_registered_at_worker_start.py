@@ -85,7 +85,8 @@ def test_every_task_defined_in_the_code_is_registered_by_the_imports_a_worker_ma
 
 def _jobs(url: str, ids: list[int]) -> dict[int, tuple[str, str]]:
     with psycopg.connect(url) as conn:
-        rows = conn.execute("select id, task_name, status from procrastinate_jobs where id = any(%s)", (ids,)).fetchall()
+        rows = conn.execute("select id, task_name, status from procrastinate_jobs where id = any(%s)",
+                            (ids,)).fetchall()
     return {row[0]: (row[1], row[2]) for row in rows}
 
 
@@ -146,8 +147,9 @@ async def _defer_one_job_of_each_kind(url: str, sandbox, task_names: set[str]) -
     must_succeed = set(ids)
     covered = {_task_of(url, job_id) for job_id in ids}
     async with open_app_async(url) as app:
+        by_plain_name = {name.rpartition(":")[2]: task for name, task in app.tasks.items()}  # blueprint namespaces
         for task in sorted(task_names - covered):
-            ids.append(await app.tasks[task].defer_async())
+            ids.append(await by_plain_name[task].defer_async())
     jobs: dict[str, list[int]] = {}
     for job_id in ids:
         jobs.setdefault(app.tasks[_task_of(url, job_id)].queue, []).append(job_id)

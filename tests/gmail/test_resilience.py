@@ -205,3 +205,27 @@ async def test_batch_parts_answering_401_forever_stop_after_two_token_refreshes_
     box.sandbox.clear_faults()
     await box.run_live()  # the next run (after its backoff) catches up
     assert box.state()["status"] == "ok" and set(box.heads()) == set(ids)
+
+
+async def test_a_draft_whose_answer_times_out_is_not_created_again_in_process(mailbox, monkeypatch):
+    import asyncio
+
+    from worker.settings import get_settings
+
+    box = mailbox()
+    monkeypatch.setenv("INTEGRATIONS_HTTP_TIMEOUT_SECONDS", "1")
+    get_settings.cache_clear()
+    # Google creates the draft but answers after the client gave up
+    box.sandbox.add_fault(r"/drafts$", method="POST", kind="delay", delay_seconds=3, count=1)
+    box.sandbox.clear_requests()
+    result = await send_email(box.url, box.id, to=["bob@ext.example"], subject="Draft", text="d", draft=True)
+    await drain(box.url)
+    while not [r for r in box.sandbox.requests(method_id="gmail.users.drafts.create") if r.get("fault") == "delay"]:
+        await asyncio.sleep(0.05)  # the delayed request is logged once the sandbox has answered it
+    assert box.sandbox.count_requests(method_id="gmail.users.drafts.create") == 1
+    state = box.state("send_email")
+    assert state["status"] == "failing" and "not retried" in state["last_error"]
+    with connect(box.url) as conn:
+        row = conn.execute("select status, attempts from integrations.outbound where id = %s",
+                           (result["outbound_id"],)).fetchone()
+    assert (row["status"], row["attempts"]) == ("sending", 1)

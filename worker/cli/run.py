@@ -25,7 +25,10 @@ def worker(concurrency, burst, queues, verbose) -> None:
       integrations worker --burst      # drain what is ready, then exit
     """
     from worker.app import open_app_async
+    from worker.crypto import keyring_for_database
     from worker.db.connect import connect, require_schema
+    from worker.settings import WORKER_HEARTBEAT_SECONDS
+    from worker.store import query
 
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -33,6 +36,8 @@ def worker(concurrency, burst, queues, verbose) -> None:
     url = database_url()
     with connect(url) as conn:
         require_schema(conn)
+        # every job decrypts credentials: a keyring that cannot is refused here, not in each job
+        keyring_for_database(cfg, {row["key_id"] for row in conn.execute(query("keys.stored_key_ids"))})
     concurrency = concurrency or cfg.worker_concurrency
 
     async def run() -> None:
@@ -42,6 +47,7 @@ def worker(concurrency, burst, queues, verbose) -> None:
                 wait=not burst,
                 queues=list(queues) or None,
                 shutdown_graceful_timeout=cfg.shutdown_timeout_seconds,
+                update_heartbeat_interval=WORKER_HEARTBEAT_SECONDS,
             )
 
     asyncio.run(run())

@@ -64,7 +64,7 @@ class GoogleClient:
                    expect_json: bool = True, idempotent: bool = True) -> Any:
         """One API call with pacing and retries; returns the decoded JSON (or None for 204).
 
-        `idempotent=False` (messages.send): a transport failure after the request may
+        `idempotent=False` (messages.send, drafts.create): a transport failure after the request may
         have reached Google (a timeout, a reset, a dropped answer) is not retried here -- Google may
         have carried it out. It raises `Transient`, and the caller's own retry first checks whether it
         happened (send_email looks the message up by its Message-ID)."""
