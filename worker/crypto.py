@@ -141,6 +141,13 @@ def keyring_for_database(settings, stored_key_ids: set[str]) -> Keyring:
     return keyring
 
 
+def database_keyring(settings, conn) -> Keyring:
+    """`keyring_for_database` for the database behind `conn` (a psycopg connection with dict rows)."""
+    from worker.store import query
+
+    return keyring_for_database(settings, {row["key_id"] for row in conn.execute(query("keys.stored_key_ids"))})
+
+
 def _named(key_ids) -> str:
     ids = sorted(key_ids)
     return ("key " if len(ids) == 1 else "keys ") + ", ".join(ids)

@@ -128,9 +128,14 @@ def test_secrets_never_appear_in_output_or_logs(settings_env, db, caplog):
     assert json.loads(outputs[1])["has_credentials"] is True
 
 
-def test_keys_rotate_reencrypts_and_a_wrong_key_leaves_data_untouched(settings_env, db, monkeypatch):
+def test_keys_rotate_reencrypts_and_a_wrong_key_leaves_data_untouched(settings_env, make_database, monkeypatch):
     from worker.crypto import new_key_spec
 
+    # its own database: a rotation re-encrypts every connection, and later tests keep using key k1
+    url = make_database.create()
+    monkeypatch.setenv("INTEGRATIONS_DATABASE_URL", url)
+    get_settings.cache_clear()
+    db = connect(url)
     tenant = str(uuid.uuid4())
     cid = json.loads(run("connections", "create", "--tenant", tenant, "--profile", str(uuid.uuid4()),
                          "--provider", "google", "--account", "k@x.test", "--json").output)["id"]
@@ -153,6 +158,7 @@ def test_keys_rotate_reencrypts_and_a_wrong_key_leaves_data_untouched(settings_e
     assert row["credentials_key_id"] == "k2"
     get_settings.cache_clear()
     assert keyring_from_settings(get_settings()).decrypt(row["credentials"], cid) == {"refresh_token": "r1"}
+    db.close()
 
 
 def test_status_of_a_malformed_or_unknown_connection_exits_2_with_a_message(settings_env, db):

@@ -64,3 +64,24 @@ def test_a_worker_on_a_database_without_credentials_starts_with_a_new_key_file(
     code, output = worker_burst(INTEGRATIONS_DATA_DIR=str(data_dir))
     assert code == 0, output
     assert (data_dir / "keys").exists()
+
+
+def test_connect_and_keys_rotate_without_the_databases_key_refuse_before_writing_anything(
+        settings_env, make_database, monkeypatch, tmp_path):
+    url = make_database.create()
+    monkeypatch.setenv("INTEGRATIONS_DATABASE_URL", url)
+    a_connection_with_credentials(url)
+    monkeypatch.delenv("INTEGRATIONS_ENCRYPTION_KEYS")
+    other_dir = tmp_path / "elsewhere" / ".integrations"
+    monkeypatch.setenv("INTEGRATIONS_DATA_DIR", str(other_dir))
+    get_settings.cache_clear()
+    for args in (["connect", "google", "--tenant", str(uuid.uuid4()), "--profile", str(uuid.uuid4()),
+                  "--account", "new@tenant.example", "--capability", "sync_inbox_live", "--no-browser"],
+                 ["keys", "rotate"]):
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 2, (args, result.output)
+        assert "key k1" in result.output and "refusing to create a new key" in result.output
+        assert not (other_dir / "keys").exists()
+    with connect(url) as conn:
+        assert conn.execute("select count(*) as n from integrations.connections").fetchone()["n"] == 1
+    get_settings.cache_clear()

@@ -25,10 +25,9 @@ def worker(concurrency, burst, queues, verbose) -> None:
       integrations worker --burst      # drain what is ready, then exit
     """
     from worker.app import open_app_async
-    from worker.crypto import keyring_for_database
+    from worker.crypto import database_keyring
     from worker.db.connect import connect, require_schema
     from worker.settings import WORKER_HEARTBEAT_SECONDS
-    from worker.store import query
 
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -37,7 +36,7 @@ def worker(concurrency, burst, queues, verbose) -> None:
     with connect(url) as conn:
         require_schema(conn)
         # every job decrypts credentials: a keyring that cannot is refused here, not in each job
-        keyring_for_database(cfg, {row["key_id"] for row in conn.execute(query("keys.stored_key_ids"))})
+        database_keyring(cfg, conn)
     concurrency = concurrency or cfg.worker_concurrency
 
     async def run() -> None:
