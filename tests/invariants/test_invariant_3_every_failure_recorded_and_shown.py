@@ -119,3 +119,5 @@ async def test_a_validation_error_in_a_manual_run_is_recorded_and_shown_by_statu
     [line] = [line for line in text.splitlines() if f"[run:{run_id}]" in line]
     assert " failing " in line and "failures 1" in line
     assert "ValidationError" in text
+    assert f"this manual run is not retried: fix the cause, then run `integrations sync once --connection {box.id}" \
+           " --capability sync_inbox_once" in text
