@@ -119,6 +119,40 @@ def read_or_create_key_file(path: Path) -> list[Key]:
     return parse_keys(",".join(path.read_text().split()))
 
 
+def keyring_for_database(settings, stored_key_ids: set[str]) -> Keyring:
+    """The keyring, refused unless it holds every key the database's credentials were encrypted with.
+
+    Without INTEGRATIONS_ENCRYPTION_KEYS the key file lives in the data dir, which is relative to
+    the working directory by default: a process started elsewhere would create a new key, fail
+    every decryption and encrypt refreshed tokens with a key no other process has. So the key file
+    is created only for a database that holds no credentials yet."""
+    where = ("INTEGRATIONS_ENCRYPTION_KEYS" if settings.encryption_keys is not None
+             else f"the key file {settings.key_file}")
+    remedy = ("set INTEGRATIONS_ENCRYPTION_KEYS to include them, or INTEGRATIONS_DATA_DIR to the directory"
+              " whose `keys` file holds them (start the process where the others run)")
+    if settings.encryption_keys is None and not settings.key_file.exists() and stored_key_ids:
+        raise KeyError_(f"the database holds credentials encrypted with {_named(stored_key_ids)}, and there is no"
+                        f" key file at {settings.key_file}: refusing to create a new key; {remedy}")
+    keyring = keyring_from_settings(settings)
+    missing = set(stored_key_ids) - {key.key_id for key in keyring.keys}
+    if missing:
+        raise KeyError_(f"the database holds credentials encrypted with {_named(missing)}, which {where} does"
+                        f" not have; {remedy}")
+    return keyring
+
+
+def database_keyring(settings, conn) -> Keyring:
+    """`keyring_for_database` for the database behind `conn` (a psycopg connection with dict rows)."""
+    from worker.store import query
+
+    return keyring_for_database(settings, {row["key_id"] for row in conn.execute(query("keys.stored_key_ids"))})
+
+
+def _named(key_ids) -> str:
+    ids = sorted(key_ids)
+    return ("key " if len(ids) == 1 else "keys ") + ", ".join(ids)
+
+
 def keyring_from_settings(settings) -> Keyring:
     if settings.encryption_keys is not None:
         return Keyring(parse_keys(settings.encryption_keys.get_secret_value()))

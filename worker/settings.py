@@ -17,6 +17,8 @@ from worker.errors import BadInput
 
 ENV_PREFIX = "INTEGRATIONS_"
 GOOGLE_DEFAULT_BASE_URL = "https://www.googleapis.com"
+# every worker refreshes its heartbeat this often (passed to procrastinate by `integrations worker`)
+WORKER_HEARTBEAT_SECONDS = 10
 
 
 class Settings(BaseSettings):
@@ -52,7 +54,8 @@ class Settings(BaseSettings):
     sync_interval_seconds: int = Field(default=60, ge=1)
     normalize_interval_seconds: int = Field(default=60, ge=1)
     reconcile_interval_seconds: int = Field(default=86400, ge=60)
-    stalled_job_seconds: int = Field(default=60, ge=5, description="no heartbeat for this long = dead worker")
+    stalled_job_seconds: int = Field(default=60, description="no heartbeat for this long = dead worker; "
+                                     f"must exceed the {WORKER_HEARTBEAT_SECONDS} s heartbeat")
 
     @field_validator("google_base_url")
     @classmethod
@@ -62,6 +65,15 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("stalled_job_seconds")
+    @classmethod
+    def _longer_than_heartbeat(cls, value: int) -> int:
+        """At or below the heartbeat interval a live worker between two beats looks dead, and its
+        running jobs would be retried beside it."""
+        if value <= WORKER_HEARTBEAT_SECONDS:
+            raise ValueError(f"must be more than the workers' {WORKER_HEARTBEAT_SECONDS} s heartbeat, got {value}")
+        return value
 
     def google_url(self, path: str, default_host: str = GOOGLE_DEFAULT_BASE_URL) -> str:
         """A Google endpoint: the sandbox base when configured, otherwise Google's own host."""

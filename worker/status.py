@@ -32,6 +32,9 @@ def remedy(row: dict) -> str | None:
         return f"grant consent for this capability's scopes — {connect}"
     if row["status"] == "disabled":
         return None
+    if row["status"] == "failing" and (row["stream"] or "").startswith("run:"):
+        return (f"this manual run is not retried: fix the cause, then run `integrations sync once --connection"
+                f" {row['connection_id']} --capability {row['capability']} ...` again")
     if row["status"] == "failing":
         when = row["next_run_at"].isoformat(timespec="seconds") if row["next_run_at"] else "the next interval"
         return f"retrying automatically at {when} (backing off after {row['consecutive_failures']} failures)"

@@ -128,9 +128,14 @@ def test_secrets_never_appear_in_output_or_logs(settings_env, db, caplog):
     assert json.loads(outputs[1])["has_credentials"] is True
 
 
-def test_keys_rotate_reencrypts_and_a_wrong_key_leaves_data_untouched(settings_env, db, monkeypatch):
+def test_keys_rotate_reencrypts_and_a_wrong_key_leaves_data_untouched(settings_env, make_database, monkeypatch):
     from worker.crypto import new_key_spec
 
+    # its own database: a rotation re-encrypts every connection, and later tests keep using key k1
+    url = make_database.create()
+    monkeypatch.setenv("INTEGRATIONS_DATABASE_URL", url)
+    get_settings.cache_clear()
+    db = connect(url)
     tenant = str(uuid.uuid4())
     cid = json.loads(run("connections", "create", "--tenant", tenant, "--profile", str(uuid.uuid4()),
                          "--provider", "google", "--account", "k@x.test", "--json").output)["id"]
@@ -153,3 +158,39 @@ def test_keys_rotate_reencrypts_and_a_wrong_key_leaves_data_untouched(settings_e
     assert row["credentials_key_id"] == "k2"
     get_settings.cache_clear()
     assert keyring_from_settings(get_settings()).decrypt(row["credentials"], cid) == {"refresh_token": "r1"}
+    db.close()
+
+
+def test_status_of_a_malformed_or_unknown_connection_exits_2_with_a_message(settings_env, db):
+    malformed = run("status", "--connection", "zzz")
+    assert malformed.exit_code == 2
+    assert malformed.output == "error: connection id must be a UUID, got 'zzz'\n"
+    unknown = str(uuid.uuid4())
+    missing = run("status", "--connection", unknown)
+    assert missing.exit_code == 2
+    assert missing.output == f"error: no connection {unknown}\n"
+    assert run("status", "--connection", unknown, "--json").exit_code == 2
+    assert run("reconcile", "--connection", "zzz").exit_code == 2
+
+
+def test_stalled_job_seconds_not_above_the_worker_heartbeat_is_refused(monkeypatch):
+    from worker.settings import WORKER_HEARTBEAT_SECONDS
+
+    assert WORKER_HEARTBEAT_SECONDS == 10
+    for value in ("5", "10"):
+        monkeypatch.setenv("INTEGRATIONS_STALLED_JOB_SECONDS", value)
+        result = run("connections", "list")
+        assert result.exit_code == 2, result.output
+        assert "INTEGRATIONS_STALLED_JOB_SECONDS" in result.output and "10 s heartbeat" in result.output
+    monkeypatch.setenv("INTEGRATIONS_STALLED_JOB_SECONDS", "11")
+    get_settings.cache_clear()
+    assert get_settings().stalled_job_seconds == 11
+    get_settings.cache_clear()
+
+
+def test_sync_once_refuses_an_empty_label(settings_env):
+    for labels in ([""], ["INBOX", "  "]):
+        args = [arg for label in labels for arg in ("--label", label)]
+        result = run("sync", "once", "--connection", str(uuid.uuid4()), "--capability", "sync_inbox_once", *args)
+        assert result.exit_code == 2, result.output
+        assert "--label" in result.output and "empty" in result.output

@@ -181,3 +181,51 @@ async def test_token_expiring_between_batch_parts_is_refreshed_once_and_parts_re
     await box.run_live()
     assert box.state()["status"] == "ok" and set(box.heads()) == set(ids)
     assert box.sandbox.count_requests(path="/token") == 1
+
+
+async def test_batch_parts_answering_401_forever_stop_after_two_token_refreshes_and_record_the_failure(mailbox):
+    from worker.providers.google.http import MAX_BATCH_TOKEN_REFRESHES
+
+    box = mailbox()
+    ids = [box.add(f"m{i}") for i in range(3)]
+    # every inner messages.get answers 401, whatever token it carries (300 firings outlast any bounded run)
+    box.sandbox.add_fault(r"/gmail/v1/users/me/messages/[^/]+$", kind="status", status=401, count=300)
+    box.sandbox.clear_requests()
+    await box.run_live()
+    assert MAX_BATCH_TOKEN_REFRESHES == 2
+    assert box.sandbox.count_requests(path="/token") == 2
+    assert box.sandbox.count_requests(method_id="batch") == 3  # the first try and one after each refresh
+    assert box.sandbox.count_requests(status=401, in_batch=True) == 3 * 3
+    state = box.state()
+    assert state["status"] == "failing" and state["consecutive_failures"] == 1
+    assert "401" in state["last_error"] and "after 2 token refreshes" in state["last_error"]
+    assert box.heads() == {}
+    assert box.row()["status"] == "active"  # the refresh token still works: not a revoked grant
+
+    box.sandbox.clear_faults()
+    await box.run_live()  # the next run (after its backoff) catches up
+    assert box.state()["status"] == "ok" and set(box.heads()) == set(ids)
+
+
+async def test_a_draft_whose_answer_times_out_is_not_created_again_in_process(mailbox, monkeypatch):
+    import asyncio
+
+    from worker.settings import get_settings
+
+    box = mailbox()
+    monkeypatch.setenv("INTEGRATIONS_HTTP_TIMEOUT_SECONDS", "1")
+    get_settings.cache_clear()
+    # Google creates the draft but answers after the client gave up
+    box.sandbox.add_fault(r"/drafts$", method="POST", kind="delay", delay_seconds=3, count=1)
+    box.sandbox.clear_requests()
+    result = await send_email(box.url, box.id, to=["bob@ext.example"], subject="Draft", text="d", draft=True)
+    await drain(box.url)
+    while not [r for r in box.sandbox.requests(method_id="gmail.users.drafts.create") if r.get("fault") == "delay"]:
+        await asyncio.sleep(0.05)  # the delayed request is logged once the sandbox has answered it
+    assert box.sandbox.count_requests(method_id="gmail.users.drafts.create") == 1
+    state = box.state("send_email")
+    assert state["status"] == "failing" and "not retried" in state["last_error"]
+    with connect(box.url) as conn:
+        row = conn.execute("select status, attempts from integrations.outbound where id = %s",
+                           (result["outbound_id"],)).fetchone()
+    assert (row["status"], row["attempts"]) == ("sending", 1)

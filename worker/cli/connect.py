@@ -46,7 +46,7 @@ def google_command(tenant: uuid.UUID, profile: uuid.UUID, account: str, capabili
           --capability sync_inbox_live --capability send_email --no-browser
     """
     from worker.connections import capability_states, public_view
-    from worker.crypto import keyring_from_settings
+    from worker.crypto import database_keyring
     from worker.db.connect import session
     from worker.errors import BadInput
     from worker.providers.google.connect import connect_google
@@ -64,7 +64,9 @@ def google_command(tenant: uuid.UUID, profile: uuid.UUID, account: str, capabili
             webbrowser.open(url)
 
     url = database_url()
-    row = connect_google(url, cfg, keyring_from_settings(cfg), tenant_id=tenant, profile_id=profile,
+    with session(url) as conn:  # never store a credential under a key the other processes lack
+        keyring = database_keyring(cfg, conn)
+    row = connect_google(url, cfg, keyring, tenant_id=tenant, profile_id=profile,
                          account=account, capabilities={c: extra.get(c) for c in capabilities},
                          on_url=show, timeout=timeout)
     with session(url) as conn:

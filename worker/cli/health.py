@@ -53,10 +53,13 @@ def status(connection_id, as_json) -> None:
       integrations status
       integrations status --connection 3d6f... --json
     """
+    from worker.connections import get_connection
     from worker.db.connect import session
     from worker.status import age, collect_status, since
 
     with session(database_url()) as conn:
+        if connection_id is not None:  # a malformed or unknown id is the operator's to fix (exit 2)
+            connection_id = get_connection(conn, connection_id)["id"]
         report = collect_status(conn, connection_id)
     if as_json:
         echo_json(report)

@@ -30,12 +30,13 @@ def rotate_command() -> None:
       integrations keys rotate
     """
     from worker.connections import rotate_keys
-    from worker.crypto import add_key_to_file, keyring_from_settings
+    from worker.crypto import add_key_to_file, database_keyring, keyring_from_settings
     from worker.db.connect import session
 
     cfg = settings()
     url = database_url()
-    keyring_from_settings(cfg)  # fails early on a broken key configuration
+    with session(url) as conn:  # fails early on a broken key configuration or one lacking stored keys
+        database_keyring(cfg, conn)
     if cfg.encryption_keys is None:
         key = add_key_to_file(cfg.key_file)
         click.echo(f"new current key {key.key_id} added to {cfg.key_file}")

@@ -25,7 +25,9 @@ def worker(concurrency, burst, queues, verbose) -> None:
       integrations worker --burst      # drain what is ready, then exit
     """
     from worker.app import open_app_async
+    from worker.crypto import database_keyring
     from worker.db.connect import connect, require_schema
+    from worker.settings import WORKER_HEARTBEAT_SECONDS
 
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -33,6 +35,8 @@ def worker(concurrency, burst, queues, verbose) -> None:
     url = database_url()
     with connect(url) as conn:
         require_schema(conn)
+        # every job decrypts credentials: a keyring that cannot is refused here, not in each job
+        database_keyring(cfg, conn)
     concurrency = concurrency or cfg.worker_concurrency
 
     async def run() -> None:
@@ -42,6 +46,7 @@ def worker(concurrency, burst, queues, verbose) -> None:
                 wait=not burst,
                 queues=list(queues) or None,
                 shutdown_graceful_timeout=cfg.shutdown_timeout_seconds,
+                update_heartbeat_interval=WORKER_HEARTBEAT_SECONDS,
             )
 
     asyncio.run(run())

@@ -21,13 +21,21 @@ def sync() -> None:
     """
 
 
+def _non_empty(param, values: tuple[str, ...]) -> tuple[str, ...]:
+    """An empty label would search `label:` and match nothing (or everything): refuse it."""
+    if any(not value.strip() for value in values):
+        raise click.BadParameter("a label cannot be empty", param=param)
+    return values
+
+
 @sync.command("once")
 @click.option("--connection", "connection_id", required=True)
 @click.option("--capability", required=True, help="sync_inbox_once or sync_calendar_once.")
 @click.option("--query", default=None, help="Gmail search query.")
 @click.option("--after", default=None, help="YYYY-MM-DD (Gmail).")
 @click.option("--before", default=None, help="YYYY-MM-DD (Gmail).")
-@click.option("--label", "labels", multiple=True, help="Gmail label (repeatable).")
+@click.option("--label", "labels", multiple=True, callback=lambda ctx, param, value: _non_empty(param, value),
+              help="Gmail label (repeatable).")
 @click.option("--max", "max_", type=int, default=None, help="At most this many messages.")
 @click.option("--calendar", default=None, help="Calendar id (Calendar).")
 @click.option("--from", "from_", default=None, help="Window start YYYY-MM-DD (Calendar).")

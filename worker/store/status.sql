@@ -1,5 +1,6 @@
 -- name: capabilities
--- Every capability row of the chosen connections, with what was staged for it and when.
+-- Every capability row of the chosen connections, with what was staged for it and when. Manual
+-- runs (stream `run:<id>`) appear only while their last attempt failed: a failed run is never silent.
 select
     c.id as connection_id, c.tenant_id, c.profile_id, c.provider, c.account_id,
     c.status as connection_status, c.status_reason, c.capabilities as enabled,
@@ -15,7 +16,7 @@ left join lateral (
     where r.connection_id = c.id and r.capability = s.capability and s.stream = ''
 ) as staged on true
 where (%(connection_id)s::uuid is null or c.id = %(connection_id)s)
-  and s.stream not like 'run:%%'
+  and (s.stream not like 'run:%%' or s.status in ('failing', 'needs_reauth'))
 order by c.tenant_id, c.account_id, c.id, s.capability, s.stream
 
 -- name: jobs

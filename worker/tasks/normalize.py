@@ -68,6 +68,15 @@ async def request_normalize(connection=None) -> bool:
 
 @app.periodic(cron="* * * * *", periodic_id="normalize")
 @app.task(name="normalize_periodic", queue="normalize", queueing_lock="normalize_periodic", pass_context=False)
-async def normalize_periodic(timestamp: int) -> None:
-    """Every minute: request a run (it coalesces with any run already waiting)."""
-    await request_normalize()
+async def normalize_periodic(timestamp: int) -> bool:
+    """Every minute: request a run unless one is already queued or running; True when requested.
+
+    A tick during a run adds nothing: what was staged meanwhile asked for its own run, and the
+    next tick comes a minute later."""
+    from worker.store import query
+
+    async with app.connector.pool.connection() as conn:
+        pending = (await (await conn.execute(query("normalize.run_pending"))).fetchone())[0]
+    if pending:
+        return False
+    return await request_normalize()

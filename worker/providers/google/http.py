@@ -1,7 +1,8 @@
 """The one HTTP client for Google APIs: auth header, pacing, retries, error mapping, batches.
 
-Gmail and Calendar both call `GoogleClient.call`; a 401 refreshes the token once, rate limits and
-transient failures back off and retry, everything else surfaces as a typed `GoogleError`.
+Gmail and Calendar both call `GoogleClient.call`; a 401 refreshes the token once (a batch: at most
+`MAX_BATCH_TOKEN_REFRESHES` times), rate limits and transient failures back off and retry, everything
+else surfaces as a typed `GoogleError`.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ TokenSource = Callable[[bool], Awaitable[str]]  # force_refresh -> access token
 
 MAX_TRANSIENT_ATTEMPTS = 8
 MAX_RATE_LIMIT_ATTEMPTS = 40
+# a batch whose parts answer 401 refreshes the token at most this often, then fails the run (which
+# records it and backs off): a token expiring between parts needs one refresh, never a hundred
+MAX_BATCH_TOKEN_REFRESHES = 2
 # transport errors raised before a request could reach the server: safe to retry any call
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
@@ -60,7 +64,7 @@ class GoogleClient:
                    expect_json: bool = True, idempotent: bool = True) -> Any:
         """One API call with pacing and retries; returns the decoded JSON (or None for 204).
 
-        `idempotent=False` (messages.send): a transport failure after the request may
+        `idempotent=False` (messages.send, drafts.create): a transport failure after the request may
         have reached Google (a timeout, a reset, a dropped answer) is not retried here -- Google may
         have carried it out. It raises `Transient`, and the caller's own retry first checks whether it
         happened (send_email looks the message up by its Message-ID)."""
@@ -113,7 +117,7 @@ class GoogleClient:
         """
         results: list[Any] = [None] * len(calls)
         pending = list(range(len(calls)))
-        attempt = 0
+        attempt = refreshes = 0
         while pending:
             await self.pacer.acquire(sum(calls[i].units for i in pending))
             try:
@@ -122,18 +126,25 @@ class GoogleClient:
                 attempt += 1
                 await self._pause(error, attempt, "POST", batch_url)
                 continue
-            retry, worst, expired = [], None, False
+            retry, worst, expired = [], None, None
             for index, outcome in zip(pending, outcomes):
                 if isinstance(outcome, Unauthorized):
                     retry.append(index)
-                    expired = True
+                    expired = outcome
                 elif isinstance(outcome, Transient):
                     retry.append(index)
                     worst = outcome if worst is None or isinstance(outcome, RateLimited) else worst
                 else:
                     results[index] = outcome
-            if expired:
+            if expired is not None:
+                if refreshes >= MAX_BATCH_TOKEN_REFRESHES:
+                    raise Unauthorized(401, expired.reason, f"{len(retry)} batch parts still answer 401 after"
+                                       f" {refreshes} token refreshes: {expired.message}")
+                refreshes += 1
                 await self.token(True)
+                if refreshes > 1 and worst is None:  # a fresh token was refused: not a clock edge
+                    attempt += 1
+                    await self._pause(expired, attempt, "POST", batch_url)
             pending = retry
             if worst is not None:
                 attempt += 1

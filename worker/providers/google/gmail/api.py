@@ -76,8 +76,10 @@ class GmailApi:
 
     async def create_draft(self, raw_b64: str, thread_id: str | None) -> dict:
         message = {"raw": raw_b64, **({"threadId": thread_id} if thread_id else {})}
+        # not idempotent: a draft created before a timeout must not be created again in-process
         return _expect(await self.ctx.client.call("POST", self.base + "/drafts", units=self.units["drafts.create"],
-                                                  json_body={"message": message}), "id", "drafts.create")
+                                                  json_body={"message": message}, idempotent=False),
+                       "id", "drafts.create")
 
 
 def _expect(body, key: str, method: str) -> dict:
