@@ -3,7 +3,8 @@
     materialized='incremental',
     incremental_strategy='merge',
     unique_key='object_key',
-    pre_hook="{{ watermark_begin() }}",
+    pre_hook=["{{ drop_consumed_removals(['meetings', 'meeting_attendees']) }}",
+              "{{ watermark_begin() }}"],
     post_hook="{{ watermark_commit() }}",
     indexes=[
       {'columns': ['object_key'], 'unique': True},
@@ -17,7 +18,9 @@
 -- + `<calendarId>/<eventId>`), from its newest version; incremental on raw_records.txid like
 -- int_gmail_messages_latest. A cancelled instance of a recurring event carries no iCalUID: it takes
 -- its series' (the master event in the same calendar), and when a master changes its instances are
--- rebuilt too, so the result does not depend on which arrived first.
+-- rebuilt too, so the result does not depend on which arrived first. An event whose raw rows were
+-- deleted (with its connection) becomes a removal marker (`is_removed`, no content, its old
+-- meeting_id kept) until the product models have read it, as in int_gmail_messages_latest.
 with changed_raw as (
 
     select distinct connection_id, external_id
@@ -25,6 +28,8 @@ with changed_raw as (
     where resource_type = 'calendar.event'
     {% if is_incremental() %}
       and txid >= {{ watermark_low() }}
+    union
+    {{ removed_objects('calendar.event') }}
     {% endif %}
 
 ),
@@ -86,7 +91,7 @@ heads as (
         -- ids
         versions.connection_id::text || '/' || versions.external_id as object_key,
         versions.connection_id,
-        connections.tenant_id,
+        coalesce(connections.tenant_id{% if is_incremental() %}, known.tenant_id{% endif %}) as tenant_id,
         versions.external_id,
         versions.head_raw_id,
         versions.content_raw_id,
@@ -94,13 +99,18 @@ heads as (
         e.event_id,
         e.series_uid as ical_uid,
         e.series_uid || coalesce('|' || e.original_start, '') as meeting_key,
+        {% if is_incremental() %}
+        case when versions.head_raw_id is null then known.meeting_id else
+        {% endif %}
         {{ stable_uuid(['connections.tenant_id::text', "e.series_uid || coalesce('|' || e.original_start, '')"]) }}
+        {% if is_incremental() %} end {% endif %}
             as meeting_id,
         case when e.recurring_event_id is not null
              then {{ stable_uuid(['connections.tenant_id::text', 'e.series_uid']) }} end as recurring_meeting_id,
         e.recurring_event_id,
         e.original_start,
         versions.is_deleted,
+        versions.head_raw_id is null as is_removed,
 
         -- event
         case when versions.is_deleted then 'cancelled' else e.status end as status,
@@ -123,6 +133,7 @@ heads as (
         e.updated_at,
         lower(connections.account_id) as calendar_owner,
         case
+            when versions.head_raw_id is null then null
             when e.raw_id is null and not versions.is_deleted then 'missing content'
             else e.quarantine_reason
         end as quarantine_reason,
@@ -131,10 +142,14 @@ heads as (
         pg_current_xact_id() as changed_txid
 
     from versions
-    join {{ source('integrations', 'connections') }} as connections
+    left join {{ source('integrations', 'connections') }} as connections
         on connections.id = versions.connection_id
     left join with_series as e
         on e.raw_id = versions.content_raw_id
+    {% if is_incremental() %}
+    left join {{ this }} as known
+        on known.object_key = versions.connection_id::text || '/' || versions.external_id
+    {% endif %}
 
 )
 

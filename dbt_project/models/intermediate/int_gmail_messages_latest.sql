@@ -3,7 +3,8 @@
     materialized='incremental',
     incremental_strategy='merge',
     unique_key='object_key',
-    pre_hook="{{ watermark_begin() }}",
+    pre_hook=["{{ drop_consumed_removals(['emails', 'email_participants', 'email_mailboxes']) }}",
+              "{{ watermark_begin() }}"],
     post_hook="{{ watermark_commit() }}",
     indexes=[
       {'columns': ['object_key'], 'unique': True},
@@ -17,7 +18,10 @@
 -- a raw row newer than the watermark are rebuilt, each from its newest version -- looked up in all
 -- of raw_records, so a late re-read of an older version never wins. A tombstone keeps the content
 -- of the object's last live version and sets is_deleted. `changed_txid` (the transaction that wrote
--- the row) is the watermark column of the models downstream.
+-- the row) is the watermark column of the models downstream. An object whose raw rows were
+-- deleted (with its connection) becomes a removal marker: `is_removed`, no content, its old
+-- email_id kept so the product models rebuild or drop that email; markers are deleted once every
+-- product model has read them (macros/versions.sql).
 with changed_objects as (
 
     select distinct connection_id, external_id
@@ -25,6 +29,8 @@ with changed_objects as (
     where resource_type = 'gmail.message'
     {% if is_incremental() %}
       and txid >= {{ watermark_low() }}
+    union
+    {{ removed_objects('gmail.message') }}
     {% endif %}
 
 ),
@@ -48,13 +54,20 @@ heads as (
         -- ids
         versions.connection_id::text || '/' || versions.external_id as object_key,
         versions.connection_id,
-        connections.tenant_id,
+        coalesce(connections.tenant_id{% if is_incremental() %}, known.tenant_id{% endif %})
+            as tenant_id,
         versions.external_id,
         versions.head_raw_id,
         versions.content_raw_id,
+        {% if is_incremental() %}
+        case when versions.head_raw_id is null then known.email_id
+             else {{ stable_uuid(['connections.tenant_id::text', 'decoded.email_key']) }} end as email_id,
+        {% else %}
         {{ stable_uuid(['connections.tenant_id::text', 'decoded.email_key']) }} as email_id,
+        {% endif %}
         decoded.email_key,
         versions.is_deleted,
+        versions.head_raw_id is null as is_removed,
 
         -- decoded message (NULL for an object never seen alive)
         decoded.provider_message_id,
@@ -77,6 +90,7 @@ heads as (
         decoded.sent_at,
         lower(connections.account_id) as mailbox_owner,
         case
+            when versions.head_raw_id is null then null
             when decoded.raw_id is null and not versions.is_deleted then 'missing content'
             else decoded.quarantine_reason
         end as quarantine_reason,
@@ -85,10 +99,14 @@ heads as (
         pg_current_xact_id() as changed_txid
 
     from versions
-    join {{ source('integrations', 'connections') }} as connections
+    left join {{ source('integrations', 'connections') }} as connections
         on connections.id = versions.connection_id
     left join decoded
         on decoded.raw_id = versions.content_raw_id
+    {% if is_incremental() %}
+    left join {{ this }} as known
+        on known.object_key = versions.connection_id::text || '/' || versions.external_id
+    {% endif %}
 
 )
 
