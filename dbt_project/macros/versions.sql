@@ -70,8 +70,12 @@
 {%- endmacro %}
 
 {#- The emails a product model must rebuild: those of every mailbox row changed since the model's
-    watermark (in a post-hook the watermark is still the previous one). -#}
+    watermark, and the ones such a row left (its email_id changed); in a post-hook the watermark
+    is still the previous one. -#}
 {% macro changed_email_ids() -%}
     select email_id from {{ ref('int_gmail_messages_latest') }}
     where changed_txid >= {{ watermark_low() }} and email_id is not null
+    union
+    select prior_email_id from {{ ref('int_gmail_messages_latest') }}
+    where changed_txid >= {{ watermark_low() }} and prior_email_id is not null
 {%- endmacro %}

@@ -56,10 +56,11 @@ per_email as (
 
 representative as (
 
-    -- the copy the columns come from: a live one first, then the newest
+    -- the copy the columns come from: a live one first, then the sender's own (SENT) copy, then the
+    -- earliest received (a later copy agreeing in sender and Date never replaces the tenant's own)
     select distinct on (email_id) *
     from affected
-    order by email_id, is_deleted, content_raw_id desc
+    order by email_id, is_deleted, copy_rank, sent_at, object_key
 
 ),
 

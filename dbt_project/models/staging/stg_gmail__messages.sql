@@ -150,11 +150,7 @@ renamed as (
 
         -- headers
         btrim({{ header('headers', 'Message-ID') }}) as message_id_header,
-        coalesce(
-            substring({{ header('headers', 'Message-ID') }} from '<([^>]+)>'),
-            nullif(btrim({{ header('headers', 'Message-ID') }}), ''),
-            'gmail:' || provider_message_id
-        ) as email_key,
+        {{ gmail_email_key('headers', 'provider_message_id') }} as email_key,
         {{ rfc2047_decode(header('headers', 'Subject')) }} as subject,
         substring({{ header('headers', 'In-Reply-To') }} from '<[^>]+>') as in_reply_to,
         array(select m[1] from regexp_matches(coalesce({{ header('headers', 'References') }}, ''),
