@@ -15,7 +15,8 @@ import uuid
 import pytest
 
 from tests.normalize.gmail_payloads import gmail_full
-from tests.normalize.helpers import create_connection, dbt, dump_all, make_message, query, stage_gmail
+from tests.normalize.helpers import (create_connection, dbt, dump_all, make_message, query, stage_calendar,
+                                    stage_gmail)
 from worker.db.connect import connect
 
 GENUINE_DATE = "Mon, 15 Jan 2024 10:00:00 +0000"
@@ -104,6 +105,41 @@ def test_an_agreeing_copy_never_replaces_the_senders_own_sent_copy(world):
 
     assert emails_with(world, mid) == {
         email_id(world["tenant"], "proposal-3@acme.com"): ("Proposal v2", "me@acme.com", "Our genuine proposal\n", 2)}
+
+
+def _event(event_id, *, organizer, title, attendees, created, is_self=False):
+    return {"id": event_id, "iCalUID": "board-review-2024@acme.com", "status": "confirmed", "summary": title,
+            "start": {"dateTime": "2024-03-04T09:00:00Z"}, "end": {"dateTime": "2024-03-04T10:00:00Z"},
+            "organizer": {"email": organizer, **({"self": True} if is_self else {})},
+            "created": created, "updated": created,
+            "attendees": [{"email": a, "responseStatus": "needsAction"} for a in attendees]}
+
+
+def test_an_outsiders_invite_reusing_an_ical_uid_is_a_separate_meeting(world):
+    uid = "board-review-2024@acme.com"
+    with connect(world["url"]) as conn:  # the outsider's invite is synced first
+        stage_calendar(conn, world["bob"], world["tenant"], {"primary/evil1": _event(
+            "evil1", organizer="mallory@evil.example", title="Urgent call", created="2024-03-02T00:00:00Z",
+            attendees=["mallory@evil.example", "bob@acme.com"])})
+        conn.commit()
+    dbt(world["url"], world["runs"], command="run")
+    with connect(world["url"]) as conn:
+        stage_calendar(conn, world["me"], world["tenant"], {"primary/board1": _event(
+            "board1", organizer="me@acme.com", title="Board review", created="2024-03-01T00:00:00Z", is_self=True,
+            attendees=["me@acme.com", "bob@acme.com"])})
+        conn.commit()
+    dbt(world["url"], world["runs"], command="run")
+
+    meetings = {str(r["meeting_id"]): (r["title"], r["organizer_address"]) for r in query(
+        world["url"], "select * from product.meetings where ical_uid = %s", (uid,))}
+    genuine = email_id(world["tenant"], uid)
+    outsider = email_id(world["tenant"], f"{uid}|organizer:mallory@evil.example")
+    assert meetings == {genuine: ("Board review", "me@acme.com"), outsider: ("Urgent call", "mallory@evil.example")}
+    attendees = query(world["url"], "select meeting_id, address from product.meeting_attendees"
+                                    " where meeting_id in (%s, %s) order by 1, 2", (genuine, outsider))
+    assert sorted((str(a["meeting_id"]), a["address"]) for a in attendees) == sorted([
+        (genuine, "bob@acme.com"), (genuine, "me@acme.com"),
+        (outsider, "bob@acme.com"), (outsider, "mallory@evil.example")])
 
 
 def test_spoof_handling_incrementally_equals_a_full_refresh(world):

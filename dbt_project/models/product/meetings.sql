@@ -35,10 +35,7 @@ affected as (
 
     select * from events
     {% if is_incremental() %}
-    where meeting_id in (
-        select meeting_id from {{ ref('int_calendar_events_latest') }}
-        where changed_txid >= {{ watermark_low() }}
-    )
+    where meeting_id in ({{ changed_meeting_ids() }})
     {% endif %}
 
 ),
