@@ -66,7 +66,7 @@ def test_a_spoof_arriving_after_the_sent_mail_is_a_separate_email(world):
     stage(world, "bob", "x1", spoof(mid), ["INBOX"], 1_705_392_000_000)
     dbt(world["url"], world["runs"], command="run")
 
-    key = f"proposal-1@acme.com"
+    key = "proposal-1@acme.com"
     assert emails_with(world, mid) == {
         email_id(world["tenant"], key): ("Proposal v2", "me@acme.com", "Our genuine proposal\n", 1),
         email_id(world["tenant"], f"{key}|mallory@evil.example|2024-01-16T08:00:00Z"): (
