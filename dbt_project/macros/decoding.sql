@@ -32,3 +32,13 @@
 {% macro stable_uuid(parts) -%}
     md5({{ parts | join(" || '|' || ") }})::uuid
 {%- endmacro %}
+
+{#- The email's Message-ID key from a {lowercase name: value} header object: the Message-ID
+    without angle brackets, else the header as it is, else `gmail:<provider id>`. -#}
+{% macro gmail_email_key(headers_expr, provider_id_expr) -%}
+    coalesce(
+        substring({{ header(headers_expr, 'Message-ID') }} from '<([^>]+)>'),
+        nullif(btrim({{ header(headers_expr, 'Message-ID') }}), ''),
+        'gmail:' || ({{ provider_id_expr }})
+    )
+{%- endmacro %}

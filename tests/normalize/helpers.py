@@ -76,6 +76,8 @@ def dbt(url: str, runs_dir: Path, *, full_refresh=False, select=None, project_di
     output = "\n".join(lines)
     if expect_ok:
         assert code == 0, output[-6000:]
+        # data tests only warn (they never block another tenant's models): a warning fails here
+        assert " WARN=0 " in output, output[-6000:]
     return output
 
 

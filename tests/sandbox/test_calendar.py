@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from tests.sandbox.conftest import USER
@@ -191,3 +192,25 @@ def test_readonly_scope_cannot_write(sandbox, google_client):
 
 def test_unknown_calendar_is_404(cal):
     assert cal.get("/calendar/v3/calendars/nope@x/events").status_code == 404
+
+
+def test_admin_import_takes_an_event_id_google_gives_to_events_from_other_calendar_systems(sandbox, cal):
+    # Google gives events imported from other calendar systems ids starting with "_" (not base32hex)
+    foreign_id = "_60q30c1g60o30e1i60o4ac1g60rj8gpl88rj2c1h84s34h9g60s30c1g60o30c1g6114acq26h1jce1l6ksk8gpg64o30c1g"
+    event = {"id": foreign_id, "iCalUID": "040000008200E00074C5B7101A82E00800000000@outlook.example",
+             "status": "confirmed", "summary": "From Exchange", "organizer": {"email": "pat@outlook.example"},
+             "recurrence": ["RRULE:FREQ=DAILY;COUNT=2"],
+             **timed("2024-06-03T09:00:00Z", "2024-06-03T09:30:00Z", "UTC")}
+    imported = httpx.post(f"{sandbox.base_url}/_sandbox/calendar/users/{USER}/calendars/primary/events", json=event)
+    assert imported.status_code == 200, imported.text
+    got = cal.get(f"{BASE}/{foreign_id}")
+    assert got.status_code == 200
+    assert (got.json()["id"], got.json()["iCalUID"], got.json()["summary"]) == (
+        foreign_id, "040000008200E00074C5B7101A82E00800000000@outlook.example", "From Exchange")
+    instances, _, _ = list_all(cal, singleEvents="true")
+    assert [i["id"] for i in instances] == [f"{foreign_id}_20240603T090000Z", f"{foreign_id}_20240604T090000Z"]
+    assert cal.get(f"{BASE}/{foreign_id}_20240604T090000Z").json()["recurringEventId"] == foreign_id
+    assert cal.patch(f"{BASE}/{foreign_id}", json={"summary": "Renamed"}).json()["summary"] == "Renamed"
+    # a client choosing its own id is still held to base32hex, as Google does
+    client_chosen = cal.post(BASE, json={"id": "_abcdef0123", **timed("2024-06-03T10:00:00Z", "2024-06-03T11:00:00Z")})
+    assert client_chosen.status_code == 400

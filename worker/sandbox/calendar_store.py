@@ -171,10 +171,15 @@ class Calendar:
 
     # -- writing -----------------------------------------------------------------------------
     def insert(self, body: dict, organizer: str, *, upsert: bool = False) -> dict:
+        """Store an event. A client inserting with its own id is held to Google's rule (base32hex,
+        5-1024 chars); an upsert (the admin import, a write to an existing event) keeps any id
+        `events.get` can return, such as the `_...` ids Google gives to events imported from other
+        calendar systems."""
         event = copy.deepcopy(body)
         event_id = event.get("id")
         if event_id:
-            if not EVENT_ID.match(event_id.split("_")[0]):
+            if not isinstance(event_id, str) or "/" in event_id or (
+                    not upsert and not EVENT_ID.match(event_id.split("_")[0])):
                 raise invalid("Invalid resource id value.")
             if event_id in self.events and not upsert:
                 raise ApiError(409, "duplicate", "The requested identifier already exists.")

@@ -3,12 +3,14 @@
     materialized='incremental',
     incremental_strategy='merge',
     unique_key='object_key',
-    pre_hook="{{ watermark_begin() }}",
+    pre_hook=["{{ drop_consumed_removals(['meetings', 'meeting_attendees']) }}",
+              "{{ watermark_begin() }}"],
     post_hook="{{ watermark_commit() }}",
     indexes=[
       {'columns': ['object_key'], 'unique': True},
       {'columns': ['changed_txid']},
       {'columns': ['meeting_id']},
+      {'columns': ['tenant_id', 'ical_uid']},
       {'columns': ['connection_id', 'calendar_id', 'recurring_event_id']},
     ],
   )
@@ -17,7 +19,16 @@
 -- + `<calendarId>/<eventId>`), from its newest version; incremental on raw_records.txid like
 -- int_gmail_messages_latest. A cancelled instance of a recurring event carries no iCalUID: it takes
 -- its series' (the master event in the same calendar), and when a master changes its instances are
--- rebuilt too, so the result does not depend on which arrived first.
+-- rebuilt too, so the result does not depend on which arrived first. An event whose raw rows were
+-- deleted (with its connection) becomes a removal marker (`is_removed`, no content, its old
+-- meeting_id kept) until the product models have read it, as in int_gmail_messages_latest.
+--
+-- meeting_id: copies of one iCalUID (per tenant) whose organizer disagrees are different meetings,
+-- so an outsider's invite reusing an iCalUID cannot rewrite the tenant's meeting. The organizer
+-- of the copy in the organizer's own calendar (`organizer.self`), else of the earliest created
+-- copy, is canonical: its copies keep md5(tenant | iCalUID [| original start]); another
+-- organizer's get md5(tenant | iCalUID | organizer:<address> [| original start]). A build also
+-- rebuilds the other copies of each changed iCalUID; `prior_meeting_id` names the meeting a copy left.
 with changed_raw as (
 
     select distinct connection_id, external_id
@@ -25,6 +36,8 @@ with changed_raw as (
     where resource_type = 'calendar.event'
     {% if is_incremental() %}
       and txid >= {{ watermark_low() }}
+    union
+    {{ removed_objects('calendar.event') }}
     {% endif %}
 
 ),
@@ -45,11 +58,67 @@ changed_objects as (
 
 ),
 
+{% if is_incremental() %}
+changed_versions as (
+
+    {{ object_versions('changed_objects', 'calendar.event') }}
+
+),
+
+changed_keys as (
+
+    -- the iCalUIDs (per tenant) the changed objects have now (an instance without one: its
+    -- series master's) or had before
+    select r.tenant_id,
+           coalesce(nullif(r.payload ->> 'iCalUID', ''), master.ical_uid,
+                    'gcal:' || coalesce(r.payload ->> 'recurringEventId', r.payload ->> 'id')) as ical_uid
+    from changed_versions
+    join {{ source('integrations', 'raw_records') }} as r on r.id = changed_versions.content_raw_id
+    left join lateral (
+        select nullif(m.payload ->> 'iCalUID', '') as ical_uid
+        from {{ source('integrations', 'raw_records') }} as m
+        where nullif(r.payload ->> 'iCalUID', '') is null
+          and r.payload ->> 'recurringEventId' is not null
+          and m.connection_id = r.connection_id
+          and m.resource_type = 'calendar.event'
+          and m.external_id = substring(r.external_id from '^(.*)/[^/]*$') || '/' || (r.payload ->> 'recurringEventId')
+          and m.payload ? 'iCalUID'
+        order by m.id desc
+        limit 1
+    ) as master on true
+    union
+    select known.tenant_id, known.ical_uid
+    from {{ this }} as known
+    join changed_objects
+      on known.connection_id = changed_objects.connection_id and known.external_id = changed_objects.external_id
+    where known.ical_uid is not null
+
+),
+
+objects as (
+
+    select connection_id, external_id from changed_objects
+    union
+    -- the other copies of those iCalUIDs: the canonical organizer may have changed
+    select known.connection_id, known.external_id
+    from {{ this }} as known
+    join changed_keys on changed_keys.tenant_id = known.tenant_id and changed_keys.ical_uid = known.ical_uid
+    where known.head_raw_id is not null
+
+),
+
+versions as (
+
+    {{ object_versions('objects', 'calendar.event') }}
+
+),
+{% else %}
 versions as (
 
     {{ object_versions('changed_objects', 'calendar.event') }}
 
 ),
+{% endif %}
 
 decoded as (
 
@@ -63,12 +132,14 @@ with_series as (
     select
         decoded.*,
         coalesce(decoded.ical_uid, master.ical_uid,
-                 'gcal:' || coalesce(decoded.recurring_event_id, decoded.event_id)) as series_uid
+                 'gcal:' || coalesce(decoded.recurring_event_id, decoded.event_id)) as series_uid,
+        coalesce(decoded.organizer_address, master.organizer_address) as organizer_key
     from decoded
     left join lateral (
-        select nullif(r.payload ->> 'iCalUID', '') as ical_uid
+        select nullif(r.payload ->> 'iCalUID', '') as ical_uid,
+               lower(r.payload -> 'organizer' ->> 'email') as organizer_address
         from {{ source('integrations', 'raw_records') }} as r
-        where decoded.ical_uid is null
+        where (decoded.ical_uid is null or decoded.organizer_address is null)
           and decoded.recurring_event_id is not null
           and r.connection_id = decoded.connection_id
           and r.resource_type = 'calendar.event'
@@ -80,27 +151,61 @@ with_series as (
 
 ),
 
+canonical as (
+
+    -- per tenant and iCalUID: the organizer the tenant can vouch for
+    select distinct on (tenant_id, series_uid) tenant_id, series_uid, organizer_address
+    from with_series
+    where quarantine_reason is null and organizer_address is not null
+    order by tenant_id, series_uid, organizer_is_self desc, created_at nulls last, connection_id, external_id
+
+),
+
+identified as (
+
+    select
+        with_series.*,
+        case when canonical.organizer_address is null or with_series.organizer_key is null
+                  or with_series.organizer_key = canonical.organizer_address
+             then with_series.series_uid
+             else with_series.series_uid || '|organizer:' || with_series.organizer_key
+        end as identity_key
+    from with_series
+    left join canonical
+        on canonical.tenant_id = with_series.tenant_id and canonical.series_uid = with_series.series_uid
+
+),
+
 heads as (
 
     select
         -- ids
         versions.connection_id::text || '/' || versions.external_id as object_key,
         versions.connection_id,
-        connections.tenant_id,
+        coalesce(connections.tenant_id{% if is_incremental() %}, known.tenant_id{% endif %}) as tenant_id,
         versions.external_id,
         versions.head_raw_id,
         versions.content_raw_id,
         e.calendar_id,
         e.event_id,
         e.series_uid as ical_uid,
-        e.series_uid || coalesce('|' || e.original_start, '') as meeting_key,
-        {{ stable_uuid(['connections.tenant_id::text', "e.series_uid || coalesce('|' || e.original_start, '')"]) }}
-            as meeting_id,
+        e.identity_key || coalesce('|' || e.original_start, '') as meeting_key,
+        {% set new_meeting_id = stable_uuid(['connections.tenant_id::text', "e.identity_key || coalesce('|' || e.original_start, '')"]) %}
+        {% if is_incremental() %}
+        case when versions.head_raw_id is null then known.meeting_id else {{ new_meeting_id }} end as meeting_id,
+        case when known.meeting_id is distinct from
+                  (case when versions.head_raw_id is null then known.meeting_id else {{ new_meeting_id }} end)
+             then known.meeting_id end as prior_meeting_id,
+        {% else %}
+        {{ new_meeting_id }} as meeting_id,
+        null::uuid as prior_meeting_id,
+        {% endif %}
         case when e.recurring_event_id is not null
-             then {{ stable_uuid(['connections.tenant_id::text', 'e.series_uid']) }} end as recurring_meeting_id,
+             then {{ stable_uuid(['connections.tenant_id::text', 'e.identity_key']) }} end as recurring_meeting_id,
         e.recurring_event_id,
         e.original_start,
         versions.is_deleted,
+        versions.head_raw_id is null as is_removed,
 
         -- event
         case when versions.is_deleted then 'cancelled' else e.status end as status,
@@ -123,6 +228,7 @@ heads as (
         e.updated_at,
         lower(connections.account_id) as calendar_owner,
         case
+            when versions.head_raw_id is null then null
             when e.raw_id is null and not versions.is_deleted then 'missing content'
             else e.quarantine_reason
         end as quarantine_reason,
@@ -131,10 +237,14 @@ heads as (
         pg_current_xact_id() as changed_txid
 
     from versions
-    join {{ source('integrations', 'connections') }} as connections
+    left join {{ source('integrations', 'connections') }} as connections
         on connections.id = versions.connection_id
-    left join with_series as e
+    left join identified as e
         on e.raw_id = versions.content_raw_id
+    {% if is_incremental() %}
+    left join {{ this }} as known
+        on known.object_key = versions.connection_id::text || '/' || versions.external_id
+    {% endif %}
 
 )
 

@@ -3,12 +3,14 @@
     materialized='incremental',
     incremental_strategy='merge',
     unique_key='object_key',
-    pre_hook="{{ watermark_begin() }}",
+    pre_hook=["{{ drop_consumed_removals(['emails', 'email_participants', 'email_mailboxes']) }}",
+              "{{ watermark_begin() }}"],
     post_hook="{{ watermark_commit() }}",
     indexes=[
       {'columns': ['object_key'], 'unique': True},
       {'columns': ['changed_txid']},
       {'columns': ['email_id']},
+      {'columns': ['tenant_id', 'email_key']},
     ],
   )
 }}
@@ -17,7 +19,18 @@
 -- a raw row newer than the watermark are rebuilt, each from its newest version -- looked up in all
 -- of raw_records, so a late re-read of an older version never wins. A tombstone keeps the content
 -- of the object's last live version and sets is_deleted. `changed_txid` (the transaction that wrote
--- the row) is the watermark column of the models downstream.
+-- the row) is the watermark column of the models downstream. An object whose raw rows were
+-- deleted (with its connection) becomes a removal marker: `is_removed`, no content, its old
+-- email_id kept so the product models rebuild or drop that email; markers are deleted once every
+-- product model has read them (macros/versions.sql).
+--
+-- email_id: copies of one Message-ID (per tenant) whose sender or Date disagree are different
+-- emails, so an outsider reusing a Message-ID cannot rewrite a tenant's email. The copy the tenant
+-- can vouch for -- the sender's own mailbox (SENT first), else the earliest received -- sets the
+-- canonical sender and Date; agreeing copies keep md5(tenant | Message-ID), a disagreeing copy gets
+-- md5(tenant | Message-ID | sender | Date). Which copy is canonical depends on every copy, so a
+-- build also rebuilds the other copies of each changed Message-ID; `prior_email_id` tells the
+-- product models which email a copy left.
 with changed_objects as (
 
     select distinct connection_id, external_id
@@ -25,20 +38,127 @@ with changed_objects as (
     where resource_type = 'gmail.message'
     {% if is_incremental() %}
       and txid >= {{ watermark_low() }}
+    union
+    {{ removed_objects('gmail.message') }}
     {% endif %}
 
 ),
 
-versions as (
+{% if is_incremental() %}
+changed_versions as (
 
     {{ object_versions('changed_objects', 'gmail.message') }}
 
 ),
 
+changed_keys as (
+
+    -- the Message-IDs (per tenant) the changed objects have now or had before
+    select r.tenant_id, {{ gmail_email_key("(" ~ header_map("r.payload -> 'payload' -> 'headers'") ~ ")", "r.payload ->> 'id'") }}
+        as email_key
+    from changed_versions
+    join {{ source('integrations', 'raw_records') }} as r on r.id = changed_versions.content_raw_id
+    union
+    select known.tenant_id, known.email_key
+    from {{ this }} as known
+    join changed_objects
+      on known.connection_id = changed_objects.connection_id and known.external_id = changed_objects.external_id
+    where known.email_key is not null
+
+),
+
+objects as (
+
+    select connection_id, external_id from changed_objects
+    union
+    -- the other copies of those Message-IDs: the canonical copy may have changed
+    select known.connection_id, known.external_id
+    from {{ this }} as known
+    join changed_keys on changed_keys.tenant_id = known.tenant_id and changed_keys.email_key = known.email_key
+    where known.head_raw_id is not null
+
+),
+
+versions as (
+
+    {{ object_versions('objects', 'gmail.message') }}
+
+),
+{% else %}
+versions as (
+
+    {{ object_versions('changed_objects', 'gmail.message') }}
+
+),
+{% endif %}
+
 decoded as (
 
     select * from {{ ref('stg_gmail__messages') }}
     where raw_id = any(array(select content_raw_id from versions where content_raw_id is not null))
+
+),
+
+copies as (
+
+    select
+        versions.*,
+        decoded.raw_id,
+        decoded.tenant_id as copy_tenant_id,
+        decoded.email_key,
+        decoded.labels,
+        decoded.sent_at,
+        decoded.quarantine_reason,
+        lower(connections.account_id) as mailbox_owner,
+        -- identity of the copy: who sent it and when it says it was sent
+        (select lower(btrim(p ->> 'address')) from jsonb_array_elements(decoded.participants) as p
+         where p ->> 'role' = 'from' order by (p ->> 'ord')::int limit 1) as sender_key,
+        to_char(decoded.date_header_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as date_key
+    from versions
+    left join decoded on decoded.raw_id = versions.content_raw_id
+    left join {{ source('integrations', 'connections') }} as connections
+        on connections.id = versions.connection_id
+
+),
+
+ranked as (
+
+    select
+        *,
+        -- 0: the sender's own mailbox, sent from it; 1: the sender's own mailbox; 2: a recipient's
+        case when sender_key = mailbox_owner and 'SENT' = any(coalesce(labels, '{}')) then 0
+             when sender_key = mailbox_owner then 1
+             else 2 end as copy_rank
+    from copies
+
+),
+
+canonical as (
+
+    -- per tenant and Message-ID: the identity of the copy the tenant can vouch for
+    select distinct on (copy_tenant_id, email_key)
+        copy_tenant_id, email_key, sender_key, date_key
+    from ranked
+    where raw_id is not null and quarantine_reason is null
+    order by copy_tenant_id, email_key, copy_rank, sent_at, connection_id, external_id
+
+),
+
+identified as (
+
+    select
+        ranked.connection_id,
+        ranked.external_id,
+        ranked.copy_rank,
+        case when canonical.email_key is null
+                  or (ranked.sender_key is not distinct from canonical.sender_key
+                      and ranked.date_key is not distinct from canonical.date_key)
+             then ranked.email_key
+             else ranked.email_key || '|' || coalesce(ranked.sender_key, '') || '|' || coalesce(ranked.date_key, '')
+        end as identity_key
+    from ranked
+    left join canonical
+        on canonical.copy_tenant_id = ranked.copy_tenant_id and canonical.email_key = ranked.email_key
 
 ),
 
@@ -48,13 +168,25 @@ heads as (
         -- ids
         versions.connection_id::text || '/' || versions.external_id as object_key,
         versions.connection_id,
-        connections.tenant_id,
+        coalesce(connections.tenant_id{% if is_incremental() %}, known.tenant_id{% endif %})
+            as tenant_id,
         versions.external_id,
         versions.head_raw_id,
         versions.content_raw_id,
-        {{ stable_uuid(['connections.tenant_id::text', 'decoded.email_key']) }} as email_id,
+        {% if is_incremental() %}
+        case when versions.head_raw_id is null then known.email_id
+             else {{ stable_uuid(['connections.tenant_id::text', 'identified.identity_key']) }} end as email_id,
+        case when known.email_id is distinct from (case when versions.head_raw_id is null then known.email_id
+                  else {{ stable_uuid(['connections.tenant_id::text', 'identified.identity_key']) }} end)
+             then known.email_id end as prior_email_id,
+        {% else %}
+        {{ stable_uuid(['connections.tenant_id::text', 'identified.identity_key']) }} as email_id,
+        null::uuid as prior_email_id,
+        {% endif %}
         decoded.email_key,
+        identified.copy_rank,
         versions.is_deleted,
+        versions.head_raw_id is null as is_removed,
 
         -- decoded message (NULL for an object never seen alive)
         decoded.provider_message_id,
@@ -77,6 +209,7 @@ heads as (
         decoded.sent_at,
         lower(connections.account_id) as mailbox_owner,
         case
+            when versions.head_raw_id is null then null
             when decoded.raw_id is null and not versions.is_deleted then 'missing content'
             else decoded.quarantine_reason
         end as quarantine_reason,
@@ -85,10 +218,16 @@ heads as (
         pg_current_xact_id() as changed_txid
 
     from versions
-    join {{ source('integrations', 'connections') }} as connections
+    left join {{ source('integrations', 'connections') }} as connections
         on connections.id = versions.connection_id
     left join decoded
         on decoded.raw_id = versions.content_raw_id
+    left join identified
+        on identified.connection_id = versions.connection_id and identified.external_id = versions.external_id
+    {% if is_incremental() %}
+    left join {{ this }} as known
+        on known.object_key = versions.connection_id::text || '/' || versions.external_id
+    {% endif %}
 
 )
 

@@ -4,7 +4,13 @@
     incremental_strategy='merge',
     unique_key='mailbox_message_id',
     pre_hook="{{ watermark_begin() }}",
-    post_hook="{{ watermark_commit() }}",
+    post_hook=[
+      "delete from {{ this }} as gone using {{ ref('int_gmail_messages_latest') }} as m
+         where m.changed_txid >= {{ watermark_low() }}
+           and (m.is_removed or m.quarantine_reason is not null)
+           and gone.mailbox_message_id = {{ stable_uuid(['m.connection_id::text', 'm.external_id']) }}",
+      "{{ watermark_commit() }}",
+    ],
     indexes=[
       {'columns': ['mailbox_message_id'], 'unique': True},
       {'columns': ['email_id']},
@@ -14,11 +20,13 @@
 }}
 -- Which mailbox (connection) holds which email: provider message id, thread, labels, and a deleted
 -- flag driven by Gmail tombstones. An email deleted from every mailbox keeps its rows, flagged.
+-- A mailbox row whose message was removed (its connection deleted) or quarantined is deleted.
 with mailbox_messages as (
 
     select * from {{ ref('int_gmail_messages_latest') }}
     where email_id is not null
       and quarantine_reason is null
+      and is_removed is not true
     {% if is_incremental() %}
       and changed_txid >= {{ watermark_low() }}
     {% endif %}

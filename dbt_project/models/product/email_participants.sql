@@ -4,7 +4,11 @@
     incremental_strategy='delete+insert',
     unique_key='email_id',
     pre_hook="{{ watermark_begin() }}",
-    post_hook="{{ watermark_commit() }}",
+    post_hook=[
+      "delete from {{ this }} as gone where gone.email_id in ({{ changed_email_ids() }})
+         and not exists (select 1 from {{ ref('emails') }} as e where e.email_id = gone.email_id)",
+      "{{ watermark_commit() }}",
+    ],
     indexes=[
       {'columns': ['participant_id'], 'unique': True},
       {'columns': ['email_id']},
@@ -13,15 +17,13 @@
   )
 }}
 -- email x role (from, to, cc, bcc, reply_to) x address, from the same copy as product.emails.
--- Rebuilt per email (delete+insert on email_id), so an address that disappears goes away too.
+-- Rebuilt per email (delete+insert on email_id), so an address that disappears goes away too;
+-- the post-hook drops the participants of an email that is gone.
 with emails as (
 
     select email_id, source_object_key from {{ ref('emails') }}
     {% if is_incremental() %}
-    where email_id in (
-        select email_id from {{ ref('int_gmail_messages_latest') }}
-        where changed_txid >= {{ watermark_low() }}
-    )
+    where email_id in ({{ changed_email_ids() }})
     {% endif %}
 
 ),

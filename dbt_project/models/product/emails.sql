@@ -4,7 +4,13 @@
     incremental_strategy='merge',
     unique_key='email_id',
     pre_hook="{{ watermark_begin() }}",
-    post_hook="{{ watermark_commit() }}",
+    post_hook=[
+      "delete from {{ this }} as gone where gone.email_id in ({{ changed_email_ids() }})
+         and not exists (select 1 from {{ ref('int_gmail_messages_latest') }} as m
+                         where m.email_id = gone.email_id and m.quarantine_reason is null
+                           and m.is_removed is not true)",
+      "{{ watermark_commit() }}",
+    ],
     indexes=[
       {'columns': ['email_id'], 'unique': True},
       {'columns': ['tenant_id', 'sent_at']},
@@ -15,12 +21,14 @@
 -- One row per email per tenant: the same message in two mailboxes is one row, keyed by its
 -- RFC 5322 Message-ID (the provider id when it has none). Each run rebuilds the emails touched by
 -- a changed mailbox row from all mailboxes holding them, so the result never depends on the order
--- the mailboxes were synced in (an incremental run equals a full refresh).
+-- the mailboxes were synced in (an incremental run equals a full refresh). An email no mailbox
+-- holds any more (its only copies came from a deleted connection) is deleted by the post-hook.
 with mailbox_messages as (
 
     select * from {{ ref('int_gmail_messages_latest') }}
     where email_id is not null
       and quarantine_reason is null
+      and is_removed is not true
 
 ),
 
@@ -28,10 +36,7 @@ affected as (
 
     select * from mailbox_messages
     {% if is_incremental() %}
-    where email_id in (
-        select email_id from {{ ref('int_gmail_messages_latest') }}
-        where changed_txid >= {{ watermark_low() }}
-    )
+    where email_id in ({{ changed_email_ids() }})
     {% endif %}
 
 ),
@@ -51,10 +56,11 @@ per_email as (
 
 representative as (
 
-    -- the copy the columns come from: a live one first, then the newest
+    -- the copy the columns come from: a live one first, then the sender's own (SENT) copy, then the
+    -- earliest received (a later copy agreeing in sender and Date never replaces the tenant's own)
     select distinct on (email_id) *
     from affected
-    order by email_id, is_deleted, content_raw_id desc
+    order by email_id, is_deleted, copy_rank, sent_at, object_key
 
 ),
 

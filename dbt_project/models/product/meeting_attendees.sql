@@ -22,10 +22,7 @@ with meetings as (
 
     select meeting_id, organizer_address, source_object_key from {{ ref('meetings') }}
     {% if is_incremental() %}
-    where meeting_id in (
-        select meeting_id from {{ ref('int_calendar_events_latest') }}
-        where changed_txid >= {{ watermark_low() }}
-    )
+    where meeting_id in ({{ changed_meeting_ids() }})
     {% endif %}
 
 ),

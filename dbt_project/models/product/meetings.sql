@@ -7,7 +7,7 @@
     post_hook=[
       "delete from {{ this }} as m where not exists (
          select 1 from {{ ref('int_calendar_events_latest') }} as e
-         where e.meeting_id = m.meeting_id and e.quarantine_reason is null)",
+         where e.meeting_id = m.meeting_id and e.quarantine_reason is null and e.is_removed is not true)",
       "{{ watermark_commit() }}",
     ],
     indexes=[
@@ -27,6 +27,7 @@ with events as (
     select * from {{ ref('int_calendar_events_latest') }}
     where meeting_id is not null
       and quarantine_reason is null
+      and is_removed is not true
 
 ),
 
@@ -34,10 +35,7 @@ affected as (
 
     select * from events
     {% if is_incremental() %}
-    where meeting_id in (
-        select meeting_id from {{ ref('int_calendar_events_latest') }}
-        where changed_txid >= {{ watermark_low() }}
-    )
+    where meeting_id in ({{ changed_meeting_ids() }})
     {% endif %}
 
 ),

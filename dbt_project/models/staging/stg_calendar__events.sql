@@ -52,7 +52,8 @@ renamed as (
         payload -> 'originalStartTime' ->> 'date' as original_start_date_text,
         coalesce(payload -> 'start' ->> 'timeZone', payload -> 'end' ->> 'timeZone',
                  payload -> 'originalStartTime' ->> 'timeZone') as time_zone_name,
-        payload ->> 'updated' as updated_text
+        payload ->> 'updated' as updated_text,
+        payload ->> 'created' as created_text
 
     from source
 
@@ -73,7 +74,8 @@ typed as (
              when original_start_date_text ~ '^\d{4}-\d{2}-\d{2}$' and {{ input_is_valid() }}(original_start_date_text, 'date')
              then original_start_date_text end as original_start,
         case when time_zone_name in (select name from pg_timezone_names) then time_zone_name end as time_zone,
-        case when {{ input_is_valid() }}(updated_text, 'timestamptz') then updated_text::timestamptz end as updated_at
+        case when {{ input_is_valid() }}(updated_text, 'timestamptz') then updated_text::timestamptz end as updated_at,
+        case when {{ input_is_valid() }}(created_text, 'timestamptz') then created_text::timestamptz end as created_at
     from renamed
 
 ),
@@ -115,6 +117,7 @@ final as (
         end_date,
         time_zone,
         updated_at,
+        created_at,
 
         -- what makes the record unusable (NULL: fine)
         case

@@ -1,7 +1,10 @@
+{%- set mime_max_depth = 100 -%}
 -- One row per stored Gmail message version (users.messages.get?format=full), decoded into typed
 -- columns: headers (RFC 2047, address lists), the MIME part tree (text/plain preferred, HTML kept,
 -- attachments listed), charsets, epoch-millisecond dates. Pure function of each raw row: callers
 -- filter on raw_id (the filter is pushed down to the raw_records primary key).
+-- The part tree is walked 100 levels deep (Python's get_body() has no limit; real mail nests a
+-- few levels); a deeper tree is quarantined with that reason, never silently bodiless.
 with source as (
 
     select * from {{ source('integrations', 'raw_records') }}
@@ -35,7 +38,8 @@ decoded as (
         body.plain_text,
         body.html,
         body.attachments,
-        body.bad_part_id
+        body.bad_part_id,
+        body.too_deep
 
     from source
 
@@ -61,7 +65,7 @@ decoded as (
                 case when jsonb_typeof(tree.part -> 'parts') = 'array' then tree.part -> 'parts' else '[]'::jsonb end
             ) with ordinality as child (part, ord)
             where lower(tree.part ->> 'mimeType') like 'multipart/%'
-              and tree.depth < 30
+              and tree.depth < {{ mime_max_depth }}
         ),
 
         leaves as (
@@ -121,7 +125,13 @@ decoded as (
              from classified where is_attachment) as attachments,
             (select coalesce(part ->> 'partId', '') from classified
              where data is not null and not {{ base64url_is_valid('data') }}
-             order by sort_path limit 1) as bad_part_id
+             order by sort_path limit 1) as bad_part_id,
+            -- a multipart with children at the depth limit: its subtree was not walked
+            exists (select 1 from tree
+                    where depth = {{ mime_max_depth }}
+                      and lower(part ->> 'mimeType') like 'multipart/%'
+                      and jsonb_typeof(part -> 'parts') = 'array'
+                      and jsonb_array_length(part -> 'parts') > 0) as too_deep
     ) as body
 
 ),
@@ -140,11 +150,7 @@ renamed as (
 
         -- headers
         btrim({{ header('headers', 'Message-ID') }}) as message_id_header,
-        coalesce(
-            substring({{ header('headers', 'Message-ID') }} from '<([^>]+)>'),
-            nullif(btrim({{ header('headers', 'Message-ID') }}), ''),
-            'gmail:' || provider_message_id
-        ) as email_key,
+        {{ gmail_email_key('headers', 'provider_message_id') }} as email_key,
         {{ rfc2047_decode(header('headers', 'Subject')) }} as subject,
         substring({{ header('headers', 'In-Reply-To') }} from '<[^>]+>') as in_reply_to,
         array(select m[1] from regexp_matches(coalesce({{ header('headers', 'References') }}, ''),
@@ -189,6 +195,7 @@ renamed as (
             when not (internal_date_ms ~ '^\d{1,15}$' and internal_date_ms::bigint <= 253402300799999)
                 then 'impossible internalDate: ' || left(internal_date_ms, 40)
             when bad_part_id is not null then 'invalid base64 in part ' || bad_part_id
+            when too_deep then 'MIME tree deeper than {{ mime_max_depth }} levels'
         end as quarantine_reason
 
     from decoded

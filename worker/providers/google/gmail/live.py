@@ -100,8 +100,10 @@ class Fetched:
 
 
 def external_body_refs(message: dict) -> list[tuple[str, str]]:
-    """(message id, attachment id) of the text parts (no filename) whose content Gmail did not
-    inline, as it does for large parts: without them the body would be lost."""
+    """(message id, attachment id) of the text parts that can be the body but whose content Gmail
+    did not inline: large parts, and parts with a filename that are not `Content-Disposition:
+    attachment` (an inline text part with a filename is the body to every mail client and to
+    Python's get_body(), yet Gmail gives it an attachmentId). Without them the body would be lost."""
     refs, stack = [], [message.get("payload") or {}]
     while stack:
         part = stack.pop()
@@ -109,7 +111,10 @@ def external_body_refs(message: dict) -> list[tuple[str, str]]:
             continue
         stack.extend(part.get("parts") or [])
         body = part.get("body") or {}
-        if (str(part.get("mimeType", "")).lower().startswith("text/") and not part.get("filename")
+        disposition = next((str(h.get("value", "")) for h in part.get("headers") or []
+                            if isinstance(h, dict) and str(h.get("name", "")).lower() == "content-disposition"), "")
+        if (str(part.get("mimeType", "")).lower().startswith("text/")
+                and disposition.split(";")[0].strip().lower() != "attachment"
                 and body.get("attachmentId") and not body.get("data")):
             refs.append((message["id"], body["attachmentId"]))
     return refs
