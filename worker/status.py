@@ -89,6 +89,16 @@ def collect_status(conn, connection_id=None) -> list[dict]:
     return list(connections.values())
 
 
+def failing_normalize_tests(conn) -> list[dict]:
+    """Data tests whose last run did not pass. They only warn (so they block no tenant's models);
+    this is where an operator sees them."""
+    if not _exists(conn, "integrations_staging.normalize_test_results"):
+        return []
+    return conn.execute("select test_name, model, status, failures, checked_at"
+                        " from integrations_staging.normalize_test_results where status not in ('pass', 'success')"
+                        " order by test_name").fetchall()
+
+
 def age(seconds: float | None) -> str:
     if seconds is None:
         return "-"

@@ -158,3 +158,21 @@ def test_a_failing_data_test_warns_is_recorded_and_blocks_no_model(world):
                                   " where status <> 'pass'")
     assert [(r["test_name"].startswith("accepted_values_meetings_status"), r["status"], r["failures"])
             for r in failing] == [(True, "warn", 1)]
+    _status_shows_the_failing_test(world["url"])
+
+
+def _status_shows_the_failing_test(url: str) -> None:
+    """The operator sees the warning in `integrations status`, not only in dbt's log."""
+    from click.testing import CliRunner
+
+    from worker.cli import cli
+    from worker.settings import get_settings
+
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(cli, ["status"], env={"INTEGRATIONS_DATABASE_URL": url})
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert "normalization: 1 data test(s) did not pass on the last run" in result.output
+    assert "accepted_values_meetings_status" in result.output and "(warn, 1 failing rows)" in result.output

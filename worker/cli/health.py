@@ -55,15 +55,23 @@ def status(connection_id, as_json) -> None:
     """
     from worker.connections import get_connection
     from worker.db.connect import session
-    from worker.status import age, collect_status, since
+    from worker.status import age, collect_status, failing_normalize_tests, since
 
     with session(database_url()) as conn:
         if connection_id is not None:  # a malformed or unknown id is the operator's to fix (exit 2)
             connection_id = get_connection(conn, connection_id)["id"]
         report = collect_status(conn, connection_id)
+        failing_tests = failing_normalize_tests(conn)
     if as_json:
         echo_json(report)
         return
+    if failing_tests:
+        click.secho(f"normalization: {len(failing_tests)} data test(s) did not pass on the last run", bold=True)
+        for test in failing_tests:
+            rows = f", {test['failures']} failing rows" if test["failures"] is not None else ""
+            click.echo(f"  {test['test_name']} ({test['status']}{rows}) on {test['model'] or '?'}")
+        click.echo("      next: inspect with `select * from integrations_staging.normalize_test_results"
+                   " where status <> 'pass'`; other rows are normalized meanwhile")
     if not report:
         click.echo("no connections with enabled capabilities yet")
     for entry in report:
