@@ -10,6 +10,11 @@ alter table integrations.raw_records add column if not exists sanitized text;
 -- replaces that tombstone (see worker/store/stage_records.sql).
 alter table integrations.raw_heads add column if not exists txid xid8 not null default pg_current_xact_id();
 
+-- raw_heads.version: the provider's own ordering of an object's versions where it has one (Gmail
+-- message historyId, Calendar event `updated` in epoch microseconds): an older version never
+-- replaces a newer head, whichever writer stages it last. NULL: no ordering known.
+alter table integrations.raw_heads add column if not exists version numeric;
+
 -- raw_heads must never claim a version no raw row holds (staging dedups against it, so a claimed
 -- but missing version could never be restaged): deleting raw rows moves each touched head back to
 -- the newest remaining row, or removes it when none is left.
@@ -36,7 +41,8 @@ begin
           and h.resource_type = n.resource_type and h.external_id = n.external_id
     )
     update integrations.raw_heads as h
-    set payload_hash = n.payload_hash, is_deleted = n.is_deleted, txid = n.txid, updated_at = now()
+    set payload_hash = n.payload_hash, is_deleted = n.is_deleted, txid = n.txid, version = null,
+        updated_at = now()
     from newest as n
     where n.payload_hash is not null and h.connection_id = n.connection_id
       and h.resource_type = n.resource_type and h.external_id = n.external_id
@@ -78,7 +84,7 @@ with newest as (
     order by connection_id, resource_type, external_id, id desc
 )
 update integrations.raw_heads as h
-set payload_hash = n.payload_hash, is_deleted = n.is_deleted, updated_at = now()
+set payload_hash = n.payload_hash, is_deleted = n.is_deleted, version = null, updated_at = now()
 from newest as n
 where h.connection_id = n.connection_id and h.resource_type = n.resource_type
   and h.external_id = n.external_id

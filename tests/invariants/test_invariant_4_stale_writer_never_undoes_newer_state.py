@@ -2,10 +2,12 @@
 manual sync overlapping the live one, a stalled job woken up after its retry ran — never undoes a
 newer state such as a tombstone.
 
-The rule (worker/store/staging.py): a writer takes a snapshot of committed transactions before it
-fetches; a live version it fetched never replaces a tombstone committed after that snapshot — the
-provider answered before the deletion was recorded. A live writer's cursor only moves from the
-value it loaded, so a stalled job never moves a newer cursor back.
+The rules (worker/store/stage_records.sql): a writer takes a snapshot of committed transactions
+before it fetches; a live version it fetched never replaces a tombstone committed after that
+snapshot — the provider answered before the deletion was recorded. Where the provider orders an
+object's versions (Gmail historyId, Calendar `updated`), an older version never replaces a newer
+head. A live writer's cursor only moves from the value it loaded, so a stalled job never moves a
+newer cursor back.
 
 The interleavings are driven step by step with the production functions (real sandbox over HTTP,
 real database), so each test is deterministic.
@@ -55,6 +57,23 @@ async def test_a_manual_sync_that_fetched_a_message_before_its_deletion_never_re
     assert raw_versions(box, doomed) == [False, True]
 
 
+async def test_a_manual_sync_that_fetched_an_older_label_state_never_overwrites_the_newer_one(box):
+    message = box.add("starred meanwhile")
+    await box.run_live()
+    async with open_app_async(box.url) as app, google_context(app.connector.pool, box.id, "gmail") as ctx:
+        once = PageStager(ctx, "sync_inbox_once", stream="run:labels")
+        await once.load_cursor()
+        fetched = await fetch_objects(GmailApi(ctx), [message], gone_is_tombstone=False)
+        box.sandbox.relabel(box.email, message, add=["STARRED"])
+        await box.run_live()
+        assert set(box.heads()[message]["payload"]["labelIds"]) == {"INBOX", "STARRED"}
+
+        await once.commit(fetched.objects, {"done": True})
+
+    assert set(box.heads()[message]["payload"]["labelIds"]) == {"INBOX", "STARRED"}
+    assert raw_versions(box, message) == [False, False]
+
+
 async def test_a_stalled_live_job_woken_after_its_retry_ran_neither_restages_nor_moves_the_cursor_back(box):
     doomed = box.add("doomed")
     await box.run_live()
@@ -92,7 +111,7 @@ async def test_a_message_found_alive_after_its_tombstone_was_stored_is_restaged(
     assert raw_versions(box, back) == [False, True, False]
 
 
-def test_every_writer_of_a_connection_resource_takes_the_same_lock(box):
+async def test_every_writer_of_a_connection_resource_takes_the_same_lock(box):
     """Two writers of different objects of one (connection, resource) still serialize: the second
     waits for the first to commit (here it gives up after its lock_timeout)."""
     import psycopg

@@ -14,17 +14,22 @@ select pg_advisory_xact_lock(hashtextextended(%(connection_id)s::text || '|' || 
 -- see (committed after the fetch began: the provider answered before the deletion was recorded).
 -- A fetch that began after the tombstone was committed does restage the object. NULL: the writer
 -- staged what it had just been answered (an action's result), no check.
+-- Where the provider orders versions (`version`: Gmail historyId, Calendar `updated`), a version
+-- older than the head's is stale whoever stages it last, and is not claimed either.
 insert into integrations.raw_heads as head
-    (connection_id, resource_type, external_id, payload_hash, is_deleted, txid)
-select %(connection_id)s, %(resource_type)s, i.external_id, i.payload_hash, i.is_deleted, pg_current_xact_id()
-from unnest(%(external_ids)s::text[], %(hashes)s::text[], %(deleted)s::boolean[])
-    as i (external_id, payload_hash, is_deleted)
+    (connection_id, resource_type, external_id, payload_hash, is_deleted, txid, version)
+select %(connection_id)s, %(resource_type)s, i.external_id, i.payload_hash, i.is_deleted, pg_current_xact_id(),
+       i.version::numeric
+from unnest(%(external_ids)s::text[], %(hashes)s::text[], %(deleted)s::boolean[], %(versions)s::text[])
+    as i (external_id, payload_hash, is_deleted, version)
 on conflict (connection_id, resource_type, external_id) do update
     set payload_hash = excluded.payload_hash,
         is_deleted = excluded.is_deleted,
         txid = excluded.txid,
+        version = excluded.version,
         updated_at = now()
     where head.payload_hash <> excluded.payload_hash
+      and not coalesce(excluded.version < head.version, false)
       and not (head.is_deleted and not excluded.is_deleted
                and %(fetched_since)s::text is not null
                and not pg_visible_in_snapshot(head.txid, %(fetched_since)s::text::pg_snapshot))

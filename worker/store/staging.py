@@ -9,8 +9,9 @@ noted in `raw_records.sanitized`; any other payload PostgreSQL refuses as data (
 or 54 for limits) is recorded as an item failure, shown by `status`, while the rest is staged.
 Other errors (the database gone, a constraint, a trigger) still fail the whole page.
 
-Every writer of a (connection, resource) takes one advisory lock in its transaction, and a live
-version fetched before a tombstone was committed never replaces it (invariant 4; the rule is in
+Every writer of a (connection, resource) takes one advisory lock in its transaction; a live
+version fetched before a tombstone was committed never replaces it, and where the provider orders
+versions (`VERSIONS`) an older one never replaces a newer head (invariant 4; the rules are in
 `stage_records.sql`).
 """
 
@@ -21,6 +22,7 @@ import json
 import logging
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Iterable
 from uuid import UUID
 
@@ -115,9 +117,36 @@ class _Row:
     digest: str
     is_deleted: bool
     sanitized: str | None
+    version: str | None
 
 
-def _rows(objects: Iterable[RawObject]) -> list[_Row]:
+def _epoch_micros(value) -> str | None:
+    stamp = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    if stamp.tzinfo is None:
+        return None
+    return str(round(stamp.timestamp() * 1_000_000))
+
+
+def _history_id(value) -> str | None:
+    return str(int(value)) if str(value).isdigit() else None
+
+
+# resource type -> (payload field, how to make it a number that orders the object's versions)
+VERSIONS = {"gmail.message": ("historyId", _history_id), "calendar.event": ("updated", _epoch_micros)}
+
+
+def version_of(resource_type: str, payload: dict) -> str | None:
+    """The provider's ordering of this object's versions (see `stage_records.claim`), if any."""
+    field, convert = VERSIONS.get(resource_type, (None, None))
+    if field is None or not isinstance(payload, dict) or payload.get(field) in (None, ""):
+        return None
+    try:
+        return convert(payload[field])
+    except (TypeError, ValueError, OverflowError):
+        return None  # an odd value orders nothing; the payload is still staged
+
+
+def _rows(resource_type: str, objects: Iterable[RawObject]) -> list[_Row]:
     """One row per object (a later version in the same page wins), hashed over the provider's
     original text (so a sanitised payload dedups like any other), stored sanitised."""
     latest: dict[str, RawObject] = {}
@@ -132,14 +161,14 @@ def _rows(objects: Iterable[RawObject]) -> list[_Row]:
         text, note = sanitize(original)
         if note:
             logger.warning("staging %s with its payload sanitised: %s", obj.external_id, note)
-        rows.append(_Row(obj.external_id, text, digest, obj.is_deleted, note))
+        rows.append(_Row(obj.external_id, text, digest, obj.is_deleted, note, version_of(resource_type, obj.payload)))
     return rows
 
 
 def _claim_params(connection_id: UUID, resource_type: str, rows: list[_Row], fetched_since: str | None) -> dict:
     return {"connection_id": connection_id, "resource_type": resource_type, "fetched_since": fetched_since,
             "external_ids": [r.external_id for r in rows], "hashes": [r.digest for r in rows],
-            "deleted": [r.is_deleted for r in rows]}
+            "deleted": [r.is_deleted for r in rows], "versions": [r.version for r in rows]}
 
 
 COPY_RAW = ("copy integrations.raw_records (connection_id, tenant_id, capability, resource_type, external_id,"
@@ -170,7 +199,7 @@ def _failure_params(connection_id, capability, resource_type, external_id, error
 def stage_records(conn, connection_id: UUID, tenant_id: UUID, capability: str, resource_type: str,
                   objects: Iterable[RawObject], fetched_since: str | None = None) -> StageCount:
     """Stage on a synchronous connection; returns how many new versions were stored."""
-    rows = _rows(objects)
+    rows = _rows(resource_type, objects)
     if not rows:
         return StageCount(0)
     key = {"connection_id": connection_id, "resource_type": resource_type}
@@ -212,7 +241,7 @@ async def astage_records(aconn, connection_id: UUID, tenant_id: UUID, capability
                          objects: Iterable[RawObject], fetched_since: str | None = None) -> StageCount:
     """Stage on an async connection (tasks); returns how many new versions were stored.
     `fetched_since`: the snapshot (`stage_records.snapshot`) taken before the objects were fetched."""
-    rows = _rows(objects)
+    rows = _rows(resource_type, objects)
     if not rows:
         return StageCount(0)
     key = {"connection_id": connection_id, "resource_type": resource_type}
