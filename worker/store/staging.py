@@ -183,8 +183,10 @@ def _copy_rows(connection_id, tenant_id, capability, resource_type, rows: list[_
 
 
 def refused_as_data(error: psycopg.Error) -> bool:
-    """PostgreSQL refused a value itself (class 22 data exception, class 54 limits), not the write."""
-    return bool(error.sqlstate) and error.sqlstate[:2] in ("22", "54")
+    """PostgreSQL refused a payload itself (class 22 data exception or 54 limit, raised while
+    reading the COPY's payload column) — not the write, and not a bug of ours in the claim."""
+    context = getattr(error.diag, "context", None) or ""
+    return bool(error.sqlstate) and error.sqlstate[:2] in ("22", "54") and "column payload" in context
 
 
 def _claimed(rows_or_cursor) -> set[str]:
