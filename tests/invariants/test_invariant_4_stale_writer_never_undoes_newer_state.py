@@ -130,3 +130,29 @@ async def test_every_writer_of_a_connection_resource_takes_the_same_lock(box):
         assert stage_records(second, box.id, box.tenant_id, "sync_inbox_once", "gmail.message",
                              [RawObject("b", {"id": "b"})]) == 1
         second.commit()
+
+
+async def test_a_superseded_run_is_neither_a_failure_nor_a_backoff_of_the_healthy_stream(box):
+    """The runner treats a fenced stale writer as superseded: recording it as a failure would
+    back off the stream the newer run just brought up to date."""
+    from worker.sync.runner import run_capability
+
+    message = box.add("starred meanwhile")
+    await box.run_live()
+    async with open_app_async(box.url) as app, google_context(app.connector.pool, box.id, "gmail") as ctx:
+        stalled = PageStager(ctx, "sync_inbox_live")
+
+        async def stale_run() -> dict:
+            cursor = await stalled.load_cursor()
+            fetched = await fetch_objects(GmailApi(ctx), [message], gone_is_tombstone=True)
+            box.sandbox.relabel(box.email, message, add=["STARRED"])
+            await box.run_live()  # the newer run finishes first
+            await stalled.commit(fetched.objects, {"historyId": cursor["historyId"]})
+            return {"status": "ok"}
+
+        result = await run_capability(app.connector.pool, box.id, "sync_inbox_live", stale_run)
+
+    assert result == {"status": "superseded"}
+    state = box.state()
+    assert (state["status"], state["consecutive_failures"], state["last_error"]) == ("ok", 0, None)
+    assert set(box.heads()[message]["payload"]["labelIds"]) == {"INBOX", "STARRED"}

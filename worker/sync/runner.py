@@ -19,6 +19,7 @@ from worker.errors import IntegrationsError
 from worker.providers.google.errors import GoogleError, Reauth
 from worker.settings import get_settings
 from worker.store import query
+from worker.store.staging import StaleWriter
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +55,11 @@ async def run_capability(pool, connection_id, capability: str, body: Callable[[]
         await _record_failure(pool, key, "needs_reauth", describe_failure(error), interval)
         logger.warning("connection %s needs reauth: %s", connection_id, error.message)
         return {"status": "needs_reauth"}
+    except StaleWriter as error:
+        # not a failure: a newer run of this stream already moved on and holds this page's data;
+        # recording it would back off (delay) the very stream that is healthy
+        logger.info("superseded run of %s on connection %s: %s", capability, connection_id, error)
+        return {"status": "superseded"}
     except Exception as error:  # every type: nothing fails silently (invariant 3)
         try:
             await _record_failure(pool, key, "failing", describe_failure(error), interval)
