@@ -8,10 +8,13 @@ import subprocess
 import sys
 import time
 
+import pytest
 from click.testing import CliRunner
 
+from tests.gmail.conftest import Mailbox
 from worker.cli import cli
 from worker.db.connect import connect
+from worker.providers.google.capabilities import GMAIL_COMPOSE, GMAIL_READONLY, GMAIL_SEND
 from worker.settings import get_settings
 
 
@@ -20,14 +23,28 @@ def run(*args):
     return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
+@pytest.fixture
+def own_mailbox(gsb, make_database, monkeypatch):
+    """A mailbox in a database of its own: the worker subprocess takes every job it finds, so on
+    the shared session database it could run (and race) other tests' jobs."""
+    url = make_database.create(prefix="cliflow")
+    monkeypatch.setenv("INTEGRATIONS_DATABASE_URL", url)
+    get_settings.cache_clear()
+    return Mailbox(gsb, url, "ana@tenant.example",
+                   {"sync_inbox_live": None, "sync_inbox_once": None, "send_email": {"drafts": True}},
+                   [GMAIL_READONLY, GMAIL_SEND, GMAIL_COMPOSE])
+
+
 def start_worker():
     return subprocess.Popen([sys.executable, "-m", "worker.cli.__main__", "worker", "--concurrency", "4",
                              "--queue", "default"], env=os.environ.copy(),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def test_sync_once_wait_send_and_graceful_stop(mailbox):
-    box = mailbox()
+def test_sync_once_wait_send_and_graceful_stop(own_mailbox):
+    box = own_mailbox
+    with connect(box.url) as conn:  # the worker below serves this database alone
+        assert conn.execute("select count(*) as n from integrations.connections").fetchone()["n"] == 1
     for i in range(6):
         box.add(f"invoice {i}")
     box.add("unrelated")
