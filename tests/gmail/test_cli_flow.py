@@ -8,13 +8,11 @@ import subprocess
 import sys
 import time
 
-import pytest
 from click.testing import CliRunner
 
-from tests.gmail.conftest import Mailbox
+from tests.gmail.isolated import own_mailbox  # noqa: F401  (fixture: the worker subprocess takes every job it finds)
 from worker.cli import cli
 from worker.db.connect import connect
-from worker.providers.google.capabilities import GMAIL_COMPOSE, GMAIL_READONLY, GMAIL_SEND
 from worker.settings import get_settings
 
 
@@ -23,32 +21,22 @@ def run(*args):
     return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
-@pytest.fixture
-def own_mailbox(gsb, make_database, monkeypatch):
-    """A mailbox in a database of its own: the worker subprocess takes every job it finds, so on
-    the shared session database it could run (and race) other tests' jobs."""
-    url = make_database.create(prefix="cliflow")
-    monkeypatch.setenv("INTEGRATIONS_DATABASE_URL", url)
-    get_settings.cache_clear()
-    return Mailbox(gsb, url, "ana@tenant.example",
-                   {"sync_inbox_live": None, "sync_inbox_once": None, "send_email": {"drafts": True}},
-                   [GMAIL_READONLY, GMAIL_SEND, GMAIL_COMPOSE])
+def start_worker(log):
+    """Output to a file: an undrained pipe would block a chatty worker."""
+    with open(log, "w") as out:
+        return subprocess.Popen([sys.executable, "-m", "worker.cli.__main__", "worker", "--concurrency", "4",
+                                 "--queue", "default"], env=os.environ.copy(),
+                                stdout=subprocess.DEVNULL, stderr=out, text=True)
 
 
-def start_worker():
-    return subprocess.Popen([sys.executable, "-m", "worker.cli.__main__", "worker", "--concurrency", "4",
-                             "--queue", "default"], env=os.environ.copy(),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-def test_sync_once_wait_send_and_graceful_stop(own_mailbox):
-    box = own_mailbox
+def test_sync_once_wait_send_and_graceful_stop(own_mailbox, tmp_path):  # noqa: F811
+    box = own_mailbox()
     with connect(box.url) as conn:  # the worker below serves this database alone
         assert conn.execute("select count(*) as n from integrations.connections").fetchone()["n"] == 1
     for i in range(6):
         box.add(f"invoice {i}")
     box.add("unrelated")
-    worker = start_worker()
+    worker = start_worker(tmp_path / "worker.log")
     try:
         once = run("sync", "once", "--connection", str(box.id), "--capability", "sync_inbox_once",
                    "--query", "subject:invoice", "--wait", "--json")
@@ -84,7 +72,7 @@ def test_sync_once_wait_send_and_graceful_stop(own_mailbox):
         except subprocess.TimeoutExpired:
             worker.kill()
             raise
-    assert code == 0, worker.stderr.read()
+    assert code == 0, (tmp_path / "worker.log").read_text()[-3000:]
 
 
 def test_bad_once_parameters_and_wrong_capability_exit_2(mailbox):
