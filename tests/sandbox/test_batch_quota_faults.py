@@ -278,3 +278,11 @@ def test_token_endpoint_can_fail_too(sandbox):
 def test_unknown_fault_kind_is_refused(sandbox):
     with pytest.raises(ValueError):
         sandbox.add_fault("x", kind="explode")
+
+
+def test_skip_lets_the_first_matches_through_then_fires(sandbox, gmail):
+    rule = sandbox.add_fault(r"/profile$", status=503, skip=2, count=1)
+    statuses = [gmail.get("/gmail/v1/users/me/profile").status_code for _ in range(4)]
+    assert statuses == [200, 200, 503, 200]
+    assert [r["fault"] for r in sandbox.requests(path="profile")] == [None, None, "status", None]
+    assert rule["skip"] == 2

@@ -1,7 +1,8 @@
 """Seeded fault injection: make chosen calls fail the way Google and networks fail.
 
 A rule matches a request by path regex (searched, not anchored) and optionally HTTP method, and
-fires either for its next ``count`` matches or with a ``probability`` drawn from one
+fires -- after letting its first ``skip`` matches through -- either for its next ``count`` matches
+or with a ``probability`` drawn from one
 ``random.Random(seed)``, so a failing run replays exactly when the same requests arrive in the
 same order. Kinds:
 
@@ -40,6 +41,7 @@ class FaultRule:
     probability: float | None = None
     retry_after: int = 1
     delay_seconds: float = 0.0
+    skip: int = 0  # matching requests let through before the rule starts to fire
     id: int = 0
     fired: int = 0
     held: int = 0  # requests being held right now (kind "hold")
@@ -63,7 +65,7 @@ class FaultRule:
             "id": self.id, "path": self.path, "method": self.method, "kind": self.kind,
             "status": self.status, "count": self.count, "probability": self.probability,
             "retry_after": self.retry_after, "delay_seconds": self.delay_seconds, "fired": self.fired,
-            "held": self.held,
+            "held": self.held, "skip": self.skip,
         }
 
     def hold(self) -> None:
@@ -139,6 +141,9 @@ class Faults:
                 if not rule.pattern.search(path):
                     continue
                 if rule.count is not None and rule.count <= 0:
+                    continue
+                if rule.skip > 0:
+                    rule.skip -= 1
                     continue
                 if rule.probability is not None and self.rng.random() >= rule.probability:
                     continue
