@@ -205,9 +205,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-baseline", action="store_true", help="skip the unmutated run of all listed tests")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     parser.add_argument("--keep", action="store_true", help="keep the temporary copy and logs")
+    parser.add_argument("--file", type=Path, default=MUTATIONS, help="another list (to try new entries)")
     args = parser.parse_args(argv)
 
-    mutations = [m for m in load() if not args.keyword or args.keyword in m.name]
+    mutations = [m for m in load(args.file) if not args.keyword or args.keyword in m.name]
     if not mutations:
         print(f"no mutation matches {args.keyword!r}")
         return 2
