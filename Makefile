@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 SEEDS  ?= 10
 
-.PHONY: install demo test chaos bench stop clean
+.PHONY: install demo test chaos mutate bench stop clean
 
 install: $(STAMP)
 
@@ -22,6 +22,10 @@ test: $(STAMP)
 
 chaos: $(STAMP)
 	CHAOS_SEEDS=$(SEEDS) $(BIN)/python -m pytest -q -p no:cacheprovider -m chaos tests
+
+# the mutation gate (mutations/mutations.toml): every listed mutation must be killed by its tests
+mutate: $(STAMP)
+	$(BIN)/python mutations/run.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/run

@@ -78,8 +78,10 @@ def main() -> None:
     print(f"fetched {fetched[0]} messages (format=full) in {len(chunks)} batches of <= {args.batch} "
           f"from {args.threads} threads in {elapsed:.2f} s; failed batches: {failures[0]}")
     print(f"messages.get per second: {rate:,.0f}  (target {TARGET_PER_SECOND:,}/s, ratio {rate / TARGET_PER_SECOND:.2f}x)")
-    from bench.common import report
+    from bench.common import record, report
 
+    record("sandbox generate messages/s", len(ids) / generated if generated else 0.0, "messages/s",
+           " ".join(["python", *sys.argv]))
     report("sandbox messages.get/s through batches", rate, TARGET_PER_SECOND, 1.0,
            f"{rate:,.0f}/s vs {TARGET_PER_SECOND:,}/s target", " ".join(["python", *sys.argv]))
 

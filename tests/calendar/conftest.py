@@ -73,21 +73,38 @@ def small_pages(monkeypatch):
     monkeypatch.setattr(live, "PAGE_SIZE", 2)
 
 
-@pytest.fixture
-def calendar_account(gsb, database_url, monkeypatch):
-    monkeypatch.setenv("INTEGRATIONS_CALENDAR_QUOTA_UNITS_PER_MINUTE", "0")
-
-    async def no_normalize() -> None:  # dbt is tested elsewhere; these tests look at raw records only
-        return None
-
-    from worker.providers.google.gmail import live as gmail_live
-    monkeypatch.setattr(gmail_live, "_request_normalize", no_normalize)
-    get_settings.cache_clear()
+def _account_factory(sandbox, url: str):
     from worker.providers.google import calendar_tasks  # noqa: F401  (registers the tasks)
 
     def make(email="cal@tenant.example", capabilities=None, scopes=None, two_way=False) -> CalendarAccount:
         settings = {"calendars": ["primary"], "two_way": two_way}
         capabilities = capabilities or {"sync_calendar_live": settings, "sync_calendar_once": None}
         scopes = scopes or ([CALENDAR_READONLY, CALENDAR_EVENTS] if two_way else [CALENDAR_READONLY])
-        return CalendarAccount(gsb, database_url, email, capabilities, scopes)
+        return CalendarAccount(sandbox, url, email, capabilities, scopes)
     return make
+
+
+@pytest.fixture
+def calendar_account(gsb, database_url, monkeypatch):
+    """Accounts on the shared session database. Staged pages do not queue normalize jobs here
+    (dbt is tested elsewhere; these tests look at raw records): `own_calendar_account` does."""
+    monkeypatch.setenv("INTEGRATIONS_CALENDAR_QUOTA_UNITS_PER_MINUTE", "0")
+
+    async def no_normalize() -> None:
+        return None
+
+    from worker.providers.google.gmail import live as gmail_live
+    monkeypatch.setattr(gmail_live, "_request_normalize", no_normalize)
+    get_settings.cache_clear()
+    return _account_factory(gsb, database_url)
+
+
+@pytest.fixture
+def own_calendar_account(gsb, make_database, monkeypatch):
+    """Accounts in a database of their own, nothing stubbed: staged pages queue real normalize
+    jobs, a worker subprocess may run there (it takes every job it finds), dbt may build there."""
+    url = make_database.create(prefix="calown")
+    monkeypatch.setenv("INTEGRATIONS_DATABASE_URL", url)
+    monkeypatch.setenv("INTEGRATIONS_CALENDAR_QUOTA_UNITS_PER_MINUTE", "0")
+    get_settings.cache_clear()
+    return _account_factory(gsb, url)

@@ -1,6 +1,9 @@
-"""sync_calendar_live against the sandbox: full, resume, incremental, recurring, 410, multi-calendar."""
+"""sync_calendar_live against the sandbox: full, resume (after a failure and after a SIGKILL), incremental,
+recurring, 410, multi-calendar."""
 
 import pytest
+
+from worker.app import open_app_async
 
 pytestmark = pytest.mark.asyncio
 
@@ -22,7 +25,8 @@ async def test_full_sync_stages_exact_events_and_saves_sync_token(calendar_accou
                           for r in listed)
 
 
-async def test_resume_after_kill_mid_full_sync(calendar_account, small_pages, monkeypatch):
+async def test_a_full_sync_failing_on_a_page_resumes_at_that_page(calendar_account, small_pages, monkeypatch):
+    """The run fails hard on page 2 (no process dies: see the SIGKILL variant below)."""
     from worker.providers.google.calendar import live
 
     acct = calendar_account()
@@ -32,7 +36,7 @@ async def test_resume_after_kill_mid_full_sync(calendar_account, small_pages, mo
     async def list_events(self, calendar_id, **params):
         if self.ctx.connection_id == acct.id:
             calls.append(params)
-        if len(calls) == 2 and self.ctx.connection_id == acct.id:  # the worker "dies" on page 2: that request fails hard, the job ends
+        if len(calls) == 2 and self.ctx.connection_id == acct.id:  # page 2's request fails hard, the job ends
             acct.sandbox.add_fault(r"/calendar/v3/calendars/[^/]+/events$", kind="status", status=400, count=1)
         return await original(self, calendar_id, **params)
 
@@ -50,6 +54,43 @@ async def test_resume_after_kill_mid_full_sync(calendar_account, small_pages, mo
     state = acct.state()
     assert state["status"] == "ok" and "syncToken" in state["cursor"] and state["full_syncs"] == 1
     assert state["last_full_sync_reason"] == "first sync"
+    assert len(acct.records()) == 6
+
+
+async def test_a_full_sync_whose_worker_is_sigkilled_resumes_at_the_uncommitted_page(own_calendar_account,
+                                                                                    small_pages, tmp_path):
+    """A real `integrations worker` process dies (SIGKILL) while Google holds its request for
+    page 2: page 1 and its cursor are committed, nothing of page 2 is; the recovered job resumes
+    at page 2 and never fetches page 1 again."""
+    from tests.fixtures.killable import KillableWorker, doing_jobs, recover
+    from worker.providers.google.tasks import defer_live
+
+    acct = own_calendar_account()
+    ids = [acct.add(f"m{i}", day=i + 1) for i in range(6)]  # three pages of two
+    page_two = acct.sandbox.add_fault(r"/calendar/v3/calendars/[^/]+/events$", kind="hold", skip=1)
+    async with open_app_async(acct.url):
+        await defer_live(acct.id, "sync_calendar_live")
+    worker = KillableWorker(acct.url, tmp_path / "worker.log", module="tests.calendar.small_pages_worker",
+                            args=("2",))
+    try:
+        assert acct.sandbox.wait_held(page_two["id"], timeout=60), worker.output()
+        [job] = doing_jobs(acct.url)
+        worker.sigkill()
+    finally:
+        worker.stop()
+        acct.sandbox.clear_faults()  # lets the held request go; its answer reaches no one
+    state = acct.state()
+    assert state["cursor"]["full"]["pageToken"] and state["status"] == "running"
+    assert len(acct.heads()) == 2  # page 1, committed with its cursor
+
+    acct.sandbox.clear_requests()
+    await recover(acct.url, job["id"])
+    await acct.drain()
+    assert set(acct.heads()) == {acct.key(i) for i in ids}
+    lists = acct.sandbox.requests(path=r"/events$")
+    assert len(lists) == 2 and all("pageToken" in r["query"] for r in lists)  # page 1 not fetched again
+    state = acct.state()
+    assert state["status"] == "ok" and state["cursor"].keys() == {"syncToken"} and state["full_syncs"] == 1
     assert len(acct.records()) == 6
 
 
@@ -126,7 +167,9 @@ async def test_each_calendar_has_its_own_cursor(calendar_account):
     assert states[acct.email]["full_syncs"] == 1  # the other calendar's cursor was left alone
 
 
-async def test_a_resync_killed_before_settling_settles_on_the_next_run(calendar_account, monkeypatch):
+async def test_a_resync_failing_before_settling_settles_on_the_next_run(calendar_account, monkeypatch):
+    """The run fails right after the listing (no process dies: the SIGKILL twin for Gmail is in
+    tests/chaos/test_resync_crash.py)."""
     from worker.providers.google.calendar import live
 
     acct = calendar_account()
@@ -135,11 +178,11 @@ async def test_a_resync_killed_before_settling_settles_on_the_next_run(calendar_
     acct.sandbox.invalidate_sync_tokens(acct.email)
     original = live.settle_after_resync
 
-    async def killed(*args, **kwargs):
-        raise RuntimeError("worker killed after the listing")
+    async def failing(*args, **kwargs):
+        raise RuntimeError("the run fails after the listing")
 
-    monkeypatch.setattr(live, "settle_after_resync", killed)
-    await acct.run()  # the resync lists everything, then dies before settling
+    monkeypatch.setattr(live, "settle_after_resync", failing)
+    await acct.run()  # the resync lists everything, then fails before settling
     assert acct.state()["cursor"].get("settle") is True
 
     seen = []

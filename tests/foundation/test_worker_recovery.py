@@ -1,6 +1,5 @@
 """A worker killed with SIGKILL leaves its job in `doing`; the periodic recovery puts it back."""
 
-import asyncio
 import os
 import signal
 import subprocess
@@ -25,6 +24,14 @@ def _runs(url, marker):
         if conn.execute("select to_regclass('probe_runs') is null").fetchone()[0]:
             return 0
         return conn.execute("select count(*) from probe_runs where marker = %s", (marker,)).fetchone()[0]
+
+
+def _heartbeat_older_than(url, job_id, seconds):
+    """The observable the stalled-job query reads: the job's worker heartbeat age, by the database's clock."""
+    with psycopg.connect(url) as conn:
+        return conn.execute("select now() - w.last_heartbeat > make_interval(secs => %s) from procrastinate_jobs j"
+                            " join procrastinate_workers w on w.id = j.worker_id where j.id = %s",
+                            (seconds, job_id)).fetchone()[0]
 
 
 def _wait_for(predicate, timeout=30.0):
@@ -56,7 +63,7 @@ async def test_job_of_a_killed_worker_is_retried_and_completes(make_database):
 
     async with open_app_async(url) as app:
         assert await retry_stalled_jobs_now(seconds_since_heartbeat=60) == []  # heartbeat still recent
-        await asyncio.sleep(2.5)
+        assert _wait_for(lambda: _heartbeat_older_than(url, job_id, 2)), "the dead worker's heartbeat never aged"
         assert await retry_stalled_jobs_now(seconds_since_heartbeat=2) == [job_id]
         assert _job_status(url, job_id) == "todo"
         await app.run_worker_async(concurrency=1, wait=False, queues=["probe"])
@@ -87,7 +94,7 @@ async def test_a_stalled_job_whose_work_is_queued_again_is_closed_not_retried(ma
             proc.kill()
     async with open_app_async(url) as app:
         second = await probe_hang_once.configure(queue="probe", lock="q", queueing_lock="q").defer_async(marker=marker)
-        await asyncio.sleep(2.5)
+        assert _wait_for(lambda: _heartbeat_older_than(url, first, 2)), "the dead worker's heartbeat never aged"
         assert await retry_stalled_jobs_now(seconds_since_heartbeat=2) == []
         assert _job_status(url, first) == "failed"
         await app.run_worker_async(concurrency=1, wait=False, queues=["probe"])

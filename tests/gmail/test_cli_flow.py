@@ -10,6 +10,7 @@ import time
 
 from click.testing import CliRunner
 
+from tests.gmail.isolated import own_mailbox  # noqa: F401  (fixture: the worker subprocess takes every job it finds)
 from worker.cli import cli
 from worker.db.connect import connect
 from worker.settings import get_settings
@@ -20,18 +21,22 @@ def run(*args):
     return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
-def start_worker():
-    return subprocess.Popen([sys.executable, "-m", "worker.cli.__main__", "worker", "--concurrency", "4",
-                             "--queue", "default"], env=os.environ.copy(),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def start_worker(log):
+    """Output to a file: an undrained pipe would block a chatty worker."""
+    with open(log, "w") as out:
+        return subprocess.Popen([sys.executable, "-m", "worker.cli.__main__", "worker", "--concurrency", "4",
+                                 "--queue", "default"], env=os.environ.copy(),
+                                stdout=subprocess.DEVNULL, stderr=out, text=True)
 
 
-def test_sync_once_wait_send_and_graceful_stop(mailbox):
-    box = mailbox()
+def test_sync_once_wait_send_and_graceful_stop(own_mailbox, tmp_path):  # noqa: F811
+    box = own_mailbox()
+    with connect(box.url) as conn:  # the worker below serves this database alone
+        assert conn.execute("select count(*) as n from integrations.connections").fetchone()["n"] == 1
     for i in range(6):
         box.add(f"invoice {i}")
     box.add("unrelated")
-    worker = start_worker()
+    worker = start_worker(tmp_path / "worker.log")
     try:
         once = run("sync", "once", "--connection", str(box.id), "--capability", "sync_inbox_once",
                    "--query", "subject:invoice", "--wait", "--json")
@@ -67,7 +72,7 @@ def test_sync_once_wait_send_and_graceful_stop(mailbox):
         except subprocess.TimeoutExpired:
             worker.kill()
             raise
-    assert code == 0, worker.stderr.read()
+    assert code == 0, (tmp_path / "worker.log").read_text()[-3000:]
 
 
 def test_bad_once_parameters_and_wrong_capability_exit_2(mailbox):

@@ -24,20 +24,47 @@ def schema_violations():
     return []
 
 
+BATCH_PATHS = {"/batch", "/batch/gmail/v1", "/batch/calendar/v3"}
+CORRUPTING_FAULTS = {"truncate", "invalid_json"}
+
+
 @pytest.fixture
-def google_client(google_client, schema_violations):
+def google_client(google_client, schema_violations, sandbox):
+    """Every API answer must be JSON that fits its schema. The only exceptions: a 204 without a
+    body, a batch (multipart; the batch tests read its parts), an OAuth page, and a body that a
+    corruption fault broke -- counted against the request log, so an answer that is not JSON
+    without an injected fault behind it is a violation, never silently skipped."""
+    corrupted_seen: dict[str, int] = {}
+
+    def injected_corruptions(path: str) -> int:
+        return sum(1 for e in sandbox.requests() if e["path"] == path and e.get("fault") in CORRUPTING_FAULTS)
+
     def check(response):
         response.read()
-        if response.request.url.path.startswith("/_sandbox/") or "json" not in \
-                response.headers.get("content-type", ""):
+        path, method = response.request.url.path, response.request.method
+        where = f"{method} {response.request.url}"
+        if path.startswith("/_sandbox/") or not path.startswith(("/gmail/", "/calendar/", "/batch")):
+            return
+        if response.status_code == 204:
+            if response.content:
+                schema_violations.append(f"{where}: 204 with a body")
+            return
+        if path in BATCH_PATHS and method == "POST" and response.status_code == 200:
+            if not response.headers.get("content-type", "").startswith("multipart/mixed"):
+                schema_violations.append(f"{where}: batch answer is not multipart/mixed")
             return
         try:
             body = json.loads(response.content)
         except ValueError:
-            return  # injected corruption; the fault tests assert on it
-        for problem in validate_response(response.request.method, response.request.url.path,
-                                         response.status_code, body):
-            schema_violations.append(f"{response.request.method} {response.request.url}: {problem}")
+            corrupted_seen[path] = corrupted_seen.get(path, 0) + 1
+            if corrupted_seen[path] > injected_corruptions(path):
+                schema_violations.append(f"{where}: body is not JSON and no fault corrupted it")
+            return
+        if "application/json" not in response.headers.get("content-type", ""):
+            schema_violations.append(f"{where}: JSON body with content-type "
+                                     f"{response.headers.get('content-type')!r}")
+        for problem in validate_response(method, path, response.status_code, body):
+            schema_violations.append(f"{where}: {problem}")
 
     def make(*args, **kwargs):
         client = google_client(*args, **kwargs)

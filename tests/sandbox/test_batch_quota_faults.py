@@ -32,6 +32,11 @@ def parse_batch(response):
     return out
 
 
+def _b64(raw: bytes) -> str:
+    import base64
+    return base64.urlsafe_b64encode(raw).decode()
+
+
 def import_many(sandbox, count):
     return [sandbox.import_message(USER, make_raw(message_id=f"<q{n}@x>"))["id"] for n in range(count)]
 
@@ -154,16 +159,21 @@ def test_calendar_has_its_own_limit(sandbox, google_client):
 
 def test_concurrency_limit_per_user(sandbox, gmail):
     sandbox.set_quota(max_concurrent_per_user=1)
-    sandbox.add_fault(r"/profile$", kind="delay", delay_seconds=1.0)
-    slow = threading.Thread(target=lambda: gmail.get("/gmail/v1/users/me/profile"))
+    held = sandbox.add_fault(r"/profile$", kind="hold")
+    answers = []
+    slow = threading.Thread(target=lambda: answers.append(gmail.get("/gmail/v1/users/me/profile")))
     slow.start()
-    deadline = time.monotonic() + 5
-    while sandbox.quota.in_flight(USER) == 0 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    answer = gmail.get("/gmail/v1/users/me/labels")
-    slow.join()
+    try:
+        assert sandbox.wait_held(held["id"]), "the first request never reached the sandbox"
+        assert sandbox.quota.in_flight(USER) == 1
+        answer = gmail.get("/gmail/v1/users/me/labels")
+    finally:
+        sandbox.release(held["id"])
+        slow.join()
     assert answer.status_code == 429
     assert answer.json()["error"]["message"] == "Too many concurrent requests for user."
+    assert [a.status_code for a in answers] == [200]
+    assert sandbox.quota.in_flight(USER) == 0
 
 
 @pytest.mark.parametrize("status, reason", [(500, "backendError"), (503, "backendError"),
@@ -191,11 +201,39 @@ def test_connection_reset_fault(sandbox, gmail):
     assert gmail.get("/gmail/v1/users/me/profile").status_code == 200
 
 
-def test_slow_response_fault_exceeds_client_timeout(sandbox, google_client):
+def test_a_held_request_times_the_client_out_and_is_carried_out_once_released(sandbox, google_client):
+    """The exactly-once hard case: the client gives up, yet Google carries the request out."""
     client = google_client(USER, timeout=0.2)
-    sandbox.add_fault(r"/profile$", kind="delay", delay_seconds=0.6)
+    held = sandbox.add_fault(r"/messages/import$", kind="hold")
     with pytest.raises(httpx.ReadTimeout):
-        client.get("/gmail/v1/users/me/profile")
+        client.post("/gmail/v1/users/me/messages/import", json={"raw": _b64(make_raw(message_id="<held@x>"))})
+    assert sandbox.wait_held(held["id"])
+    assert sandbox.message_ids(USER) == []  # held before the handler ran
+    sandbox.release(held["id"])
+    deadline = time.monotonic() + 10
+    while not sandbox.requests(path=r"/messages/import$") and time.monotonic() < deadline:
+        time.sleep(0.01)  # waits on the event (the request logged), not on a timing window
+    [logged] = sandbox.requests(path=r"/messages/import$")
+    assert (logged["status"], logged["fault"]) == (200, "hold")
+    assert len(sandbox.message_ids(USER)) == 1
+
+
+def test_delay_fault_answers_normally_after_its_delay(sandbox, gmail):
+    sandbox.add_fault(r"/profile$", kind="delay", delay_seconds=0.05)
+    assert gmail.get("/gmail/v1/users/me/profile").status_code == 200
+    [logged] = sandbox.requests(path=r"/profile$")
+    assert (logged["status"], logged["fault"]) == (200, "delay")
+
+
+def test_reset_lets_held_requests_go(sandbox, gmail):
+    held = sandbox.add_fault(r"/profile$", kind="hold")
+    answers = []
+    slow = threading.Thread(target=lambda: answers.append(gmail.get("/gmail/v1/users/me/profile").status_code))
+    slow.start()
+    assert sandbox.wait_held(held["id"])
+    sandbox.clear_faults()
+    slow.join(10)
+    assert not slow.is_alive() and answers == [200]
 
 
 @pytest.mark.parametrize("kind", ["truncate", "invalid_json"])
@@ -240,3 +278,11 @@ def test_token_endpoint_can_fail_too(sandbox):
 def test_unknown_fault_kind_is_refused(sandbox):
     with pytest.raises(ValueError):
         sandbox.add_fault("x", kind="explode")
+
+
+def test_skip_lets_the_first_matches_through_then_fires(sandbox, gmail):
+    rule = sandbox.add_fault(r"/profile$", status=503, skip=2, count=1)
+    statuses = [gmail.get("/gmail/v1/users/me/profile").status_code for _ in range(4)]
+    assert statuses == [200, 200, 503, 200]
+    assert [r["fault"] for r in sandbox.requests(path="profile")] == [None, None, "status", None]
+    assert rule["skip"] == 2

@@ -21,7 +21,8 @@ demo, shell scripts and clients in other processes. Never faulted, never metered
            {originalStartTime, changes?, cancelled?}
     POST   /_sandbox/calendar/users/{email}/sync-tokens/invalidate {calendarId?}
     GET|POST|DELETE /_sandbox/faults     (POST: {path, kind, status, method, count, probability,
-                                          retry_after, delay_seconds})
+                                          retry_after, delay_seconds, skip}; DELETE also lets
+                                          requests held by a "hold" fault go)
     GET|PUT /_sandbox/quota              (PUT: any QuotaConfig field)
     POST   /_sandbox/generate {users, messages, events, seed?}
 """

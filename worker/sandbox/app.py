@@ -1,7 +1,7 @@
 """The request pipeline every Google call goes through, in Google's order.
 
     fault rule? -> route (discovery path) -> Bearer token -> scope -> user -> concurrency slot
-    -> quota units -> (injected delay) -> handler -> (injected body corruption) -> request log
+    -> quota units -> (injected delay or hold) -> handler -> (injected body corruption) -> request log
 
 OAuth endpoints skip token, scope and quota; ``/_sandbox/`` admin calls skip everything and are
 never logged, so tests count only what a client did.
@@ -143,6 +143,8 @@ class App:
             info["units"] = units
             if rule is not None and rule.kind == "delay":
                 time.sleep(rule.delay_seconds)
+            elif rule is not None and rule.kind == "hold":
+                rule.hold()
             with self.world.lock:
                 result = route.handler(Call(req, email, grant.scopes))
                 if result is None or not method.returns:

@@ -1,13 +1,18 @@
 """Seeded fault injection: make chosen calls fail the way Google and networks fail.
 
 A rule matches a request by path regex (searched, not anchored) and optionally HTTP method, and
-fires either for its next ``count`` matches or with a ``probability`` drawn from one
+fires -- after letting its first ``skip`` matches through -- either for its next ``count`` matches
+or with a ``probability`` drawn from one
 ``random.Random(seed)``, so a failing run replays exactly when the same requests arrive in the
 same order. Kinds:
 
 - ``status``: answer ``status`` (500, 503, 429 with ``Retry-After`` ...) in Google's error format
 - ``reset``: close the connection without answering
 - ``delay``: sleep ``delay_seconds`` then answer normally (longer than a client's timeout)
+- ``hold``: keep the request (after its quota is charged, before it is carried out) until the test
+  calls ``release()`` -- or ``delay_seconds`` pass (60 s when unset) -- then answer normally.
+  ``wait_held()`` returns once the sandbox holds the request: tests wait on that event instead of
+  sleeping against a timing window ("the request is in flight now")
 - ``truncate``: answer normally but cut the body in half
 - ``invalid_json``: answer normally but with a body that is not JSON
 """
@@ -22,7 +27,8 @@ from dataclasses import dataclass, field
 
 from .errors import ApiError, backend_error
 
-KINDS = ("status", "reset", "delay", "truncate", "invalid_json")
+KINDS = ("status", "reset", "delay", "hold", "truncate", "invalid_json")
+HOLD_LIMIT_SECONDS = 60.0
 
 
 @dataclass
@@ -35,9 +41,13 @@ class FaultRule:
     probability: float | None = None
     retry_after: int = 1
     delay_seconds: float = 0.0
+    skip: int = 0  # matching requests let through before the rule starts to fire
     id: int = 0
     fired: int = 0
+    held: int = 0  # requests being held right now (kind "hold")
     pattern: re.Pattern = field(init=False, repr=False)
+    _released: threading.Event = field(init=False, repr=False, default_factory=threading.Event)
+    _changed: threading.Condition = field(init=False, repr=False, default_factory=threading.Condition)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -55,7 +65,28 @@ class FaultRule:
             "id": self.id, "path": self.path, "method": self.method, "kind": self.kind,
             "status": self.status, "count": self.count, "probability": self.probability,
             "retry_after": self.retry_after, "delay_seconds": self.delay_seconds, "fired": self.fired,
+            "held": self.held, "skip": self.skip,
         }
+
+    def hold(self) -> None:
+        """Block this request until `release()` (or the hold limit), counted in `held` meanwhile."""
+        with self._changed:
+            self.held += 1
+            self._changed.notify_all()
+        try:
+            self._released.wait(self.delay_seconds or HOLD_LIMIT_SECONDS)
+        finally:
+            with self._changed:
+                self.held -= 1
+                self._changed.notify_all()
+
+    def wait_held(self, count: int = 1, timeout: float = 30.0) -> bool:
+        """True once `count` requests are held at the same time; False after `timeout`."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self.held >= count, timeout)
+
+    def release(self) -> None:
+        self._released.set()
 
     def error(self) -> ApiError:
         if self.status == 429:
@@ -77,8 +108,8 @@ class Faults:
         self.rng = random.Random(seed)
 
     def reset(self, seed: int) -> None:
+        self.clear()
         with self._lock:
-            self.rules.clear()
             self.rng = random.Random(seed)
 
     def add(self, rule: FaultRule) -> FaultRule:
@@ -88,8 +119,18 @@ class Faults:
         return rule
 
     def clear(self) -> None:
+        """Drop every rule; requests still held are let go, so no server thread stays blocked."""
         with self._lock:
-            self.rules.clear()
+            rules, self.rules = self.rules, []
+        for rule in rules:
+            rule.release()
+
+    def get(self, rule_id: int) -> FaultRule:
+        with self._lock:
+            for rule in self.rules:
+                if rule.id == rule_id:
+                    return rule
+        raise KeyError(f"no fault rule {rule_id}")
 
     def pick(self, method: str, path: str) -> FaultRule | None:
         """The rule that fires for this request, consuming one of its count, or None."""
@@ -100,6 +141,9 @@ class Faults:
                 if not rule.pattern.search(path):
                     continue
                 if rule.count is not None and rule.count <= 0:
+                    continue
+                if rule.skip > 0:
+                    rule.skip -= 1
                     continue
                 if rule.probability is not None and self.rng.random() >= rule.probability:
                     continue
