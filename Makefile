@@ -18,7 +18,7 @@ demo: $(STAMP)
 	$(BIN)/integrations demo
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m pytest -q -p no:cacheprovider -p no:randomly
 
 chaos: $(STAMP)
 	CHAOS_SEEDS=$(SEEDS) $(BIN)/python -m pytest -q -p no:cacheprovider -m chaos tests
