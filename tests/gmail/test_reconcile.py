@@ -75,3 +75,78 @@ async def test_periodic_reconcile_checks_due_connections_and_records_the_result(
         with connect(box.url) as conn:  # just checked: not due again
             due = conn.execute(__import__("worker.tasks.reconcile", fromlist=["DUE"]).DUE, (3600,)).fetchall()
         assert box.id not in {r["connection_id"] for r in due}
+
+
+def product_rows(url, connection_id) -> list[tuple]:
+    with connect(url) as conn:
+        return [tuple(r.values()) for r in conn.execute(
+            "select m.provider_message_id, m.labels, m.is_deleted, e.subject, e.body_text, e.message_id_header"
+            " from product.email_mailboxes m join product.emails e using (email_id)"
+            " where m.connection_id = %s order by 1", (connection_id,)).fetchall()]
+
+
+async def test_repair_restores_raw_rows_deleted_by_hand_and_normalize_reproduces_the_product_rows(gsb, make_database):
+    from tests.gmail.conftest import Mailbox
+    from worker.normalize import run_dbt
+    from worker.providers.google.capabilities import GMAIL_READONLY
+
+    url = make_database.create()
+    box = Mailbox(gsb, url, "ana@tenant.example", {"sync_inbox_live": None}, [GMAIL_READONLY])
+    ids = [box.add(f"m{i}", body=f"body {i}") for i in range(4)]
+    await box.run_live()
+    assert await run_dbt(url) == 0
+    before = product_rows(url, box.id)
+    assert [r[0] for r in before] == sorted(ids)
+
+    lost = sorted(ids[:2])
+    with connect(url) as conn:  # a bad restore, a hand-made delete
+        conn.execute("delete from integrations.raw_records where external_id = any(%s)", (lost,))
+        conn.commit()
+    [found] = await reconcile(url, box.id, "sync_inbox_live")
+    assert found["missing"] == lost and found["staged"] == 2
+
+    [repaired] = await reconcile(url, box.id, "sync_inbox_live", repair=True)
+    assert (repaired["repaired"], repaired["missing_count"], repaired["staged"]) == (2, 0, 4)
+    with connect(url) as conn:
+        back = conn.execute("select external_id from integrations.raw_records where external_id = any(%s)"
+                            " order by 1", (lost,)).fetchall()
+    assert [r["external_id"] for r in back] == lost
+    assert await run_dbt(url, full_refresh=True) == 0
+    assert product_rows(url, box.id) == before
+
+
+async def test_raw_heads_never_claim_a_version_no_raw_row_holds(mailbox):
+    box = mailbox()
+    message = box.add("starred later")
+    await box.run_live()
+    box.sandbox.relabel(box.email, message, add=["STARRED"])
+    await box.run_live()
+    with connect(box.url) as conn:
+        [old, new] = conn.execute("select id, payload_hash from integrations.raw_records where connection_id = %s"
+                                  " and external_id = %s order by id", (box.id, message)).fetchall()
+        conn.execute("delete from integrations.raw_records where id = %s", (new["id"],))
+        head = conn.execute("select payload_hash from integrations.raw_heads where connection_id = %s"
+                            " and external_id = %s", (box.id, message)).fetchone()
+        assert head["payload_hash"] == old["payload_hash"]  # back to the newest version still held
+        conn.execute("delete from integrations.raw_records where id = %s", (old["id"],))
+        assert conn.execute("select count(*) as n from integrations.raw_heads where connection_id = %s"
+                            " and external_id = %s", (box.id, message)).fetchone()["n"] == 0
+        conn.commit()
+    [repaired] = await reconcile(box.url, box.id, "sync_inbox_live", repair=True)
+    assert repaired["missing_count"] == 0
+    assert "STARRED" in box.heads()[message]["payload"]["labelIds"]
+
+
+async def test_reconcile_reads_ids_and_labels_of_staged_objects_never_their_payloads(mailbox):
+    """A mailbox's staged side is streamed from the server as ids, labels and status only: the
+    payloads (bodies of megabytes) never reach the worker."""
+    from worker.store import query
+
+    box = mailbox()
+    message = box.add("big", body="x" * 200_000)
+    await box.run_live()
+    with connect(box.url) as conn:
+        cur = conn.execute(query("reconcile.staged_labels"), {"connection_id": box.id, "resource_type": "gmail.message"})
+        rows = cur.fetchall()
+    assert [c.name for c in cur.description] == ["external_id", "labels", "status"]
+    assert [(r["external_id"], r["labels"], r["status"]) for r in rows] == [(message, ["INBOX"], None)]

@@ -113,8 +113,8 @@ def test_a_row_committed_late_by_a_concurrent_writer_is_not_skipped(world):
         # opened first: its raw row gets the smaller id, but commits only after the next run
         late_writer.execute("select pg_current_xact_id()")  # open the transaction (staging nests in it)
         stage_gmail(late_writer, world["me"], world["tenant"], {"late": make_message(subject="Late")})
-        with connect(world["url"]) as conn:
-            stage_gmail(conn, world["me"], world["tenant"], {"early": make_message(subject="Early")})
+        with connect(world["url"]) as conn:  # another mailbox: writers of one mailbox serialize (invariant 4)
+            stage_gmail(conn, world["bob"], world["tenant"], {"early": make_message(subject="Early")})
             conn.commit()
         ids = {r["external_id"]: r["id"] for r in query(
             world["url"], "select external_id, id from integrations.raw_records where external_id = 'early'")}

@@ -9,7 +9,7 @@ from worker.providers.google.capabilities import CalendarLiveSettings
 from worker.providers.google.errors import NotFound
 from worker.providers.google.gmail.live import PageStager
 from worker.reconcile.result import Reconciliation
-from worker.store import query
+from worker.reconcile.staged import stream_staged
 from worker.store.staging import RawObject
 
 
@@ -31,12 +31,9 @@ async def provider_events(api: CalendarApi, calendars: list[str]) -> dict[str, s
 
 
 async def staged_ids(ctx, calendars: list[str]) -> set[str]:
-    async with ctx.db() as conn:
-        rows = await (await conn.execute(query("reconcile.staged_labels"), {
-            "connection_id": ctx.connection_id, "resource_type": RESOURCE})).fetchall()
     prefixes = tuple(f"{c}/" for c in calendars)
-    return {r["external_id"] for r in rows
-            if r["external_id"].startswith(prefixes) and r["payload"].get("status") != "cancelled"}
+    return {external_id async for external_id, _, status in stream_staged(ctx, RESOURCE)
+            if external_id.startswith(prefixes) and status != "cancelled"}
 
 
 async def normalized_uids(ctx) -> set[str] | None:
@@ -52,6 +49,7 @@ async def normalized_uids(ctx) -> set[str] | None:
 async def repair(ctx, api: CalendarApi, ids: set[str]) -> int:
     """Stage what Google holds now for each id: the event, or a tombstone when it is gone."""
     stager = PageStager(ctx, CAPABILITY)
+    await stager.begin_fetch()
     objects, failures = [], []
     for key in sorted(ids):
         calendar_id, _, event_id = key.rpartition("/")

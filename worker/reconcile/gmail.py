@@ -10,7 +10,7 @@ from worker.providers.google.gmail.live import (
     CAPABILITY, HIDDEN_LABELS, RESOURCE, PageStager, fetch_bodies, newer_than_query,
 )
 from worker.reconcile.result import Reconciliation
-from worker.store import query
+from worker.reconcile.staged import stream_staged
 from worker.store.staging import RawObject
 
 
@@ -36,10 +36,7 @@ async def provider_ids(api: GmailApi, settings: InboxLiveSettings) -> set[str]:
 
 
 async def staged_ids(ctx, settings: InboxLiveSettings) -> set[str]:
-    async with ctx.db() as conn:
-        rows = await (await conn.execute(query("reconcile.staged_labels"), {
-            "connection_id": ctx.connection_id, "resource_type": RESOURCE})).fetchall()
-    return {r["external_id"] for r in rows if in_scope(r["labels"], settings)}
+    return {external_id async for external_id, labels, _ in stream_staged(ctx, RESOURCE) if in_scope(labels, settings)}
 
 
 async def normalized_ids(ctx, settings: InboxLiveSettings) -> set[str] | None:
@@ -63,6 +60,7 @@ async def repair(ctx, ids: set[str]) -> int:
     ordered = sorted(ids)
     for start in range(0, len(ordered), 500):
         chunk = ordered[start:start + 500]
+        await stager.begin_fetch()
         outcome = await api.get_messages(chunk)
         objects, failures = [], []
         for message_id in chunk:

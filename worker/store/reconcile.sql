@@ -1,9 +1,10 @@
 -- name: staged_labels
--- Live (not deleted) staged objects of a connection with the labels of their newest version.
-select h.external_id, newest.payload -> 'labelIds' as labels, newest.payload as payload
+-- Live (not deleted) staged objects of a connection with the labels (Gmail) and status (Calendar)
+-- of their newest version: only what reconcile compares, never the payload itself.
+select h.external_id, newest.labels, newest.status
 from integrations.raw_heads as h
 cross join lateral (
-    select r.payload
+    select r.payload -> 'labelIds' as labels, r.payload ->> 'status' as status
     from integrations.raw_records as r
     where r.connection_id = h.connection_id and r.resource_type = h.resource_type
       and r.external_id = h.external_id

@@ -10,9 +10,12 @@ where connection_id = %(connection_id)s and capability = %(capability)s and stre
 
 -- name: save_cursor
 -- Called in the same transaction as the page's raw rows: the cursor never passes unstored data.
+-- `expected`: the cursor as this writer read it (compare-and-swap: a stalled writer never moves a
+-- newer cursor back); NULL for a writer that never read it.
 update integrations.sync_state
 set cursor = %(cursor)s, status = 'running', last_attempt_at = now(), updated_at = now()
 where connection_id = %(connection_id)s and capability = %(capability)s and stream = %(stream)s
+  and (%(expected)s::jsonb is null or cursor = %(expected)s::jsonb)
 
 -- name: mark_full_sync
 update integrations.sync_state

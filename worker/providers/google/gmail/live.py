@@ -20,7 +20,7 @@ from worker.providers.google.capabilities import InboxLiveSettings
 from worker.providers.google.errors import CursorExpired, GoogleError, NotFound, Reauth, Transient
 from worker.providers.google.gmail.api import GmailApi
 from worker.store import query
-from worker.store.staging import RawObject, astage_records
+from worker.store.staging import RawObject, StaleWriter, astage_records, snapshot
 
 logger = logging.getLogger(__name__)
 
@@ -31,13 +31,21 @@ HIDDEN_LABELS = {"SPAM", "TRASH"}
 
 
 class PageStager:
-    """Stages one page and moves the cursor in the same transaction."""
+    """Stages one page and moves the cursor in the same transaction.
+
+    Two fences against a stale writer (invariant 4): the snapshot taken before each fetch
+    (`begin_fetch`, done by `load_cursor` and after every commit) keeps a live version fetched
+    before a tombstone was committed from replacing it; and a cursor loaded by `load_cursor` is
+    only ever moved from the value this writer loaded or saved — if another writer moved it
+    meanwhile, the page is rolled back and `StaleWriter` raised."""
 
     def __init__(self, ctx, capability: str, stream: str = "") -> None:
         self.ctx = ctx
         self.capability = capability
         self.stream = stream
         self.staged = 0
+        self.fetched_since: str | None = None  # snapshot before the objects of the next commit were fetched
+        self._cursor: dict | None = None  # the stream's cursor as this writer last read or wrote it
 
     def _key(self) -> dict:
         return {"connection_id": self.ctx.connection_id, "capability": self.capability, "stream": self.stream}
@@ -46,31 +54,52 @@ class PageStager:
         async with self.ctx.db() as conn:
             await conn.execute(query("sync_state.lock"), self._key())
             row = await (await conn.execute(query("sync_state.get"), self._key())).fetchone()
-        return dict(row["cursor"] or {})
+            self.fetched_since = await snapshot(conn)
+        self._cursor = dict(row["cursor"] or {})
+        return dict(self._cursor)
+
+    async def begin_fetch(self) -> None:
+        """Call before fetching what the next commit stages (load_cursor and commit do it too)."""
+        async with self.ctx.db() as conn:
+            self.fetched_since = await snapshot(conn)
 
     async def commit(self, objects: list[RawObject], cursor: dict | None, resource: str = RESOURCE,
                      failures: list[tuple[str, str]] = (), bodies: list[RawObject] = ()) -> int:
         """Stage `objects` (and the external `bodies` of messages), record the page's per-item
         `failures` (id, error), move the cursor: one commit."""
-        async with self.ctx.db() as conn, conn.transaction():
-            if bodies:
-                await astage_records(conn, self.ctx.connection_id, self.ctx.tenant_id, self.capability,
-                                     BODY_RESOURCE, bodies)
-            count = await astage_records(conn, self.ctx.connection_id, self.ctx.tenant_id, self.capability,
-                                         resource, objects)
-            item = {"connection_id": self.ctx.connection_id, "resource_type": resource}
-            if objects:
-                await conn.execute(query("item_failures.resolve"),
-                                   {**item, "external_ids": [o.external_id for o in objects], "resolution": "staged"})
-            for external_id, error in failures:
-                await conn.execute(query("item_failures.record"), {**item, "capability": self.capability,
-                                                                   "external_id": external_id, "error": error[:2000]})
-            if cursor is not None:
-                await conn.execute(query("sync_state.save_cursor"), {**self._key(), "cursor": Jsonb(cursor)})
+        ids = self.ctx.connection_id, self.ctx.tenant_id, self.capability
+        async with self.ctx.db() as conn:
+            async with conn.transaction():
+                if bodies:
+                    await astage_records(conn, *ids, BODY_RESOURCE, bodies, fetched_since=self.fetched_since)
+                count = await astage_records(conn, *ids, resource, objects, fetched_since=self.fetched_since)
+                item = {"connection_id": self.ctx.connection_id, "resource_type": resource}
+                staged_ids = [o.external_id for o in objects if o.external_id not in count.unstorable]
+                if staged_ids:
+                    await conn.execute(query("item_failures.resolve"),
+                                       {**item, "external_ids": staged_ids, "resolution": "staged"})
+                for external_id, error in failures:
+                    await conn.execute(query("item_failures.record"), {**item, "capability": self.capability,
+                                                                       "external_id": external_id,
+                                                                       "error": error[:2000]})
+                if cursor is not None:
+                    await self._save_cursor(conn, cursor)
+            self.fetched_since = await snapshot(conn)
         self.staged += count
         if count:
             await _request_normalize()
         return count
+
+    async def _save_cursor(self, conn, cursor: dict) -> None:
+        expected = None if self._cursor is None else Jsonb(self._cursor)
+        saved = await conn.execute(query("sync_state.save_cursor"),
+                                   {**self._key(), "cursor": Jsonb(cursor), "expected": expected})
+        if saved.rowcount != 1:
+            raise StaleWriter(f"{self.capability}{'/' + self.stream if self.stream else ''} of "
+                              f"{self.ctx.connection_id}: another run moved the cursor since this one read it;"
+                              " this run's page is dropped (the newer run has it)")
+        if self._cursor is not None:
+            self._cursor = dict(cursor)
 
     async def record_full_sync(self, reason: str) -> None:
         async with self.ctx.db() as conn:
