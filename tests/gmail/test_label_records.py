@@ -112,3 +112,31 @@ def test_a_stale_labels_record_never_overwrites_a_newer_state_or_a_tombstone(db)
         "select payload from integrations.raw_records where connection_id = %s and resource_type = 'gmail.labels'"
         " order by id", (connection,)).fetchall()]
     assert labels == [["INBOX", "STARRED"]]
+
+
+async def test_reconcile_sees_the_labels_of_label_records_and_repair_restages_the_message(mailbox):
+    from worker.api import reconcile
+
+    box = mailbox()
+    kept, archived = box.add("kept"), box.add("archived")
+    await box.run_live()
+    box.sandbox.relabel(box.email, archived, remove=["INBOX"])
+    await box.run_live()
+    assert [r["resource_type"] for r in _rows(box.url, box.id, archived)] == ["gmail.message", "gmail.labels"]
+
+    [clean] = await reconcile(box.url, box.id, "sync_inbox_live")
+    assert (clean["provider"], clean["staged"], clean["missing"], clean["extra"]) == (1, 1, [], [])
+
+    # back in the inbox, but the sync never saw it (history lost): repair restages the message
+    box.sandbox.relabel(box.email, archived, add=["INBOX"])
+    with connect(box.url) as conn:
+        conn.execute("update integrations.sync_state set cursor = jsonb_build_object('historyId', %s::text)"
+                     " where connection_id = %s and capability = 'sync_inbox_live'",
+                     (str(box.sandbox.history_id(box.email)), box.id))
+        conn.commit()
+    [found] = await reconcile(box.url, box.id, "sync_inbox_live")
+    assert found["missing"] == [archived]
+    [repaired] = await reconcile(box.url, box.id, "sync_inbox_live", repair=True)
+    assert (repaired["repaired"], repaired["missing"], repaired["extra"], repaired["staged"]) == (1, [], [], 2)
+    assert [r["resource_type"] for r in _rows(box.url, box.id, archived)] == [
+        "gmail.message", "gmail.labels", "gmail.message"]
