@@ -45,6 +45,21 @@ async def test_a_label_only_change_stores_a_small_labels_record_not_a_full_copy(
     assert box.state()["status"] == "ok"
 
 
+async def test_a_labels_change_whose_minimal_answer_shows_another_change_is_fetched_in_full(mailbox):
+    box = mailbox()
+    message = box.add("moved to another thread")
+    await box.run_live()
+    with box.sandbox.world.lock:  # Gmail moved it to another thread (no history record of its own)
+        box.sandbox.world.mailbox(box.email).messages[message].thread_id = "thread-elsewhere"
+    box.sandbox.relabel(box.email, message, add=["STARRED"])
+    await box.run_live()
+
+    rows = _rows(box.url, box.id, message)
+    assert [r["resource_type"] for r in rows] == ["gmail.message", "gmail.message"]
+    assert rows[-1]["payload"]["threadId"] == "thread-elsewhere" and "payload" in rows[-1]["payload"]
+    assert box.sandbox.count_requests(method_id="gmail.users.messages.get") == 3  # full, minimal, full
+
+
 async def test_a_label_change_then_a_content_changing_event_ends_with_the_right_content_and_labels(
         gsb, make_database):
     url = make_database.create()
