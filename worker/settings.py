@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     sync_interval_seconds: int = Field(default=60, ge=1)
     normalize_interval_seconds: int = Field(default=60, ge=1)
     reconcile_interval_seconds: int = Field(default=86400, ge=60)
+    raw_retention_days: int | None = Field(
+        default=None, ge=0,
+        description="superseded raw versions older than this many days are deleted; unset keeps everything")
     stalled_job_seconds: int = Field(default=60, description="no heartbeat for this long = dead worker; "
                                      f"must exceed the {WORKER_HEARTBEAT_SECONDS} s heartbeat")
 

@@ -89,3 +89,11 @@
     select prior_meeting_id from {{ ref('int_calendar_events_latest') }}
     where changed_txid >= {{ watermark_low() }} and prior_meeting_id is not null
 {%- endmacro %}
+
+{#- Whether historyId `a` (text) is a later mailbox state than `b`: a non-numeric or missing `a`
+    never is; a non-numeric or missing `b` is older than any numeric `a`. -#}
+{% macro history_after(a, b) -%}
+    case when {{ a }} ~ '^\d{1,30}$'
+         then case when {{ b }} ~ '^\d{1,30}$' then {{ a }}::numeric > {{ b }}::numeric else true end
+         else false end
+{%- endmacro %}

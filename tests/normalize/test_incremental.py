@@ -15,8 +15,10 @@ import pytest
 
 from worker.db.connect import connect
 
+from tests.normalize.gmail_payloads import gmail_full
 from tests.normalize.helpers import (create_connection, dbt, dump_all, make_message, query, stage_calendar,
                                     stage_gmail)
+from worker.store.staging import RawObject, stage_records
 
 MSG_ID = "<shared-1@example.com>"
 
@@ -200,6 +202,33 @@ def test_meetings_are_one_per_ical_uid_and_instances_find_their_series(world):
         ("confirmed", None), ("cancelled", "2024-03-18T09:00:00Z")]
     assert series[1]["recurring_meeting_id"] == series[0]["meeting_id"]
     assert series[0]["recurrence_rule"] == "RRULE:FREQ=WEEKLY;BYDAY=MO"
+
+
+def test_a_label_record_sets_the_mailbox_labels_until_a_newer_full_version(world):
+    def mailbox_row():
+        return query(world["url"], "select m.labels, e.subject from product.email_mailboxes m"
+                     " join product.emails e using (email_id) where m.provider_message_id = 'm-new'")[0]
+
+    before = {r["object_key"]: r["changed_txid"] for r in query(
+        world["url"], "select object_key, changed_txid from integrations_staging.int_gmail_messages_latest")}
+    with connect(world["url"]) as conn:  # a label-only change: the sync's format=minimal answer
+        assert stage_records(conn, world["me"], world["tenant"], "sync_inbox_live", "gmail.labels", [RawObject(
+            "m-new", {"id": "m-new", "threadId": "m-new", "labelIds": ["INBOX", "IMPORTANT"], "historyId": "1005",
+                      "internalDate": "1705312800000", "sizeEstimate": 300})]) == 1
+        conn.commit()
+    dbt(world["url"], world["runs"], command="run")
+
+    after = {r["object_key"]: r["changed_txid"] for r in query(
+        world["url"], "select object_key, changed_txid from integrations_staging.int_gmail_messages_latest")}
+    assert {key for key, txid in after.items() if before.get(key) != txid} == {f"{world['me']}/m-new"}
+    assert (mailbox_row()["labels"], mailbox_row()["subject"]) == (["INBOX", "IMPORTANT"], "New one")
+
+    with connect(world["url"]) as conn:  # then a newer full version: its content and its labels
+        payload = gmail_full(make_message(subject="New one, edited"), message_id="m-new", labels=("INBOX",))
+        stage_gmail(conn, world["me"], world["tenant"], {"m-new": {**payload, "historyId": "1010"}})
+        conn.commit()
+    dbt(world["url"], world["runs"], command="run")
+    assert (mailbox_row()["labels"], mailbox_row()["subject"]) == (["INBOX"], "New one, edited")
 
 
 def test_incremental_runs_equal_a_full_refresh_row_for_row(world):

@@ -22,6 +22,14 @@ select %(connection_id)s, %(resource_type)s, i.external_id, i.payload_hash, i.is
        i.version::numeric
 from unnest(%(external_ids)s::text[], %(hashes)s::text[], %(deleted)s::boolean[], %(versions)s::text[])
     as i (external_id, payload_hash, is_deleted, version)
+-- A record that only completes another resource's object (`fenced_by`: a `gmail.labels` record of
+-- a `gmail.message`) is never claimed over that object's tombstone, nor when it is older than the
+-- object's newest version: a stale label record never overwrites a newer state or a deletion.
+where %(fenced_by)s::text is null or not exists (
+    select 1 from integrations.raw_heads as owner
+    where owner.connection_id = %(connection_id)s and owner.resource_type = %(fenced_by)s::text
+      and owner.external_id = i.external_id
+      and (owner.is_deleted or coalesce(i.version::numeric < owner.version, false)))
 on conflict (connection_id, resource_type, external_id) do update
     set payload_hash = excluded.payload_hash,
         is_deleted = excluded.is_deleted,

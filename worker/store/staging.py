@@ -132,7 +132,13 @@ def _history_id(value) -> str | None:
 
 
 # resource type -> (payload field, how to make it a number that orders the object's versions)
-VERSIONS = {"gmail.message": ("historyId", _history_id), "calendar.event": ("updated", _epoch_micros)}
+VERSIONS = {"gmail.message": ("historyId", _history_id), "gmail.labels": ("historyId", _history_id),
+            "calendar.event": ("updated", _epoch_micros)}
+
+# resource type -> the resource whose objects it completes: its records are fenced by that
+# object's head too (a tombstone or a newer version wins; see `stage_records.claim`), and its
+# writers take that resource's lock first (always in this order, so two writers cannot deadlock).
+FENCED_BY = {"gmail.labels": "gmail.message"}
 
 
 def version_of(resource_type: str, payload: dict) -> str | None:
@@ -168,7 +174,14 @@ def _rows(resource_type: str, objects: Iterable[RawObject]) -> list[_Row]:
 def _claim_params(connection_id: UUID, resource_type: str, rows: list[_Row], fetched_since: str | None) -> dict:
     return {"connection_id": connection_id, "resource_type": resource_type, "fetched_since": fetched_since,
             "external_ids": [r.external_id for r in rows], "hashes": [r.digest for r in rows],
-            "deleted": [r.is_deleted for r in rows], "versions": [r.version for r in rows]}
+            "deleted": [r.is_deleted for r in rows], "versions": [r.version for r in rows],
+            "fenced_by": FENCED_BY.get(resource_type)}
+
+
+def _lock_keys(connection_id: UUID, resource_type: str) -> list[dict]:
+    """The advisory locks a writer of `resource_type` takes, in order."""
+    owner = FENCED_BY.get(resource_type)
+    return [{"connection_id": connection_id, "resource_type": r} for r in (owner, resource_type) if r]
 
 
 COPY_RAW = ("copy integrations.raw_records (connection_id, tenant_id, capability, resource_type, external_id,"
@@ -204,9 +217,9 @@ def stage_records(conn, connection_id: UUID, tenant_id: UUID, capability: str, r
     rows = _rows(resource_type, objects)
     if not rows:
         return StageCount(0)
-    key = {"connection_id": connection_id, "resource_type": resource_type}
     with conn.transaction():
-        conn.execute(query("stage_records.lock"), key)
+        for key in _lock_keys(connection_id, resource_type):
+            conn.execute(query("stage_records.lock"), key)
         try:
             with conn.transaction():
                 return StageCount(len(_sync_stage(conn, connection_id, tenant_id, capability, resource_type,
@@ -246,9 +259,9 @@ async def astage_records(aconn, connection_id: UUID, tenant_id: UUID, capability
     rows = _rows(resource_type, objects)
     if not rows:
         return StageCount(0)
-    key = {"connection_id": connection_id, "resource_type": resource_type}
     async with aconn.transaction():
-        await aconn.execute(query("stage_records.lock"), key)
+        for key in _lock_keys(connection_id, resource_type):
+            await aconn.execute(query("stage_records.lock"), key)
         try:
             async with aconn.transaction():
                 return StageCount(len(await _async_stage(aconn, connection_id, tenant_id, capability,

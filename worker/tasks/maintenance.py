@@ -1,4 +1,5 @@
-"""Recovery of jobs whose worker died: procrastinate 3 leaves them in `doing` forever otherwise.
+"""Housekeeping: recovery of jobs whose worker died (procrastinate 3 leaves them in `doing`
+forever otherwise), old finished jobs, superseded raw versions past their retention.
 
 A worker heartbeats every few seconds; a `doing` job whose worker has been silent for
 `stalled_job_seconds` is put back to `todo`. The task carries a queueing lock, never a lock, so a
@@ -7,6 +8,7 @@ stalled run of it can never block the next one.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from procrastinate.exceptions import UniqueViolation
@@ -49,3 +51,27 @@ async def retry_stalled_jobs(timestamp: int) -> int:
 async def delete_old_jobs(timestamp: int) -> None:
     """Finished jobs slow worker start-up; keep a day of them for inspection."""
     await app.job_manager.delete_old_jobs(nb_hours=24, include_failed=False)
+
+
+def prune_raw_versions_now(url: str, days: int) -> int:
+    """Delete superseded raw versions older than `days` (worker/store/retention.py)."""
+    from worker.db.connect import connect
+    from worker.store.retention import prune_superseded_versions
+
+    with connect(url) as conn:
+        return prune_superseded_versions(conn, days)
+
+
+@app.periodic(cron="37 * * * *", periodic_id="prune_raw_versions")
+@app.task(name="prune_raw_versions", queue=MAINTENANCE, queueing_lock="prune_raw_versions", pass_context=False)
+async def prune_raw_versions(timestamp: int) -> int:
+    """Hourly: with INTEGRATIONS_RAW_RETENTION_DAYS set, superseded raw versions older than that
+    are deleted (unset: everything is kept). Runs in a thread: a large delete must not stop the
+    worker's heartbeat."""
+    from worker.db.url import resolve_database_url
+
+    settings = get_settings()
+    if settings.raw_retention_days is None:
+        return 0
+    return await asyncio.to_thread(prune_raw_versions_now, resolve_database_url(settings),
+                                   settings.raw_retention_days)

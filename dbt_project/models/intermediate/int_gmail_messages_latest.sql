@@ -33,13 +33,16 @@
 -- product models which email a copy left.
 with changed_objects as (
 
+    -- a message changes with a new full version or a new label record (gmail.labels)
     select distinct connection_id, external_id
     from {{ source('integrations', 'raw_records') }}
-    where resource_type = 'gmail.message'
+    where resource_type in ('gmail.message', 'gmail.labels')
     {% if is_incremental() %}
       and txid >= {{ watermark_low() }}
     union
     {{ removed_objects('gmail.message') }}
+    union
+    {{ removed_objects('gmail.labels') }}
     {% endif %}
 
 ),
@@ -99,6 +102,45 @@ decoded as (
 
 ),
 
+label_records as (
+
+    -- the newest label record (gmail.labels) of each object, if it has any
+    select versions.connection_id, versions.external_id, newest.id as labels_raw_id
+    from versions
+    cross join lateral (
+        select r.id
+        from {{ source('integrations', 'raw_records') }} as r
+        where r.connection_id = versions.connection_id
+          and r.resource_type = 'gmail.labels'
+          and r.external_id = versions.external_id
+        order by r.id desc
+        limit 1
+    ) as newest
+
+),
+
+current_labels as (
+
+    -- labels (and historyId) of the newest by historyId of the content version and the newest
+    -- label record: content comes from the message, labels from whichever Gmail answered last
+    select
+        versions.connection_id,
+        versions.external_id,
+        case when {{ history_after('labels.history_id', 'decoded.history_id') }}
+             then labels.labels else decoded.labels end as labels,
+        case when {{ history_after('labels.history_id', 'decoded.history_id') }}
+             then labels.history_id else decoded.history_id end as history_id
+    from versions
+    left join decoded on decoded.raw_id = versions.content_raw_id
+    left join label_records
+        on label_records.connection_id = versions.connection_id
+       and label_records.external_id = versions.external_id
+    left join {{ ref('stg_gmail__labels') }} as labels
+        on labels.raw_id = label_records.labels_raw_id
+       and labels.raw_id = any(array(select labels_raw_id from label_records))
+
+),
+
 copies as (
 
     select
@@ -106,7 +148,7 @@ copies as (
         decoded.raw_id,
         decoded.tenant_id as copy_tenant_id,
         decoded.email_key,
-        decoded.labels,
+        current_labels.labels,
         decoded.sent_at,
         decoded.quarantine_reason,
         lower(connections.account_id) as mailbox_owner,
@@ -116,6 +158,9 @@ copies as (
         to_char(decoded.date_header_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as date_key
     from versions
     left join decoded on decoded.raw_id = versions.content_raw_id
+    left join current_labels
+        on current_labels.connection_id = versions.connection_id
+       and current_labels.external_id = versions.external_id
     left join {{ source('integrations', 'connections') }} as connections
         on connections.id = versions.connection_id
 
@@ -191,7 +236,8 @@ heads as (
         -- decoded message (NULL for an object never seen alive)
         decoded.provider_message_id,
         decoded.thread_id,
-        decoded.labels,
+        -- a tombstone keeps the labels of the last live state, like the content
+        case when decoded.raw_id is not null then current_labels.labels end as labels,
         decoded.message_id_header,
         decoded.subject,
         decoded.in_reply_to,
@@ -200,7 +246,7 @@ heads as (
         decoded.date_header_at,
         decoded.participants,
         decoded.snippet,
-        decoded.history_id,
+        case when decoded.raw_id is not null then current_labels.history_id end as history_id,
         decoded.body_text,
         decoded.body_html,
         decoded.attachments,
@@ -222,6 +268,9 @@ heads as (
         on connections.id = versions.connection_id
     left join decoded
         on decoded.raw_id = versions.content_raw_id
+    left join current_labels
+        on current_labels.connection_id = versions.connection_id
+       and current_labels.external_id = versions.external_id
     left join identified
         on identified.connection_id = versions.connection_id and identified.external_id = versions.external_id
     {% if is_incremental() %}

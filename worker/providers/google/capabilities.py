@@ -20,6 +20,9 @@ class InboxLiveSettings(CapabilitySettings):
     labels: list[str] = Field(default_factory=lambda: ["INBOX", "SENT"], min_length=1)
     include_spam_trash: bool = False
     newer_than_days: int | None = Field(default=None, ge=1, le=36500)
+    # a label-only change of a staged message: fetched with format=minimal and stored as a small
+    # `gmail.labels` record (false: a full copy of the message per change, the old behaviour)
+    label_records: bool = True
 
     @field_validator("labels")
     @classmethod

@@ -41,13 +41,15 @@ class GmailApi:
         body = await self.ctx.client.call("GET", self.base + "/history", units=self.units["history.list"], params=params)
         return _expect(body, "historyId", "history.list")
 
-    async def get_messages(self, ids: list[str]) -> dict[str, dict | GoogleError]:
-        """messages.get?format=full for many ids through batch requests of BATCH_SIZE."""
+    async def get_messages(self, ids: list[str], fmt: str = "full") -> dict[str, dict | GoogleError]:
+        """messages.get?format=`fmt` (full, or minimal: ids, labels, historyId, internalDate and
+        sizeEstimate without the payload; same units) for many ids through batch requests of
+        BATCH_SIZE."""
         path = urlsplit(self.base).path
         out: dict[str, dict | GoogleError] = {}
         for start in range(0, len(ids), BATCH_SIZE):
             chunk = ids[start:start + BATCH_SIZE]
-            calls = [BatchCall("GET", f"{path}/messages/{quote(i, safe='')}?format=full", self.units["messages.get"])
+            calls = [BatchCall("GET", f"{path}/messages/{quote(i, safe='')}?format={fmt}", self.units["messages.get"])
                      for i in chunk]
             for message_id, result in zip(chunk, await self.ctx.client.batch(self.ctx.endpoints.gmail_batch, calls)):
                 if isinstance(result, dict) and result.get("id") != message_id:

@@ -20,13 +20,14 @@ from worker.providers.google.capabilities import InboxLiveSettings
 from worker.providers.google.errors import CursorExpired, GoogleError, NotFound, Reauth, Transient
 from worker.providers.google.gmail.api import GmailApi
 from worker.store import query
-from worker.store.staging import RawObject, StaleWriter, astage_records, snapshot
+from worker.store.staging import RawObject, StageCount, StaleWriter, astage_records, snapshot
 
 logger = logging.getLogger(__name__)
 
 CAPABILITY = "sync_inbox_live"
 RESOURCE = "gmail.message"
 BODY_RESOURCE = "gmail.body"  # a text part too large for format=full: attachments.get, keyed message/attachment
+LABELS_RESOURCE = "gmail.labels"  # a label-only change of a staged message: its format=minimal answer
 HIDDEN_LABELS = {"SPAM", "TRASH"}
 
 
@@ -64,15 +65,21 @@ class PageStager:
             self.fetched_since = await snapshot(conn)
 
     async def commit(self, objects: list[RawObject], cursor: dict | None, resource: str = RESOURCE,
-                     failures: list[tuple[str, str]] = (), bodies: list[RawObject] = ()) -> int:
-        """Stage `objects` (and the external `bodies` of messages), record the page's per-item
-        `failures` (id, error), move the cursor: one commit."""
+                     failures: list[tuple[str, str]] = (), bodies: list[RawObject] = (),
+                     labels: list[RawObject] = ()) -> int:
+        """Stage `objects` (with the external `bodies` of messages and the `labels` records of
+        label-only changes), record the page's per-item `failures` (id, error), move the cursor:
+        one commit."""
         ids = self.ctx.connection_id, self.ctx.tenant_id, self.capability
         async with self.ctx.db() as conn:
             async with conn.transaction():
                 if bodies:
                     await astage_records(conn, *ids, BODY_RESOURCE, bodies, fetched_since=self.fetched_since)
                 count = await astage_records(conn, *ids, resource, objects, fetched_since=self.fetched_since)
+                if labels:  # after the messages: their tombstones and versions fence these records
+                    count = StageCount(count + await astage_records(conn, *ids, LABELS_RESOURCE, labels,
+                                                                    fetched_since=self.fetched_since),
+                                       count.unstorable)
                 item = {"connection_id": self.ctx.connection_id, "resource_type": resource}
                 staged_ids = [o.external_id for o in objects if o.external_id not in count.unstorable]
                 if staged_ids:
@@ -227,18 +234,64 @@ async def incremental_sync(ctx, stager: PageStager, settings: InboxLiveSettings,
                     changed.add(item["message"]["id"])
             for item in record.get("messagesDeleted", []):
                 deleted.add(item["message"]["id"])
-        fetch_ids = sorted((added | changed) - deleted)
+        label_only = (changed - added - deleted) if settings.label_records else set()
+        minimal = await fetch_label_records(ctx, api, sorted(label_only))
+        fetch_ids = sorted((added | changed) - deleted - minimal.handled)
         fetched = await fetch_objects(api, fetch_ids, gone_is_tombstone=True)
         staged_ids = await _already_staged(ctx, [o.external_id for o in fetched.objects])
         objects = [o for o in fetched.objects
                    if o.is_deleted or wanted(o.payload, settings) or o.external_id in staged_ids]
+        objects += minimal.tombstones
         objects += [RawObject(i, {"id": i}, is_deleted=True) for i in sorted(deleted)]
         page_token = page.get("nextPageToken")
         cursor = ({"historyId": start, "historyPageToken": page_token} if page_token
                   else {"historyId": str(page["historyId"])})
-        await stager.commit(objects, cursor, failures=fetched.failures, bodies=fetched.bodies)
+        await stager.commit(objects, cursor, failures=fetched.failures + minimal.failures, bodies=fetched.bodies,
+                            labels=minimal.labels)
         if not page_token:
             return cursor
+
+
+@dataclass
+class LabelRecords:
+    """What the format=minimal pass settled: small label records, tombstones, item failures; the
+    other ids (not staged yet, or something besides labels changed) are fetched in full."""
+    labels: list[RawObject] = field(default_factory=list)
+    tombstones: list[RawObject] = field(default_factory=list)
+    failures: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def handled(self) -> set[str]:
+        return {o.external_id for o in self.labels + self.tombstones} | {i for i, _ in self.failures}
+
+
+# what a format=minimal answer shares with the staged full version: any difference means more
+# than labels changed, and the message is fetched in full again
+_COMPARED = (("threadId", "thread_id"), ("internalDate", "internal_date"), ("sizeEstimate", "size_estimate"))
+
+
+async def fetch_label_records(ctx, api: GmailApi, ids: list[str]) -> LabelRecords:
+    """Label-only changes of staged messages: a format=minimal answer (a few hundred bytes) is
+    staged as a `gmail.labels` record instead of another full copy of the message. The staging
+    model takes labels from the newest of the message and its label records (by historyId)."""
+    out = LabelRecords()
+    if not ids:
+        return out
+    async with ctx.db() as conn:
+        staged = {r["external_id"]: r for r in await (await conn.execute(query("gmail_live.staged_messages"), {
+            "connection_id": ctx.connection_id, "external_ids": ids})).fetchall()}
+    if not staged:
+        return out
+    for message_id, result in (await api.get_messages(sorted(staged), fmt="minimal")).items():
+        if isinstance(result, NotFound):
+            out.tombstones.append(RawObject(message_id, {"id": message_id}, is_deleted=True))
+        elif isinstance(result, (Transient, Reauth)):
+            raise result
+        elif isinstance(result, GoogleError):
+            out.failures.append((message_id, str(result)))
+        elif all(str(result.get(api_name)) == str(staged[message_id][column]) for api_name, column in _COMPARED):
+            out.labels.append(RawObject(message_id, result))
+    return out
 
 
 async def _already_staged(ctx, ids: list[str]) -> set[str]:
