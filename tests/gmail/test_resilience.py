@@ -3,10 +3,12 @@
 import pytest
 
 from tests.gmail.conftest import SYNC_QUEUES
+from tests.gmail.isolated import own_mailbox  # noqa: F401  (fixture: the killed worker takes every job it finds)
 
 from worker.api import send_email, sync_once
 from worker.app import open_app_async
 from worker.db.connect import connect
+from worker.providers.google.errors import MalformedResponse
 
 pytestmark = pytest.mark.asyncio
 
@@ -59,12 +61,17 @@ async def test_revoked_refresh_token_marks_needs_reauth_and_keeps_data(mailbox):
 async def test_rate_limits_and_server_errors_make_the_sync_slower_not_failed(mailbox):
     box = mailbox()
     ids = [box.add(f"m{i}") for i in range(30)]
-    box.sandbox.add_fault(r"/batch", kind="status", status=429, count=2, retry_after=0)
-    box.sandbox.add_fault(r"/messages$", kind="status", status=503, count=1)
-    box.sandbox.add_fault(r"/profile", kind="reset", count=1)
+    # faults apply to single calls and to the inner calls of a batch (never to the /batch envelope)
+    rules = [box.sandbox.add_fault(r"/messages/[^/]+$", kind="status", status=429, count=2, retry_after=0),
+             box.sandbox.add_fault(r"/messages$", kind="status", status=503, count=1),
+             box.sandbox.add_fault(r"/profile", kind="reset", count=1)]
+    box.sandbox.clear_requests()
     await box.run_live()
     assert box.state()["status"] == "ok"
     assert set(box.heads()) == set(ids)
+    assert [box.sandbox.faults.get(rule["id"]).fired for rule in rules] == [2, 1, 1], "every fault really fired"
+    assert box.sandbox.count_requests(status=429) == 2 and box.sandbox.count_requests(status=503) == 1
+    assert box.sandbox.count_requests(status=429, in_batch=True) == 2  # the rate-limited inner messages.get
 
 
 async def test_quota_window_paces_a_sync_without_failing(mailbox):
@@ -83,7 +90,7 @@ async def test_malformed_response_is_recorded_and_the_cursor_does_not_move(mailb
     cursor = box.state()["cursor"]
     box.add("b")
     box.sandbox.add_fault(r"/history", kind="invalid_json", count=1)
-    with pytest.raises(Exception):
+    with pytest.raises(MalformedResponse, match=r"GET .*/history returned a body that is not JSON"):
         async with open_app_async(box.url):
             from worker.providers.google.tasks import sync_inbox_live
             await sync_inbox_live(connection_id=str(box.id))
@@ -94,20 +101,21 @@ async def test_malformed_response_is_recorded_and_the_cursor_does_not_move(mailb
     assert box.state()["status"] == "ok" and len(box.heads()) == 2
 
 
-async def test_killed_full_sync_resumes_at_the_page_it_was_on(mailbox, monkeypatch):
+async def test_a_full_sync_failing_on_its_third_listing_call_resumes_at_the_page_it_was_on(mailbox, monkeypatch):
     import worker.providers.google.gmail.live as live
     box = mailbox()
     ids = [box.add(f"m{i}") for i in range(12)]
     monkeypatch.setattr(live.GmailApi, "list_messages",
                         _small_pages(live.GmailApi.list_messages, 5))
-    # the worker dies on the third listing call: pages 1 and 2 (10 messages) are committed first
+    # the third listing call raises (an in-process failure; the SIGKILL variant is below): pages 1
+    # and 2 (10 messages) are committed first
     calls = {"n": 0}
     original = live.GmailApi.list_messages
 
     async def failing(self, **kw):
         calls["n"] += 1
         if calls["n"] == 3:
-            raise RuntimeError("worker killed")
+            raise RuntimeError("listing failed")
         return await original(self, **kw)
 
     monkeypatch.setattr(live.GmailApi, "list_messages", failing)
@@ -120,6 +128,38 @@ async def test_killed_full_sync_resumes_at_the_page_it_was_on(mailbox, monkeypat
     box.sandbox.clear_requests()
     await box.run_live()
     assert set(box.heads()) == set(ids)
+    assert box.sandbox.count_requests(method_id="gmail.users.messages.get") == 2  # only what was left
+
+
+async def test_a_full_sync_whose_worker_is_sigkilled_resumes_at_the_uncommitted_page(own_mailbox, tmp_path):  # noqa: F811
+    """A real `integrations worker` process dies (SIGKILL) while Google holds its request for the
+    third page: pages 1 and 2 and their cursor are committed, nothing after; the recovered job
+    resumes at page 3 and never fetches what was staged again."""
+    from tests.fixtures.killable import KillableWorker, doing_jobs, recover
+    from worker.providers.google.tasks import defer_live
+
+    box = own_mailbox()
+    ids = [box.add(f"m{i}") for i in range(12)]  # pages of 5: 5, 5, 2
+    page_three = box.sandbox.add_fault(r"/gmail/v1/users/me/messages$", method="GET", kind="hold", skip=2)
+    async with open_app_async(box.url):
+        await defer_live(box.id, "sync_inbox_live")
+    worker = KillableWorker(box.url, tmp_path / "worker.log", module="tests.gmail.small_pages_worker", args=("5",))
+    try:
+        assert box.sandbox.wait_held(page_three["id"], timeout=60), worker.output()
+        [job] = doing_jobs(box.url)
+        worker.sigkill()
+    finally:
+        worker.stop()
+        box.sandbox.clear_faults()  # lets the held request go; its answer reaches no one
+    state = box.state()
+    assert state["status"] == "running" and state["cursor"]["full"]["pageToken"]
+    assert len(box.heads()) == 10  # pages 1 and 2, committed with their cursor
+
+    box.sandbox.clear_requests()
+    await recover(box.url, job["id"])
+    await drain(box.url)
+    assert set(box.heads()) == set(ids)
+    assert box.state()["status"] == "ok"
     assert box.sandbox.count_requests(method_id="gmail.users.messages.get") == 2  # only what was left
 
 

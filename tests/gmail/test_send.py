@@ -6,6 +6,7 @@ import email.policy
 import pytest
 
 from tests.gmail.conftest import SYNC_QUEUES
+from tests.gmail.isolated import own_mailbox  # noqa: F401  (fixture: a database of its own)
 
 from worker.api import send_email
 from worker.app import open_app_async
@@ -102,43 +103,28 @@ async def test_send_needs_the_capability_and_a_recipient(mailbox):
         await send_email(box2.url, box2.id, to=[], subject="s", text="t")
 
 
-async def test_worker_killed_after_google_accepted_the_send_never_sends_twice(mailbox):
+async def test_worker_killed_after_google_accepted_the_send_never_sends_twice(own_mailbox, tmp_path):  # noqa: F811
     """SIGKILL the worker while Google holds the send request (accepted, answer not yet back)."""
-    import asyncio
-    import os
-    import signal
-    import subprocess
-    import sys
-    import time
+    from tests.fixtures.killable import KillableWorker, doing_jobs, recover, wait_for
 
-    from worker.tasks.maintenance import retry_stalled_jobs_now
-
-    box = mailbox()
-    box.sandbox.add_fault(r"/messages/send$", kind="delay", delay_seconds=2.5, count=1)
+    box = own_mailbox()  # the worker subprocess takes every job it finds: a database of its own
+    held = box.sandbox.add_fault(r"/messages/send$", kind="hold")
     result = await send_email(box.url, box.id, to=["bob@ext.example"], subject="Killed mid-send", text="x")
-    worker = subprocess.Popen([sys.executable, "-m", "worker.cli.__main__", "worker", "--queue", "default"],
-                              env=os.environ.copy(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker = KillableWorker(box.url, tmp_path / "worker.log")
     try:
-        deadline = time.monotonic() + 30
-        while outbound(box.url, result["outbound_id"])["attempts"] < 1 and time.monotonic() < deadline:
-            await asyncio.sleep(0.1)
-        await asyncio.sleep(0.8)  # the request is in flight, inside Google's (delayed) answer
-        worker.send_signal(signal.SIGKILL)
-        worker.wait(10)
+        assert box.sandbox.wait_held(held["id"], timeout=60), worker.output()  # the request is at Google
+        [job] = doing_jobs(box.url)
+        assert job["id"] == result["job_id"]
+        worker.sigkill()
     finally:
-        if worker.poll() is None:
-            worker.kill()
-    deadline = time.monotonic() + 15
-    while box.sandbox.count_requests(method_id=SEND) < 1 and time.monotonic() < deadline:
-        await asyncio.sleep(0.1)
-    assert box.sandbox.count_requests(method_id=SEND) == 1  # Google accepted it
+        worker.stop()
+        box.sandbox.release(held["id"])  # Google carries the send out; its answer reaches no one
+    assert wait_for(lambda: box.sandbox.count_requests(method_id=SEND) == 1, timeout=30)  # Google accepted it
     row = outbound(box.url, result["outbound_id"])
-    assert row["status"] == "sending" and row["provider_id"] is None  # we never heard back
+    assert row["status"] == "sending" and row["attempts"] == 1 and row["provider_id"] is None  # we never heard back
 
-    await asyncio.sleep(1.5)
-    async with open_app_async(box.url) as app:
-        assert await retry_stalled_jobs_now(seconds_since_heartbeat=1) != []
-        await app.run_worker_async(concurrency=1, wait=False, queues=SYNC_QUEUES)
+    await recover(box.url, job["id"])
+    await drain(box.url)
     row = outbound(box.url, result["outbound_id"])
     assert row["status"] == "done" and row["attempts"] == 2
     assert box.sandbox.count_requests(method_id=SEND) == 1

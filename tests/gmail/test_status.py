@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import time
 
 import pytest
 from click.testing import CliRunner
@@ -24,13 +25,15 @@ async def test_status_shows_health_failures_and_remedies(mailbox):
     box = mailbox()
     ids = [box.add(f"m{i}") for i in range(3)]
     box.sandbox.add_fault(rf"/messages/{ids[0]}$", kind="status", status=404, count=1)
+    started = time.monotonic()
     await box.run_live()
     report = json.loads(await status("--connection", str(box.id), "--json"))
+    elapsed = time.monotonic() - started  # the records were staged inside this span
     [entry] = report
     caps = {c["capability"]: c for c in entry["capabilities"]}
     live = caps["sync_inbox_live"]
     assert live["status"] == "ok" and live["staged_records"] == 2 and live["item_failures"] == 1
-    assert live["lag_seconds"] is not None and live["lag_seconds"] < 600 and live["cursor"]["historyId"]
+    assert 0 <= live["lag_seconds"] <= elapsed + 1 and live["cursor"]["historyId"]
     assert caps["send_email"]["status"] == "ready"
 
     box.sandbox.add_fault(r"/history", kind="status", status=400, count=None, probability=1.0)
