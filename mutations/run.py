@@ -19,6 +19,7 @@ every non-pending mutation is killed.
 
     python mutations/run.py                 # all of them
     python mutations/run.py -k watermark    # names containing "watermark"
+    python mutations/run.py --ci            # the fast subset (entries marked `ci = true`)
     python mutations/run.py --list
 """
 
@@ -51,6 +52,7 @@ class Mutation:
     replacement: str
     tests: list[str]
     pending: str | None = None
+    ci: bool = False  # in the fast subset `--ci` runs (one or two mutations per invariant)
     outcome: str = "not run"
     detail: str = ""
     seconds: float = 0.0
@@ -75,13 +77,16 @@ def load(path: Path = MUTATIONS) -> list[Mutation]:
         missing = {"name", "mechanism", "file", "original", "replacement", "tests"} - set(entry)
         if missing:
             raise SystemExit(f"{path}: mutation #{n} lacks {', '.join(sorted(missing))}")
-        unknown = set(entry) - {"name", "mechanism", "file", "original", "replacement", "tests", "pending"}
+        unknown = set(entry) - {"name", "mechanism", "file", "original", "replacement", "tests", "pending",
+                                "ci"}
         if unknown:
             raise SystemExit(f"{path}: mutation {entry['name']!r} has unknown fields {', '.join(sorted(unknown))}")
         if entry["name"] in names:
             raise SystemExit(f"{path}: two mutations are named {entry['name']!r}")
         if not entry["tests"]:
             raise SystemExit(f"{path}: mutation {entry['name']!r} lists no tests")
+        if not isinstance(entry.get("ci", False), bool):
+            raise SystemExit(f"{path}: mutation {entry['name']!r} has a ci field that is not true/false")
         if entry["original"] == entry["replacement"]:
             raise SystemExit(f"{path}: mutation {entry['name']!r} changes nothing")
         names.add(entry["name"])
@@ -201,6 +206,8 @@ def run_one(gate: Gate, mutation: Mutation) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-k", dest="keyword", help="only mutations whose name contains this")
+    parser.add_argument("--ci", action="store_true",
+                        help="only the fast subset (entries with ci = true): what CI runs within its time budget")
     parser.add_argument("--list", action="store_true", help="list the mutations and their tests, run nothing")
     parser.add_argument("--no-baseline", action="store_true", help="skip the unmutated run of all listed tests")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
@@ -208,13 +215,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--file", type=Path, default=MUTATIONS, help="another list (to try new entries)")
     args = parser.parse_args(argv)
 
-    mutations = [m for m in load(args.file) if not args.keyword or args.keyword in m.name]
+    mutations = [m for m in load(args.file)
+                 if (not args.keyword or args.keyword in m.name) and (not args.ci or m.ci)]
     if not mutations:
-        print(f"no mutation matches {args.keyword!r}")
+        print(f"no mutation matches {args.keyword!r}{' in the --ci subset' if args.ci else ''}")
         return 2
     if args.list:
         for m in mutations:
-            print(f"{m.name}{'  [pending]' if m.pending else ''}\n  {m.mechanism}\n  {m.file}\n  "
+            print(f"{m.name}{'  [pending]' if m.pending else ''}{'  [ci]' if m.ci else ''}\n  {m.mechanism}\n  {m.file}\n  "
                   + "\n  ".join(m.tests))
         return 0
 
