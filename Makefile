@@ -4,6 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 SEEDS  ?= 10
+# test order: file order by default; ORDER=random (or ORDER="--randomly-seed=N") shuffles it
+ORDER  ?= file
+ORDER_FLAGS := $(if $(filter file,$(ORDER)),-p no:randomly,$(if $(filter random,$(ORDER)),,$(ORDER)))
 
 .PHONY: install demo test chaos mutate bench stop clean
 
@@ -18,7 +21,7 @@ demo: $(STAMP)
 	$(BIN)/integrations demo
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -p no:cacheprovider -p no:randomly
+	$(BIN)/python -m pytest -q -p no:cacheprovider $(ORDER_FLAGS)
 
 chaos: $(STAMP)
 	CHAOS_SEEDS=$(SEEDS) $(BIN)/python -m pytest -q -p no:cacheprovider -m chaos tests
