@@ -106,6 +106,15 @@ def fingerprint(url: str, connections: list) -> str:
     return json.dumps([raw, states, sends], default=str, sort_keys=True)
 
 
+def stored_refresh_token(url: str, cid) -> str:
+    from worker.connections import get_connection, load_credentials
+    from worker.crypto import keyring_from_settings
+    from worker.db.connect import connect
+
+    with connect(url) as conn:
+        return load_credentials(keyring_from_settings(get_settings()), get_connection(conn, cid))["refresh_token"]
+
+
 def jobs_of(url: str, cid, statuses=("todo", "doing")) -> list[dict]:
     return query(url, "select id, task_name, status, worker_id from procrastinate_jobs"
                       " where args->>'connection_id' = %s and status = any(%s) order by id", (str(cid), list(statuses)))
@@ -223,8 +232,11 @@ async def test_chaos(chaos_seed, chaos_env, tmp_path, monkeypatch):
         await defer_all(url, cids)
         await wait_for(lambda: any(j["status"] == "doing" for j in jobs_of(url, conns[refresh_user])), 10, step=0.02)
         await asyncio.sleep(rng.uniform(0.0, 0.5))
+        old_refresh_token = stored_refresh_token(url, conns[refresh_user])
         await asyncio.to_thread(reconnect_account, sandbox, url, conns[refresh_user], refresh_user, SCOPES)
-        report["reconnect_during_refresh"] = refresh_user
+        # the grant the running job still holds dies: its refresh must not undo the reconnect
+        report["reconnect_during_refresh"] = {
+            "user": refresh_user, "old_grant_revoked": sandbox.revoke_refresh_tokens(refresh_token=old_refresh_token)}
 
         # the cursors die: one Gmail history expires, one Calendar sync token is invalidated
         expired, invalidated = rng.choice(users), rng.choice(users)
@@ -262,8 +274,13 @@ async def test_chaos(chaos_seed, chaos_env, tmp_path, monkeypatch):
         pending_senders = [u for u in users if unfinished(u)]
         revoked = rng.choice(pending_senders or users)
         sandbox.revoke_refresh_tokens(revoked)
-        parked = await wait_for(lambda: any(r["status"] == "waiting_reauth" for r in unfinished(revoked))
-                                or not unfinished(revoked), 90, step=0.2)
+        def parked_or_done() -> bool:
+            return any(r["status"] == "waiting_reauth" for r in unfinished(revoked)) or not unfinished(revoked)
+
+        deadline, parked = time.monotonic() + 90, False
+        while time.monotonic() < deadline and not (parked := parked_or_done()):
+            await retry_stalled(url)  # a killed send's job comes back as the periodic task would bring it
+            await wait_for(parked_or_done, 1.0, step=0.2)
         report["revoked_during_send"] = {"sender": revoked, "had_pending": bool(pending_senders), "observed": parked,
                                          "outbound_at_reconnect": unfinished(revoked)}
         await asyncio.to_thread(reconnect_account, sandbox, url, conns[revoked], revoked, SCOPES)
@@ -282,23 +299,30 @@ async def test_chaos(chaos_seed, chaos_env, tmp_path, monkeypatch):
 
         # a stalled job woken up late: SIGSTOP a live Gmail sync's worker, retry its job, let the
         # retry run and the mailbox lose mail, then SIGCONT the stale writer
-        await defer_all(url, cids)
-        frozen = await workers.freeze_running("google.sync_inbox_live", wait_seconds=30, label="stalled sync")
+        frozen = None
+        for _ in range(6):
+            for _ in range(3):
+                mutator.add_mail()  # some work for the sync, so that it is still running when caught
+            await defer_all(url, cids)
+            frozen = await workers.freeze_running("google.sync_inbox_live", wait_seconds=5, label="stalled sync")
+            if frozen:
+                break
         report["stalled"] = frozen
         if frozen:
             stalled_user = next(u for u, c in conns.items() if str(c) == frozen["connection_id"])
             retried: list[int] = []
 
-            async def frozen_retried() -> bool:
-                retried.extend(await retry_stalled(url))
-                return frozen["job"] in retried
+            def job_status() -> str:
+                return query(url, "select status from procrastinate_jobs where id = %s", (frozen["job"],))[0]["status"]
 
+            # the recovery either puts the job back in the queue or, when an equivalent run is
+            # already queued, closes it (that run replaces it): both end its `doing`
             deadline = time.monotonic() + 90
-            while time.monotonic() < deadline and not await frozen_retried():
+            while time.monotonic() < deadline and job_status() == "doing":
+                retried.extend(await retry_stalled(url))
                 await asyncio.sleep(1.0)
-            frozen["retried"] = frozen["job"] in retried
-            await wait_for(lambda: query(url, "select status from procrastinate_jobs where id = %s",
-                                         (frozen["job"],))[0]["status"] not in ("todo", "doing"), 120, step=0.2)
+            frozen["recovered_as"] = "retried" if frozen["job"] in retried else job_status()
+            await wait_for(lambda: job_status() not in ("todo", "doing"), 120, step=0.2)
             for _ in range(rng.randint(2, 4)):
                 mutator.delete_mail(stalled_user)
             mutator.relabel_mail()
@@ -306,8 +330,7 @@ async def test_chaos(chaos_seed, chaos_env, tmp_path, monkeypatch):
             await defer_all(url, cids)
             await wait_for(lambda: not [j for j in jobs_of(url, conns[stalled_user])
                                         if j["task_name"] == "google.sync_inbox_live"], 120, step=0.2)
-            frozen["retry_status"] = query(url, "select status from procrastinate_jobs where id = %s",
-                                           (frozen["job"],))[0]["status"]
+            frozen["status_before_wake"] = job_status()
             frozen["woken"] = workers.thaw()
 
         # more change while everything runs
