@@ -1,6 +1,12 @@
 """Chaos: faults, a lost history, a dead sync token, changing mail and events, sends, and workers
-killed with SIGKILL mid-job -- then, once it settles, nothing is missing, nothing is doubled,
-every email went out exactly once, and reconcile finds zero differences.
+killed with SIGKILL mid-job; poison mail (a NUL in a Subject, unknown charsets, invalid UTF-8, an
+encoded lone surrogate); a third user's connection deleted while its sync runs; a manual sync
+overlapping the live one while mail is deleted; a reconnect while a job refreshes a dying grant; a
+sender's grant revoked with sends pending (they wait in `waiting_reauth`, resume on reconnect); a
+sync's worker SIGSTOPped, its job recovered and rerun, then the stale writer woken -- then, once
+it settles, nothing is missing (a poison message may be quarantined with a reason instead),
+nothing is doubled or resurrected, nothing of the deleted connection remains, every connection is
+`active`, every email went out exactly once, and reconcile finds zero differences.
 
 Replay one seed with ``CHAOS_SEED=<n> pytest -m chaos tests/chaos``; run many with
 ``make chaos SEEDS=10``. The seed fixes the generated world, the list and order of changes,
@@ -274,6 +280,7 @@ async def test_chaos(chaos_seed, chaos_env, tmp_path, monkeypatch):
         pending_senders = [u for u in users if unfinished(u)]
         revoked = rng.choice(pending_senders or users)
         sandbox.revoke_refresh_tokens(revoked)
+
         def parked_or_done() -> bool:
             return any(r["status"] == "waiting_reauth" for r in unfinished(revoked)) or not unfinished(revoked)
 
