@@ -310,6 +310,7 @@ async def test_chaos(chaos_seed, chaos_env, tmp_path, monkeypatch):
         for _ in range(6):
             for _ in range(3):
                 mutator.add_mail()  # some work for the sync, so that it is still running when caught
+            await retry_stalled(url)  # a job killed above holds its connection's lock until recovered
             await defer_all(url, cids)
             frozen = await workers.freeze_running("google.sync_inbox_live", wait_seconds=5, label="stalled sync")
             if frozen:
