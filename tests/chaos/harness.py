@@ -51,6 +51,8 @@ class Workers:
     concurrency: int = 4
     running: list[WorkerProc] = field(default_factory=list)
     kills: list[dict] = field(default_factory=list)
+    frozen: list[WorkerProc] = field(default_factory=list)  # SIGSTOPped, not yet woken
+    woken: list[WorkerProc] = field(default_factory=list)   # SIGCONTed after their job was retried
     started: int = 0
 
     def _max_worker_id(self) -> int:
@@ -112,7 +114,48 @@ class Workers:
             await asyncio.sleep(0.02)
         return None
 
+    async def freeze_running(self, task_name: str, wait_seconds: float, label: str, where=None) -> dict | None:
+        """SIGSTOP (not kill) the worker running a `doing` job of `task_name`, start a replacement;
+        the frozen process keeps its job and connections and wakes with `thaw`."""
+        deadline = time.monotonic() + wait_seconds
+        while time.monotonic() < deadline:
+            rows = query(self.url, "select id, worker_id, args from procrastinate_jobs where status = 'doing'"
+                                   " and task_name = %s and worker_id is not null order by id", (task_name,))
+            owners = {w.worker_id: w for w in self.running}
+            rows = [r for r in rows if r["worker_id"] in owners and (where is None or where(r))]
+            if rows:
+                job = rows[0]
+                victim = owners[job["worker_id"]]
+                os.kill(victim.proc.pid, signal.SIGSTOP)
+                self.running.remove(victim)
+                self.frozen.append(victim)
+                record = {"label": label, "job": job["id"], "task": task_name, "worker": victim.worker_id,
+                          "connection_id": job["args"].get("connection_id"), "at": time.monotonic()}
+                await self.start()
+                return record
+            await asyncio.sleep(0.02)
+        return None
+
+    def thaw(self) -> list[int]:
+        """SIGCONT every frozen worker; they stay watched (their exit is reported, see `woken_exits`)."""
+        woken = []
+        for worker in self.frozen:
+            os.kill(worker.proc.pid, signal.SIGCONT)
+            self.woken.append(worker)
+            woken.append(worker.worker_id)
+        self.frozen.clear()
+        return woken
+
+    def woken_exits(self) -> list[dict]:
+        return [{"worker": w.worker_id, "returncode": w.proc.poll()} for w in self.woken]
+
     def stop_all(self) -> None:
+        for worker in self.frozen:
+            if worker.proc.poll() is None:
+                os.kill(worker.proc.pid, signal.SIGCONT)
+        self.running.extend(self.frozen + self.woken)
+        self.frozen.clear()
+        self.woken.clear()
         for worker in self.running:
             if worker.proc.poll() is None:
                 worker.proc.send_signal(signal.SIGTERM)
@@ -150,9 +193,35 @@ class Mutator:
         self.counter = 0
         self.shared_events: list[dict] = []  # {user: event id}
         self.cancelled_instances: set[tuple[str, str]] = set()
+        self.poison: dict[str, dict[str, str]] = {}  # user -> {message id: kind}
 
     def _note(self, text: str) -> None:
         self.log.append(text)
+
+    # poison: hostile mail every run must survive (staged, then normalized or quarantined)
+    POISON = {
+        "nul byte in Subject": (b"poison \x00 nul %d", b'text/plain; charset="utf-8"', b"nul subject\n"),
+        "encoded nul in Subject": (b"=?utf-8?q?poison_=00_encoded_%d?=", b'text/plain; charset="utf-8"', b"x\n"),
+        "unknown charset": (b"=?x-unknown-zz?q?caf=E9_%d?=", b'text/plain; charset="x-unknown-zz"', b"caf\xe9\n"),
+        "lone surrogate (utf-8 bytes)": (b"=?utf-8?q?lone_=ED=A0=80_%d?=", b'text/plain; charset="utf-8"',
+                                         b"lone \xed\xa0\x80 surrogate\n"),
+        "invalid utf-8 body": (b"bad body %d", b'text/plain; charset="utf-8"', b"bad \xff\xfe body\n"),
+    }
+
+    def add_poison(self, user: str | None = None, kind: str | None = None) -> None:
+        """A hostile message in the user's INBOX (the kind seeded unless given), noted as poison."""
+        self.counter += 1
+        user = user or self.rng.choice(self.users)
+        kind = kind or self.rng.choice(sorted(self.POISON))
+        subject, ctype, body = self.POISON[kind]
+        raw = (b"From: carol@client.example\r\nTo: " + user.encode() + b"\r\nSubject: " + (subject % self.counter)
+               + b"\r\nDate: Mon, 03 Jun 2024 10:00:00 +0000\r\nMessage-ID: <poison." + str(self.seed).encode()
+               + b"." + str(self.counter).encode() + b"@crm.test>\r\nMIME-Version: 1.0\r\nContent-Type: "
+               + ctype + b"\r\n\r\n" + body)
+        stored = self.sb.import_message(user, raw, ["INBOX"])
+        self.mail[user].append(stored["id"])
+        self.poison.setdefault(user, {})[stored["id"]] = kind
+        self._note(f"poison {user} {stored['id']} {kind}")
 
     # mail
     def add_mail(self) -> None:
@@ -168,14 +237,14 @@ class Mutator:
             self.mail[target].append(stored["id"])
             self._note(f"add {target} {stored['id']} {labels}")
 
-    def _pick(self) -> tuple[str, str] | None:
-        user = self.rng.choice(self.users)
+    def _pick(self, user: str | None = None) -> tuple[str, str] | None:
+        user = user or self.rng.choice(self.users)
         if not self.mail[user]:
             return None
         return user, self.rng.choice(self.mail[user])
 
-    def delete_mail(self) -> None:
-        picked = self._pick()
+    def delete_mail(self, user: str | None = None) -> None:
+        picked = self._pick(user)
         if picked:
             user, mid = picked
             self.sb.delete_message(user, mid)

@@ -1,6 +1,12 @@
 """Chaos: faults, a lost history, a dead sync token, changing mail and events, sends, and workers
-killed with SIGKILL mid-job -- then, once it settles, nothing is missing, nothing is doubled,
-every email went out exactly once, and reconcile finds zero differences.
+killed with SIGKILL mid-job; poison mail (a NUL in a Subject, unknown charsets, invalid UTF-8, an
+encoded lone surrogate); a third user's connection deleted while its sync runs; a manual sync
+overlapping the live one while mail is deleted; a reconnect while a job refreshes a dying grant; a
+sender's grant revoked with sends pending (they wait in `waiting_reauth`, resume on reconnect); a
+sync's worker SIGSTOPped, its job recovered and rerun, then the stale writer woken -- then, once
+it settles, nothing is missing (a poison message may be quarantined with a reason instead),
+nothing is doubled or resurrected, nothing of the deleted connection remains, every connection is
+`active`, every email went out exactly once, and reconcile finds zero differences.
 
 Replay one seed with ``CHAOS_SEED=<n> pytest -m chaos tests/chaos``; run many with
 ``make chaos SEEDS=10``. The seed fixes the generated world, the list and order of changes,
@@ -12,16 +18,18 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import random
+import sys
 import time
 import uuid
 
 import pytest
 
 from tests.chaos.harness import (
-    Mutator, Workers, in_scope, new_key, query, sandbox_mail, sandbox_meetings,
+    Mutator, Workers, in_scope, make_raw, new_key, query, sandbox_mail, sandbox_meetings,
 )
-from tests.fixtures.accounts import connect_account
+from tests.fixtures.accounts import connect_account, reconnect_account
 from worker.app import open_app_async
 from worker.providers.google.capabilities import CALENDAR_READONLY, GMAIL_READONLY, GMAIL_SEND
 from worker.sandbox import Sandbox
@@ -33,7 +41,9 @@ MESSAGES_PER_USER = 150
 EVENTS_PER_USER = 20
 SENDS = 8
 LIVE = ("sync_inbox_live", "sync_calendar_live")
-CAPABILITIES = {"sync_inbox_live": None, "send_email": None, "sync_calendar_live": {"calendars": ["primary"]}}
+CAPABILITIES = {"sync_inbox_live": None, "send_email": None, "sync_calendar_live": {"calendars": ["primary"]},
+                "sync_inbox_once": None}
+CARL_MESSAGES = 60  # the connection deleted mid-run: enough mail that its full sync is still running
 SCOPES = [GMAIL_READONLY, GMAIL_SEND, CALENDAR_READONLY]
 SETTLE_ROUND_SECONDS = 120
 MAX_SETTLE_ROUNDS = 8
@@ -102,6 +112,30 @@ def fingerprint(url: str, connections: list) -> str:
     return json.dumps([raw, states, sends], default=str, sort_keys=True)
 
 
+def stored_refresh_token(url: str, cid) -> str:
+    from worker.connections import get_connection, load_credentials
+    from worker.crypto import keyring_from_settings
+    from worker.db.connect import connect
+
+    with connect(url) as conn:
+        return load_credentials(keyring_from_settings(get_settings()), get_connection(conn, cid))["refresh_token"]
+
+
+def jobs_of(url: str, cid, statuses=("todo", "doing")) -> list[dict]:
+    return query(url, "select id, task_name, status, worker_id from procrastinate_jobs"
+                      " where args->>'connection_id' = %s and status = any(%s) order by id", (str(cid), list(statuses)))
+
+
+async def delete_connection_cli(connection_id) -> dict:
+    """`integrations connections delete <id> --yes --json`: the product's own delete, as a user runs it."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "worker.cli.__main__", "connections", "delete", str(connection_id), "--yes", "--json",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=os.environ.copy())
+    out, err = await proc.communicate()
+    assert proc.returncode == 0, f"connections delete exited {proc.returncode}: {out.decode()} {err.decode()[-2000:]}"
+    return json.loads(out)
+
+
 def jobs_pending(url: str) -> int:
     return query(url, "select count(*) as n from procrastinate_jobs where queue_name = 'default'"
                       " and status in ('todo', 'doing')")[0]["n"]
@@ -124,16 +158,43 @@ async def test_chaos(chaos_seed, chaos_env, tmp_path, monkeypatch):
         mutator = Mutator(sandbox, rng, users, seed)
         for _ in range(3):
             mutator.add_event(shared=True)  # meetings both users hold, as Google copies them
+        mutator.add_poison(kind="nul byte in Subject")  # every seed has the NUL that once stopped a mailbox
+        for _ in range(rng.randint(1, 3)):
+            mutator.add_poison()
+        # carl: a third user of the tenant whose connection is deleted mid-run; some mail is shared with ana
+        carl = f"carl@chaos{seed}.example"
+        sandbox.add_account(carl)
+        shared_with_carl = []
+        for n in range(CARL_MESSAGES):
+            msgid = f"<carl.{seed}.{n}@crm.test>"
+            raw = make_raw("dora@client.example", carl, f"carl {n}", f"carl body {n}", msgid)
+            sandbox.import_message(carl, raw, ["INBOX"])
+            if n % 6 == 0:
+                stored = sandbox.import_message(users[0], raw, ["INBOX"])
+                mutator.mail[users[0]].append(stored["id"])
+                shared_with_carl.append({"message_id": msgid, "ana_id": stored["id"]})
         tenant_id = uuid.uuid4()
         conns = {u: connect_user(sandbox, url, tenant_id, u) for u in users}
         cids = list(conns.values())
+        carl_cid = connect_account(sandbox, url, carl, {"sync_inbox_live": None}, [GMAIL_READONLY],
+                                   tenant_id=tenant_id)[0]
         report["faults"] = add_faults(sandbox, rng, get_settings().http_timeout_seconds)
 
         # -- chaos --------------------------------------------------------------------------
         await workers.start_many(3)
         await defer_all(url, cids)
+        from worker.providers.google.tasks import defer_live
+
+        async with open_app_async(url, max_size=2):
+            await defer_live(carl_cid, "sync_inbox_live")
         for _ in range(rng.randint(2, 5)):
             mutator.random_change()
+
+        # delete carl's connection while one of its jobs is `doing`
+        carl_doing = await wait_for(lambda: any(j["status"] == "doing" for j in jobs_of(url, carl_cid)), 30, step=0.02)
+        await asyncio.sleep(rng.uniform(0.0, 0.3))
+        report["carl_delete"] = {"job_doing": carl_doing, "jobs_at_delete": jobs_of(url, carl_cid),
+                                 "deletion": await delete_connection_cli(carl_cid)}
 
         # kill 1: during a full Gmail sync
         await workers.kill_running(
@@ -157,6 +218,31 @@ async def test_chaos(chaos_seed, chaos_env, tmp_path, monkeypatch):
             await asyncio.sleep(rng.uniform(0.3, 1.0))
         timings["first full syncs"] = time.monotonic() - began
         report["full_syncs_done_in_time"] = full_done()
+
+        # a manual sync of the live sync's INBOX overlapping it while that mailbox loses mail
+        from worker.api import sync_once
+
+        manual_user = rng.choice(users)
+        manual = await sync_once(url, conns[manual_user], "sync_inbox_once", {"labels": ["INBOX"]})
+        await defer_all(url, cids)
+        await wait_for(lambda: any(j["status"] == "doing" for j in jobs_of(url, conns[manual_user])), 10, step=0.02)
+        for _ in range(rng.randint(2, 4)):
+            mutator.delete_mail(manual_user)
+        mutator.add_poison(manual_user)
+        await defer_all(url, cids)
+        report["manual_sync"] = {"user": manual_user, **manual}
+
+        # a reconnect while the old access token has expired and a job is refreshing it
+        refresh_user = rng.choice(users)
+        sandbox.expire_access_tokens(refresh_user)
+        await defer_all(url, cids)
+        await wait_for(lambda: any(j["status"] == "doing" for j in jobs_of(url, conns[refresh_user])), 10, step=0.02)
+        await asyncio.sleep(rng.uniform(0.0, 0.5))
+        old_refresh_token = stored_refresh_token(url, conns[refresh_user])
+        await asyncio.to_thread(reconnect_account, sandbox, url, conns[refresh_user], refresh_user, SCOPES)
+        # the grant the running job still holds dies: its refresh must not undo the reconnect
+        report["reconnect_during_refresh"] = {
+            "user": refresh_user, "old_grant_revoked": sandbox.revoke_refresh_tokens(refresh_token=old_refresh_token)}
 
         # the cursors die: one Gmail history expires, one Calendar sync token is invalidated
         expired, invalidated = rng.choice(users), rng.choice(users)
@@ -186,6 +272,26 @@ async def test_chaos(chaos_seed, chaos_env, tmp_path, monkeypatch):
         await workers.kill_running("google.send_email", wait_seconds=20, delay=rng.uniform(0.0, 1.5),
                                    label="send", detail=lambda job: job["args"])
 
+        # the grant of a sender with sends still pending is revoked; its sends wait, then resume on reconnect
+        def unfinished(sender: str) -> list[dict]:
+            return query(url, "select id, status from integrations.outbound where connection_id = %s"
+                              " and status not in ('done', 'failed')", (conns[sender],))
+
+        pending_senders = [u for u in users if unfinished(u)]
+        revoked = rng.choice(pending_senders or users)
+        sandbox.revoke_refresh_tokens(revoked)
+
+        def parked_or_done() -> bool:
+            return any(r["status"] == "waiting_reauth" for r in unfinished(revoked)) or not unfinished(revoked)
+
+        deadline, parked = time.monotonic() + 90, False
+        while time.monotonic() < deadline and not (parked := parked_or_done()):
+            await retry_stalled(url)  # a killed send's job comes back as the periodic task would bring it
+            await wait_for(parked_or_done, 1.0, step=0.2)
+        report["revoked_during_send"] = {"sender": revoked, "had_pending": bool(pending_senders), "observed": parked,
+                                         "outbound_at_reconnect": unfinished(revoked)}
+        await asyncio.to_thread(reconnect_account, sandbox, url, conns[revoked], revoked, SCOPES)
+
         # kill 3: during an incremental (or resyncing) Gmail sync
         for _ in range(4):
             mutator.random_change()
@@ -198,9 +304,48 @@ async def test_chaos(chaos_seed, chaos_env, tmp_path, monkeypatch):
             "google.sync_inbox_live", wait_seconds=20, delay=rng.uniform(0.0, 0.3), label="incremental sync",
             detail=lambda job: cursor_of(url, job["args"]["connection_id"], "sync_inbox_live"), where=incremental)
 
+        # a stalled job woken up late: SIGSTOP a live Gmail sync's worker, retry its job, let the
+        # retry run and the mailbox lose mail, then SIGCONT the stale writer
+        frozen = None
+        for _ in range(6):
+            for _ in range(3):
+                mutator.add_mail()  # some work for the sync, so that it is still running when caught
+            await retry_stalled(url)  # a job killed above holds its connection's lock until recovered
+            await defer_all(url, cids)
+            frozen = await workers.freeze_running("google.sync_inbox_live", wait_seconds=5, label="stalled sync")
+            if frozen:
+                break
+        report["stalled"] = frozen
+        if frozen:
+            stalled_user = next(u for u, c in conns.items() if str(c) == frozen["connection_id"])
+            retried: list[int] = []
+
+            def job_status() -> str:
+                return query(url, "select status from procrastinate_jobs where id = %s", (frozen["job"],))[0]["status"]
+
+            # the recovery either puts the job back in the queue or, when an equivalent run is
+            # already queued, closes it (that run replaces it): both end its `doing`
+            deadline = time.monotonic() + 90
+            while time.monotonic() < deadline and job_status() == "doing":
+                retried.extend(await retry_stalled(url))
+                await asyncio.sleep(1.0)
+            frozen["recovered_as"] = "retried" if frozen["job"] in retried else job_status()
+            await wait_for(lambda: job_status() not in ("todo", "doing"), 120, step=0.2)
+            for _ in range(rng.randint(2, 4)):
+                mutator.delete_mail(stalled_user)
+            mutator.relabel_mail()
+            mutator.add_mail()
+            await defer_all(url, cids)
+            await wait_for(lambda: not [j for j in jobs_of(url, conns[stalled_user])
+                                        if j["task_name"] == "google.sync_inbox_live"], 120, step=0.2)
+            frozen["status_before_wake"] = job_status()
+            frozen["woken"] = workers.thaw()
+
         # more change while everything runs
         for _ in range(rng.randint(10, 20)):
             mutator.random_change()
+            if rng.random() < 0.05:
+                mutator.add_poison()
             if rng.random() < 0.3:
                 await defer_all(url, cids)
             await asyncio.sleep(rng.uniform(0.1, 0.6))
@@ -228,6 +373,7 @@ async def test_chaos(chaos_seed, chaos_env, tmp_path, monkeypatch):
             stable = stable + 1 if current == previous else 0
             previous = current
         report["settle_rounds"] = rounds
+        report["woken_workers"] = workers.woken_exits()
         assert not workers.crashed(), workers.crashed()
         workers.stop_all()
         timings["settled"] = time.monotonic() - began
@@ -241,7 +387,12 @@ async def test_chaos(chaos_seed, chaos_env, tmp_path, monkeypatch):
 
         # -- assert ---------------------------------------------------------------------------
         problems: list[str] = []
-        check_mail(url, sandbox, conns, problems)
+        report["poison"] = mutator.poison
+        report["poison_quarantined"] = check_mail(url, sandbox, conns, problems, mutator.poison)
+        check_deleted_connection(url, carl_cid, users[0], conns[users[0]], shared_with_carl, sandbox, problems)
+        check_connections_active(url, conns, problems)
+        report["failed_jobs"] = query(url, "select task_name, count(*) as n from procrastinate_jobs"
+                                           " where status = 'failed' group by 1 order by 1")
         check_meetings(url, sandbox, users, tenant_id, problems)
         check_sends(url, sandbox, conns, sends, problems)
         from worker.api import reconcile
@@ -274,7 +425,10 @@ async def test_chaos(chaos_seed, chaos_env, tmp_path, monkeypatch):
         sandbox.stop()
 
 
-def check_mail(url: str, sandbox: Sandbox, conns: dict, problems: list[str]) -> None:
+def check_mail(url: str, sandbox: Sandbox, conns: dict, problems: list[str], poison: dict | None = None) -> dict:
+    """Every in-scope message is live in product with Google's labels; a poison message may instead
+    be quarantined with a reason (accounted for, returned), never silently missing."""
+    accounted: dict[str, dict[str, str]] = {}
     for user, cid in conns.items():
         truth = sandbox_mail(sandbox, user)
         expected = {mid for mid, m in truth.items() if in_scope(m["labels"])}
@@ -287,6 +441,14 @@ def check_mail(url: str, sandbox: Sandbox, conns: dict, problems: list[str]) -> 
         live = {r["provider_message_id"]: sorted(r["labels"] or []) for r in rows if not r["is_deleted"]}
         actual = {mid for mid, labels in live.items() if in_scope(labels)}
         missing, extra = sorted(expected - actual), sorted(actual - expected)
+        hostile = (poison or {}).get(user, {})
+        if hostile and missing:
+            reasons = {r["external_id"]: r["reason"] for r in query(
+                url, "select external_id, reason from integrations_staging.normalize_quarantine"
+                     " where connection_id = %s and reason is not null", (cid,))}
+            for mid in [m for m in missing if m in hostile and reasons.get(m)]:
+                accounted.setdefault(user, {})[mid] = f"{hostile[mid]}: {reasons[mid]}"
+                missing.remove(mid)
         not_deleted = sorted(mid for mid in live if mid not in truth)
         stale = sorted(mid for mid, labels in live.items() if mid in truth and labels != truth[mid]["labels"])
         for name, ids in (("missing", missing), ("extra", extra), ("doubled", doubled),
@@ -299,6 +461,34 @@ def check_mail(url: str, sandbox: Sandbox, conns: dict, problems: list[str]) -> 
                               " where message_id_header is not null group by 1, 2 having count(*) > 1")
     if tenant_dupes:
         problems.append(f"product.emails doubled by Message-ID: {tenant_dupes[:10]}")
+    return accounted
+
+
+def check_deleted_connection(url: str, cid, ana: str, ana_cid, shared: list[dict], sandbox: Sandbox,
+                             problems: list[str]) -> None:
+    """Nothing of a deleted connection remains; the mail it shared with ana is still ana's."""
+    for table in ("integrations.raw_records", "integrations.sync_state", "integrations.connections",
+                  "product.email_mailboxes"):
+        column = "id" if table == "integrations.connections" else "connection_id"
+        n = query(url, f"select count(*) as n from {table} where {column} = %s", (cid,))[0]["n"]
+        if n:
+            problems.append(f"deleted connection: {n} rows of it remain in {table}")
+    truth = sandbox_mail(sandbox, ana)
+    for item in shared:
+        if item["ana_id"] not in truth or not in_scope(truth[item["ana_id"]]["labels"]):
+            continue
+        rows = query(url, "select m.provider_message_id from product.email_mailboxes m join product.emails e"
+                          " using (email_id) where m.connection_id = %s and e.message_id_header = %s"
+                          " and not m.is_deleted", (ana_cid, item["message_id"]))
+        if [r["provider_message_id"] for r in rows] != [item["ana_id"]]:
+            problems.append(f"mail shared with the deleted connection {item['message_id']}: ana has {rows}")
+
+
+def check_connections_active(url: str, conns: dict, problems: list[str]) -> None:
+    for user, cid in conns.items():
+        row = query(url, "select status, status_reason from integrations.connections where id = %s", (cid,))
+        if not row or row[0]["status"] != "active":
+            problems.append(f"connection of {user} is not active after its reconnect: {row}")
 
 
 def check_meetings(url: str, sandbox: Sandbox, users: list[str], tenant_id, problems: list[str]) -> None:
