@@ -229,6 +229,11 @@ def test_a_label_record_sets_the_mailbox_labels_until_a_newer_full_version(world
         return query(world["url"], "select m.labels, e.subject from product.email_mailboxes m"
                      " join product.emails e using (email_id) where m.provider_message_id = 'm-new'")[0]
 
+    _normalized_two_mailboxes(world)
+    with connect(world["url"]) as conn:
+        stage_gmail(conn, world["me"], world["tenant"], {"m-new": make_message(subject="New one")})
+        conn.commit()
+    dbt(world["url"], world["runs"], command="run")
     before = {r["object_key"]: r["changed_txid"] for r in query(
         world["url"], "select object_key, changed_txid from integrations_staging.int_gmail_messages_latest")}
     with connect(world["url"]) as conn:  # a label-only change: the sync's format=minimal answer
