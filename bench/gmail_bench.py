@@ -70,7 +70,7 @@ def connect_mailboxes(url: str, base: str, users: list[str]) -> list:
 
 async def sync(url: str, connection_ids: list) -> tuple[float, int, int]:
     from worker.app import open_app_async
-    from worker.providers.google.tasks import defer_live
+    from worker.tasks.dispatch import defer_live
 
     async with open_app_async(url, max_size=len(connection_ids) + 6) as app:
         for cid in connection_ids:

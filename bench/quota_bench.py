@@ -25,6 +25,7 @@ import httpx  # noqa: E402
 
 from bench.common import bench_database, report  # noqa: E402
 from bench.gmail_bench import connect_mailboxes, start_sandbox, sync  # noqa: E402
+from worker.providers.google.client.quota_tables import gmail_units_per_minute  # noqa: E402
 
 TABLES = {"legacy": (15000, 5), "2026": (6000, 20)}  # units per user per minute, units per messages.get
 
@@ -44,7 +45,7 @@ def measure(table: str, minutes: float, command: str) -> bool:
         with bench_database() as url:
             os.environ["INTEGRATIONS_DATABASE_URL"] = url
             get_settings.cache_clear()
-            assert get_settings().gmail_units_per_minute == limit
+            assert gmail_units_per_minute(get_settings()) == limit
             ids = connect_mailboxes(url, env["INTEGRATIONS_GOOGLE_BASE_URL"], [user])
             base = env["INTEGRATIONS_GOOGLE_BASE_URL"]
             httpx.delete(f"{base}/_sandbox/requests")

@@ -49,7 +49,7 @@ def connect_mailbox(url: str, sandbox, user: str, label_records: bool):
 
 async def sync(url: str, connection_ids: list) -> None:
     from worker.app import open_app_async
-    from worker.providers.google.tasks import defer_live
+    from worker.tasks.dispatch import defer_live
 
     async with open_app_async(url, max_size=len(connection_ids) + 6) as app:
         for cid in connection_ids:

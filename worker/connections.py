@@ -81,8 +81,7 @@ def capability_states(conn: psycopg.Connection, connection_id) -> list[dict]:
 
 
 def missing_scopes(row: dict, capability: str) -> frozenset[str]:
-    spec = get_provider(row["provider"]).capability(capability)
-    return spec.required_scopes(row["settings"].get(capability)) - set(row["granted_scopes"] or [])
+    return get_provider(row["provider"]).capability(capability).missing_scopes(row)
 
 
 def refresh_capability_states(conn: psycopg.Connection, row: dict) -> None:

@@ -1,88 +1,17 @@
-"""Providers and their capabilities: ownership model, kind, minimal scopes, settings model.
+"""The one list of providers: dispatch, the scheduler, reconcile, `status` and the CLI read it.
 
-Each provider package registers itself here; connections, the CLI and the scheduler read only this
-registry, so adding a provider (Slack, QuickBooks, Twilio) touches one folder and one migration row.
+Nothing else lists capabilities. A provider is added here by one line (its declaration, built in
+its own folder from worker/capabilities.py); tests and plugins may `register` more at run time.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Callable, Literal
-
-from pydantic import BaseModel, ConfigDict, ValidationError
-
+from worker.capabilities import Capability, Provider
 from worker.errors import BadInput
+from worker.providers.google.provider import GOOGLE
+from worker.providers.slack import SLACK
 
-Ownership = Literal["user", "tenant"]
-Kind = Literal["live", "once", "action"]
-
-
-class CapabilitySettings(BaseModel):
-    """Base for per-capability settings: unknown fields are an error, not silently ignored."""
-
-    model_config = ConfigDict(extra="forbid")
-
-
-class NoSettings(CapabilitySettings):
-    pass
-
-
-@dataclass(frozen=True)
-class Capability:
-    name: str
-    kind: Kind
-    scopes: frozenset[str]
-    settings_model: type[CapabilitySettings] = NoSettings
-    # scopes some settings add (e.g. two-way calendar writes, drafts)
-    extra_scopes: Callable[[CapabilitySettings], frozenset[str]] = field(default=lambda s: frozenset())
-    description: str = ""
-
-    def validate_settings(self, raw: dict | None) -> CapabilitySettings:
-        try:
-            return self.settings_model.model_validate(raw or {})
-        except ValidationError as error:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc']) or '(settings)'}: {e['msg']}" for e in error.errors()
-            )
-            raise BadInput(f"invalid settings for {self.name}: {problems}") from None
-
-    def required_scopes(self, settings: dict | None) -> frozenset[str]:
-        return self.scopes | self.extra_scopes(self.validate_settings(settings))
-
-
-@dataclass(frozen=True)
-class Provider:
-    name: str
-    ownership: Ownership
-    capabilities: dict[str, Capability]
-    # "module:function" that revokes a connection's grant at the provider (deleting a connection
-    # calls it, DESIGN.md invariant 5); None for providers without revocable grants
-    revoke_grant: str | None = None
-
-    def revoker(self) -> Callable | None:
-        if self.revoke_grant is None:
-            return None
-        import importlib
-
-        module, _, attr = self.revoke_grant.partition(":")
-        return getattr(importlib.import_module(module), attr)
-
-    def capability(self, name: str) -> Capability:
-        try:
-            return self.capabilities[name]
-        except KeyError:
-            known = ", ".join(sorted(self.capabilities)) or "none yet"
-            raise BadInput(f"unknown capability {name!r} for provider {self.name} (known: {known})") from None
-
-    def required_scopes(self, enabled: dict[str, dict | None]) -> frozenset[str]:
-        """Union of the minimal scopes of the enabled capabilities."""
-        scopes: frozenset[str] = frozenset()
-        for name, settings in enabled.items():
-            scopes |= self.capability(name).required_scopes(settings)
-        return scopes
-
-
-_PROVIDERS: dict[str, Provider] = {}
+_PROVIDERS: dict[str, Provider] = {p.name: p for p in (GOOGLE, SLACK)}
 
 
 def register(provider: Provider) -> Provider:
@@ -90,13 +19,11 @@ def register(provider: Provider) -> Provider:
     return provider
 
 
-def _load_builtin() -> None:
-    import worker.providers.google.capabilities  # noqa: F401
-    import worker.providers.slack  # noqa: F401
+def unregister(name: str) -> None:
+    _PROVIDERS.pop(name, None)
 
 
 def get_provider(name: str) -> Provider:
-    _load_builtin()
     try:
         return _PROVIDERS[name]
     except KeyError:
@@ -104,5 +31,14 @@ def get_provider(name: str) -> Provider:
 
 
 def all_providers() -> list[Provider]:
-    _load_builtin()
     return list(_PROVIDERS.values())
+
+
+def capabilities_of_kind(kind: str) -> list[tuple[Provider, Capability]]:
+    """(provider, capability) of every registered capability of one kind (`live`, `once`, `action`)."""
+    return [(p, c) for p in _PROVIDERS.values() for c in p.capabilities.values() if c.kind == kind]
+
+
+def capability_key(provider: str, capability: str) -> str:
+    """`google:sync_inbox_live`: a capability is known by its provider too (two providers share names)."""
+    return f"{provider}:{capability}"

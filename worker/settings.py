@@ -83,20 +83,6 @@ class Settings(BaseSettings):
         return (self.google_base_url or default_host) + path
 
     @property
-    def gmail_quota(self):
-        """The Gmail quota table in force (per-call units and the per-user limit)."""
-        from worker.providers.google.quota_tables import TABLES
-
-        return TABLES[self.gmail_quota_table]
-
-    @property
-    def gmail_units_per_minute(self) -> int:
-        """Per-user Gmail pacing: the explicit setting, else the quota table's limit."""
-        if self.gmail_quota_units_per_minute is not None:
-            return self.gmail_quota_units_per_minute
-        return self.gmail_quota.units_per_user_minute
-
-    @property
     def pg_dir(self) -> Path:
         return self.data_dir.resolve() / "pg"
 

@@ -9,18 +9,10 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime, timezone
 
+import psycopg
+
+from worker.registry import get_provider
 from worker.store import query
-
-NORMALIZED = {
-    "sync_inbox_live": "select count(*) as n from product.email_mailboxes where connection_id = %s and not is_deleted",
-    "sync_calendar_live": ("select count(*) as n from integrations_staging.int_calendar_events_latest"
-                           " where connection_id = %s and quarantine_reason is null and not is_deleted"),
-}
-QUARANTINED = {
-    "sync_inbox_live": "gmail.message",
-    "sync_calendar_live": "calendar.event",
-}
-
 
 def remedy(row: dict) -> str | None:
     """The next step for an operator, or None when nothing is wrong."""
@@ -42,7 +34,23 @@ def remedy(row: dict) -> str | None:
 
 
 def _exists(conn, relation: str) -> bool:
-    return conn.execute("select to_regclass(%s) is not null as p", (relation,)).fetchone()["p"]
+    return conn.execute(query("reconcile.relation_exists"), {"relation": relation}).fetchone()["present"]
+
+
+def _capability(provider: str, name: str):
+    try:
+        return get_provider(provider).capabilities.get(name)
+    except Exception:  # a provider no longer registered still shows its rows, without counts
+        return None
+
+
+def _count(conn, named_query: str, connection_id) -> int | None:
+    """The capability's normalized count; None while normalization has not built its relation."""
+    try:
+        with conn.transaction():
+            return conn.execute(query(named_query), {"connection_id": connection_id}).fetchone()["n"]
+    except psycopg.errors.UndefinedTable:
+        return None
 
 
 def collect_status(conn, connection_id=None) -> list[dict]:
@@ -55,8 +63,6 @@ def collect_status(conn, connection_id=None) -> list[dict]:
     actions = defaultdict(dict)  # outbound actions not done: waiting for a reconnect, in flight, failed
     for action in conn.execute(query("outbound.open_by_connection"), params):
         actions[action["connection_id"]][action["status"]] = {"actions": action["actions"], "reason": action["reason"]}
-    has_product = _exists(conn, "product.email_mailboxes")
-    has_calendar = _exists(conn, "integrations_staging.int_calendar_events_latest")
     has_quarantine = _exists(conn, "integrations_staging.normalize_quarantine")
 
     connections: dict = {}
@@ -77,14 +83,12 @@ def collect_status(conn, connection_id=None) -> list[dict]:
         }
         failure = failures.get((row["connection_id"], row["capability"])) if not row["stream"] else None
         capability["item_failures"] = failure["open_failures"] if failure else 0
-        if not row["stream"] and row["capability"] in NORMALIZED:
-            ready = has_product if row["capability"] == "sync_inbox_live" else has_calendar
-            capability["normalized_records"] = (conn.execute(NORMALIZED[row["capability"]], (row["connection_id"],))
-                                                .fetchone()["n"] if ready else None)
-            capability["quarantined_records"] = (conn.execute(
-                "select count(*) as n from integrations_staging.normalize_quarantine"
-                " where connection_id = %s and resource_type = %s",
-                (row["connection_id"], QUARANTINED[row["capability"]])).fetchone()["n"] if has_quarantine else None)
+        spec = _capability(row["provider"], row["capability"])
+        if not row["stream"] and spec is not None and spec.normalized_count:
+            capability["normalized_records"] = _count(conn, spec.normalized_count, row["connection_id"])
+            capability["quarantined_records"] = (conn.execute(query("status.quarantined"), {
+                "connection_id": row["connection_id"], "resource_type": spec.resource_types[0]}).fetchone()["n"]
+                if has_quarantine else None)
         entry["capabilities"].append(capability)
     return list(connections.values())
 
@@ -94,9 +98,7 @@ def failing_normalize_tests(conn) -> list[dict]:
     this is where an operator sees them."""
     if not _exists(conn, "integrations_staging.normalize_test_results"):
         return []
-    return conn.execute("select test_name, model, status, failures, checked_at"
-                        " from integrations_staging.normalize_test_results where status not in ('pass', 'success')"
-                        " order by test_name").fetchall()
+    return conn.execute(query("status.failing_normalize_tests")).fetchall()
 
 
 def age(seconds: float | None) -> str:

@@ -55,7 +55,7 @@ class CalendarAccount:
         return f"{calendar_id or self.email}/{event_id}"
 
     async def run(self, task: str = "sync_calendar_live") -> None:
-        from worker.providers.google.tasks import defer_live
+        from worker.tasks.dispatch import defer_live
 
         async with open_app_async(self.url) as app:
             await defer_live(self.id, task)
@@ -90,11 +90,8 @@ def calendar_account(gsb, database_url, monkeypatch):
     (dbt is tested elsewhere; these tests look at raw records): `own_calendar_account` does."""
     monkeypatch.setenv("INTEGRATIONS_CALENDAR_QUOTA_UNITS_PER_MINUTE", "0")
 
-    async def no_normalize() -> None:
-        return None
-
-    from worker.providers.google.gmail import live as gmail_live
-    monkeypatch.setattr(gmail_live, "_request_normalize", no_normalize)
+    from worker.sync import stager
+    monkeypatch.setattr(stager, "_after_staged", [])
     get_settings.cache_clear()
     return _account_factory(gsb, database_url)
 

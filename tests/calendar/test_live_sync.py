@@ -63,7 +63,7 @@ async def test_a_full_sync_whose_worker_is_sigkilled_resumes_at_the_uncommitted_
     page 2: page 1 and its cursor are committed, nothing of page 2 is; the recovered job resumes
     at page 2 and never fetches page 1 again."""
     from tests.fixtures.killable import KillableWorker, doing_jobs, recover
-    from worker.providers.google.tasks import defer_live
+    from worker.tasks.dispatch import defer_live
 
     acct = own_calendar_account()
     ids = [acct.add(f"m{i}", day=i + 1) for i in range(6)]  # three pages of two

@@ -3,8 +3,9 @@
 import pytest
 
 from worker.errors import BadInput
+from worker.api import action_result, cancel_meeting, create_meeting, update_meeting
 from worker.providers.google.calendar.actions import (
-    action_result, cancel_meeting, create_meeting, event_id_for, update_meeting,
+    event_id_for,
 )
 
 pytestmark = pytest.mark.asyncio
@@ -73,7 +74,7 @@ async def test_create_exactly_once_after_crash_once_google_accepted(calendar_acc
         conn.execute("update integrations.outbound set status = 'pending', provider_id = null where id = %s",
                       (made["outbound_id"],))
     from worker.app import open_app_async
-    from worker.providers.google.calendar_tasks import meeting_action
+    from worker.providers.google.calendar.tasks import meeting_action
     async with open_app_async(acct.url) as app:
         await meeting_action.defer_async(connection_id=str(acct.id), outbound_id=made["outbound_id"])
         await app.run_worker_async(concurrency=2, wait=False, queues=["default"])

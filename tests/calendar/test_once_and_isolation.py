@@ -44,7 +44,7 @@ async def test_once_params_are_validated(calendar_account):
 async def test_gmail_failing_permanently_does_not_stop_calendar(calendar_account):
     from worker.app import open_app_async
     from worker.providers.google.capabilities import CALENDAR_READONLY, GMAIL_READONLY
-    from worker.providers.google.tasks import defer_live
+    from worker.tasks.dispatch import defer_live
 
     acct = calendar_account(capabilities={"sync_inbox_live": None, "sync_calendar_live": None},
                             scopes=[GMAIL_READONLY, CALENDAR_READONLY])

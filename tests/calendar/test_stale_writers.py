@@ -7,7 +7,8 @@ from worker.app import open_app_async
 from worker.providers.google.calendar.api import RESOURCE, CalendarApi
 from worker.providers.google.calendar.live import to_objects
 from worker.providers.google.context import google_context
-from worker.providers.google.gmail.live import PageStager
+from worker.sync.cursors import OnceProgress
+from worker.sync.stager import PageStager
 
 pytestmark = pytest.mark.asyncio
 
@@ -28,7 +29,7 @@ async def test_a_manual_sync_that_listed_events_before_they_changed_never_restor
         await acct.run()  # ... while the live sync stages the cancellation and the edit
         assert acct.heads()[acct.key(cancelled)]["is_deleted"] is True
 
-        await once.commit(to_objects(calendar_id, page["items"]), {"done": True}, resource=RESOURCE)
+        await once.stage_page(to_objects(calendar_id, page["items"]), OnceProgress(done=True), resource=RESOURCE)
 
     heads = acct.heads()
     assert heads[acct.key(cancelled)]["is_deleted"] is True

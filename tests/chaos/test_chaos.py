@@ -73,7 +73,7 @@ def add_faults(sandbox: Sandbox, rng: random.Random, timeout: float) -> list[dic
 
 
 async def defer_all(url: str, connections: list) -> None:
-    from worker.providers.google.tasks import defer_live
+    from worker.tasks.dispatch import defer_live
 
     async with open_app_async(url, max_size=2):
         for cid in connections:
@@ -183,7 +183,7 @@ async def test_chaos(chaos_seed, chaos_env, tmp_path, monkeypatch):
         # -- chaos --------------------------------------------------------------------------
         await workers.start_many(3)
         await defer_all(url, cids)
-        from worker.providers.google.tasks import defer_live
+        from worker.tasks.dispatch import defer_live
 
         async with open_app_async(url, max_size=2):
             await defer_live(carl_cid, "sync_inbox_live")
@@ -198,7 +198,7 @@ async def test_chaos(chaos_seed, chaos_env, tmp_path, monkeypatch):
 
         # kill 1: during a full Gmail sync
         await workers.kill_running(
-            "google.sync_inbox_live", wait_seconds=20, delay=rng.uniform(0.0, 0.8), label="full sync",
+            "google:sync_inbox_live", wait_seconds=20, delay=rng.uniform(0.0, 0.8), label="full sync",
             detail=lambda job: cursor_of(url, job["args"]["connection_id"], "sync_inbox_live"))
 
         # wait for the first full syncs (or give up waiting: the assertions will tell)
@@ -269,7 +269,7 @@ async def test_chaos(chaos_seed, chaos_env, tmp_path, monkeypatch):
             assert again["outbound_id"] == repeated["outbound_id"] and again["job_id"] is None, again
 
         # kill 2: during a send
-        await workers.kill_running("google.send_email", wait_seconds=20, delay=rng.uniform(0.0, 1.5),
+        await workers.kill_running("google:send_email", wait_seconds=20, delay=rng.uniform(0.0, 1.5),
                                    label="send", detail=lambda job: job["args"])
 
         # the grant of a sender with sends still pending is revoked; its sends wait, then resume on reconnect
@@ -301,7 +301,7 @@ async def test_chaos(chaos_seed, chaos_env, tmp_path, monkeypatch):
             return "historyId" in cursor and "full" not in cursor
 
         await workers.kill_running(
-            "google.sync_inbox_live", wait_seconds=20, delay=rng.uniform(0.0, 0.3), label="incremental sync",
+            "google:sync_inbox_live", wait_seconds=20, delay=rng.uniform(0.0, 0.3), label="incremental sync",
             detail=lambda job: cursor_of(url, job["args"]["connection_id"], "sync_inbox_live"), where=incremental)
 
         # a stalled job woken up late: SIGSTOP a live Gmail sync's worker, retry its job, let the
@@ -312,7 +312,7 @@ async def test_chaos(chaos_seed, chaos_env, tmp_path, monkeypatch):
                 mutator.add_mail()  # some work for the sync, so that it is still running when caught
             await retry_stalled(url)  # a job killed above holds its connection's lock until recovered
             await defer_all(url, cids)
-            frozen = await workers.freeze_running("google.sync_inbox_live", wait_seconds=5, label="stalled sync")
+            frozen = await workers.freeze_running("google:sync_inbox_live", wait_seconds=5, label="stalled sync")
             if frozen:
                 break
         report["stalled"] = frozen
@@ -337,7 +337,7 @@ async def test_chaos(chaos_seed, chaos_env, tmp_path, monkeypatch):
             mutator.add_mail()
             await defer_all(url, cids)
             await wait_for(lambda: not [j for j in jobs_of(url, conns[stalled_user])
-                                        if j["task_name"] == "google.sync_inbox_live"], 120, step=0.2)
+                                        if j["task_name"] == "google:sync_inbox_live"], 120, step=0.2)
             frozen["status_before_wake"] = job_status()
             frozen["woken"] = workers.thaw()
 

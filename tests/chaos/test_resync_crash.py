@@ -64,7 +64,7 @@ async def test_a_resync_whose_worker_is_sigkilled_settles_when_its_job_is_retrie
     start = str(box.sandbox.history_id(box.email))
     listing = box.sandbox.add_fault(r"/gmail/v1/users/[^/]+/messages$", kind="hold", skip=held_listing)
     async with open_app_async(box.url):
-        from worker.providers.google.tasks import defer_live
+        from worker.tasks.dispatch import defer_live
         await defer_live(box.id, "sync_inbox_live")
     worker = KillableWorker(box.url, tmp_path / "worker.log")
     try:

@@ -33,12 +33,14 @@ WORKER_VIEW = """
 import json, sys
 from worker.app import app
 app.perform_import_paths()
-from worker.providers.google.tasks import LIVE_TASKS, ONCE_TASKS
+from worker.registry import all_providers
+by_name = [p.task_name(c.task) for p in all_providers() for c in p.capabilities.values() if c.task]
+by_name += [p.task_name(a.task) for p in all_providers() for a in p.actions.values()]
 print(json.dumps({
     "tasks": {name: task.queue for name, task in app.tasks.items()},
     "periodic": sorted(p.task.name for p in app.periodic_registry.periodic_tasks.values()),
     "modules": sorted(m for m in sys.modules if m == "worker" or m.startswith("worker.")),
-    "deferred_by_name": sorted(list(LIVE_TASKS.values()) + [name for name, _ in ONCE_TASKS.values()]),
+    "deferred_by_name": sorted(set(by_name)),
 }))
 """
 
@@ -77,10 +79,10 @@ def test_every_task_defined_in_the_code_is_registered_by_the_imports_a_worker_ma
     unknown = sorted(name for names in defined.values() for name in names if name not in registered_plain)
     assert unknown == [], f"tasks a fresh worker does not know: {unknown}"
     assert sorted(set(view["deferred_by_name"]) - registered) == []
-    for name in ("normalize", "normalize_periodic", "retry_stalled_jobs", "google.schedule_live_syncs",
-                 "reconcile_due", "google.sync_inbox_live", "google.sync_calendar_live"):
+    for name in ("normalize", "normalize_periodic", "retry_stalled_jobs", "schedule_live_syncs",
+                 "reconcile_due", "google:sync_inbox_live", "google:sync_calendar_live"):
         assert name in registered
-    assert {"normalize_periodic", "retry_stalled_jobs", "google.schedule_live_syncs"} <= set(view["periodic"])
+    assert {"normalize_periodic", "retry_stalled_jobs", "schedule_live_syncs"} <= set(view["periodic"])
 
 
 def _jobs(url: str, ids: list[int]) -> dict[int, tuple[str, str]]:
@@ -102,11 +104,11 @@ def _run_bare_worker(url: str, queue: str) -> str:
 def _examples(cid: str) -> dict[str, dict]:
     """Arguments that make each job succeed; jobs of the actions come from their own entry points."""
     return {
-        "google.sync_inbox_live": {"connection_id": cid},
-        "google.sync_calendar_live": {"connection_id": cid},
+        "google:sync_inbox_live": {"connection_id": cid},
+        "google:sync_calendar_live": {"connection_id": cid},
         "retry_stalled_jobs": {"timestamp": 0},
         "delete_old_jobs": {"timestamp": 0},
-        "google.schedule_live_syncs": {"timestamp": 0},
+        "schedule_live_syncs": {"timestamp": 0},
         "reconcile_due": {"timestamp": 0},
         "reconcile_connection": {"connection_id": str(uuid.uuid4())},  # gone: nothing to do
         "normalize": {},
@@ -123,7 +125,7 @@ async def _defer_one_job_of_each_kind(url: str, sandbox, task_names: set[str]) -
 
     from worker.api import send_email, sync_once
     from worker.app import open_app_async
-    from worker.providers.google.calendar.actions import create_meeting
+    from worker.api import create_meeting
 
     email = f"bare-{uuid.uuid4().hex[:6]}@tenant.example"
     capabilities = {"sync_inbox_live": None, "sync_inbox_once": None, "send_email": {"drafts": True},
@@ -136,6 +138,8 @@ async def _defer_one_job_of_each_kind(url: str, sandbox, task_names: set[str]) -
     examples = _examples(cid)
     ids: list[int] = []
     async with open_app_async(url) as app:
+        registered = {name.rpartition(":")[2]: name for name in app.tasks}  # blueprint tasks: `provider:name`
+        task_names = {registered.get(name, name) for name in task_names}
         for task in sorted(task_names):
             if task in examples:
                 ids.append(await app.tasks[task].defer_async(**examples[task]))
@@ -147,9 +151,8 @@ async def _defer_one_job_of_each_kind(url: str, sandbox, task_names: set[str]) -
     must_succeed = set(ids)
     covered = {_task_of(url, job_id) for job_id in ids}
     async with open_app_async(url) as app:
-        by_plain_name = {name.rpartition(":")[2]: task for name, task in app.tasks.items()}  # blueprint namespaces
         for task in sorted(task_names - covered):
-            ids.append(await by_plain_name[task].defer_async())
+            ids.append(await app.tasks[task].defer_async())
     jobs: dict[str, list[int]] = {}
     for job_id in ids:
         jobs.setdefault(app.tasks[_task_of(url, job_id)].queue, []).append(job_id)

@@ -76,7 +76,7 @@ class Mailbox:
                                 (self.id,)).fetchone()["n"]
 
     async def run_live(self) -> None:
-        from worker.providers.google.tasks import defer_live
+        from worker.tasks.dispatch import defer_live
 
         async with open_app_async(self.url) as app:
             await defer_live(self.id, "sync_inbox_live")

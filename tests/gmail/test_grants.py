@@ -17,7 +17,7 @@ from worker.app import open_app_async
 from worker.connections import load_credentials
 from worker.crypto import keyring_from_settings
 from worker.providers.google.capabilities import CALENDAR_READONLY, GMAIL_READONLY
-from worker.providers.google.connect import connect_google
+from worker.providers.google.auth.connect import connect_google
 from worker.providers.google.context import google_context
 from worker.settings import get_settings
 
@@ -95,7 +95,7 @@ async def test_a_refresh_that_fails_for_the_stored_token_still_marks_needs_reaut
     async with open_app_async(box.url) as app:
         async with google_context(app.connector.pool, box.id) as ctx:
             box.sandbox.revoke_refresh_tokens(box.email)
-            from worker.providers.google.errors import Reauth
+            from worker.providers.google.client.errors import Reauth
             with pytest.raises(Reauth):
                 await ctx.client.token(True)
     row = box.row()

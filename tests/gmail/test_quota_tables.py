@@ -3,7 +3,7 @@ default to the 2026 one, and the sandbox meters the same table it announces."""
 
 import pytest
 
-from worker.providers.google.quota_tables import LEGACY, MAY_2026
+from worker.providers.google.client.quota_tables import LEGACY, MAY_2026, gmail_units_per_minute, table_in_force
 from worker.settings import Settings, get_settings
 
 
@@ -11,19 +11,19 @@ def test_new_installs_default_to_the_2026_table(monkeypatch):
     for name in ("INTEGRATIONS_GMAIL_QUOTA_TABLE", "INTEGRATIONS_GMAIL_QUOTA_UNITS_PER_MINUTE"):
         monkeypatch.delenv(name, raising=False)
     settings = Settings(_env_file=None)
-    assert settings.gmail_quota is MAY_2026
-    assert settings.gmail_units_per_minute == 6000
-    assert settings.gmail_quota.units["messages.get"] == 20
-    assert settings.gmail_quota.units["attachments.get"] == 20
+    assert table_in_force(settings) is MAY_2026
+    assert gmail_units_per_minute(settings) == 6000
+    assert table_in_force(settings).units["messages.get"] == 20
+    assert table_in_force(settings).units["attachments.get"] == 20
 
 
 def test_legacy_table_and_an_explicit_limit(monkeypatch):
     monkeypatch.setenv("INTEGRATIONS_GMAIL_QUOTA_TABLE", "legacy")
     monkeypatch.delenv("INTEGRATIONS_GMAIL_QUOTA_UNITS_PER_MINUTE", raising=False)
-    assert Settings(_env_file=None).gmail_units_per_minute == 15000
-    assert Settings(_env_file=None).gmail_quota.units["messages.get"] == LEGACY.units["messages.get"] == 5
+    assert gmail_units_per_minute(Settings(_env_file=None)) == 15000
+    assert table_in_force(Settings(_env_file=None)).units["messages.get"] == LEGACY.units["messages.get"] == 5
     monkeypatch.setenv("INTEGRATIONS_GMAIL_QUOTA_UNITS_PER_MINUTE", "1200")
-    assert Settings(_env_file=None).gmail_units_per_minute == 1200
+    assert gmail_units_per_minute(Settings(_env_file=None)) == 1200
 
 
 def test_unknown_table_is_refused_naming_the_variable(monkeypatch):

@@ -8,7 +8,7 @@ from tests.gmail.isolated import own_mailbox  # noqa: F401  (fixture: the killed
 from worker.api import send_email, sync_once
 from worker.app import open_app_async
 from worker.db.connect import connect
-from worker.providers.google.errors import MalformedResponse
+from worker.providers.google.client.errors import MalformedResponse
 
 pytestmark = pytest.mark.asyncio
 
@@ -92,7 +92,7 @@ async def test_malformed_response_is_recorded_and_the_cursor_does_not_move(mailb
     box.sandbox.add_fault(r"/history", kind="invalid_json", count=1)
     with pytest.raises(MalformedResponse, match=r"GET .*/history returned a body that is not JSON"):
         async with open_app_async(box.url):
-            from worker.providers.google.tasks import sync_inbox_live
+            from worker.providers.google.gmail.tasks import sync_inbox_live
             await sync_inbox_live(connection_id=str(box.id))
     state = box.state()
     assert state["status"] == "failing" and "not JSON" in state["last_error"]
@@ -121,7 +121,7 @@ async def test_a_full_sync_failing_on_its_third_listing_call_resumes_at_the_page
     monkeypatch.setattr(live.GmailApi, "list_messages", failing)
     with pytest.raises(RuntimeError):
         async with open_app_async(box.url):
-            from worker.providers.google.tasks import sync_inbox_live
+            from worker.providers.google.gmail.tasks import sync_inbox_live
             await sync_inbox_live(connection_id=str(box.id))
     cursor = box.state()["cursor"]
     assert cursor["full"]["pageToken"] and len(box.heads()) == 10
@@ -136,7 +136,7 @@ async def test_a_full_sync_whose_worker_is_sigkilled_resumes_at_the_uncommitted_
     third page: pages 1 and 2 and their cursor are committed, nothing after; the recovered job
     resumes at page 3 and never fetches what was staged again."""
     from tests.fixtures.killable import KillableWorker, doing_jobs, recover
-    from worker.providers.google.tasks import defer_live
+    from worker.tasks.dispatch import defer_live
 
     box = own_mailbox()
     ids = [box.add(f"m{i}") for i in range(12)]  # pages of 5: 5, 5, 2
@@ -224,7 +224,7 @@ async def test_token_expiring_between_batch_parts_is_refreshed_once_and_parts_re
 
 
 async def test_batch_parts_answering_401_forever_stop_after_two_token_refreshes_and_record_the_failure(mailbox):
-    from worker.providers.google.http import MAX_BATCH_TOKEN_REFRESHES
+    from worker.providers.google.client.http import MAX_BATCH_TOKEN_REFRESHES
 
     box = mailbox()
     ids = [box.add(f"m{i}") for i in range(3)]

@@ -64,7 +64,7 @@ async def test_retry_after_google_accepted_finds_the_message_instead_of_sending_
         conn.execute("update integrations.outbound set status = 'sending', provider_id = null where id = %s",
                      (first["id"],))
         conn.commit()
-    from worker.providers.google.tasks import send_email as send_task
+    from worker.providers.google.gmail.tasks import send_email as send_task
     async with open_app_async(box.url) as app:
         await send_task.defer_async(connection_id=str(box.id), outbound_id=str(first["id"]))
         await app.run_worker_async(concurrency=1, wait=False, queues=SYNC_QUEUES)
@@ -208,7 +208,7 @@ async def test_a_send_google_refuses_ends_failed_with_the_reason(mailbox):
 
 
 async def test_send_email_alone_completes_exactly_once_after_a_transport_reset_on_send(mailbox):
-    from worker.providers.google.tasks import send_email as send_task
+    from worker.providers.google.gmail.tasks import send_email as send_task
     from worker.registry import get_provider
 
     scopes = sorted(get_provider("google").required_scopes({"send_email": None}))
@@ -242,7 +242,7 @@ async def test_send_on_a_connection_without_the_lookup_scope_is_refused_with_the
 
 
 async def test_a_send_that_fails_until_the_last_retry_ends_failed_with_the_reason(mailbox):
-    from worker.providers.google.tasks import SEND_RETRY
+    from worker.providers.google.gmail.tasks import SEND_RETRY
 
     box = mailbox()
     box.sandbox.add_fault(r"/messages/send$", kind="reset", count=1)

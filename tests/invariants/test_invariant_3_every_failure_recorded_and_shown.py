@@ -80,7 +80,7 @@ async def test_a_database_error_in_a_live_run_is_recorded_backs_off_and_is_shown
             due = conn.execute(query("sync_state.due_live"), {"capabilities": ["sync_inbox_live"]}).fetchall()
         assert future is True
         assert (box.id, "sync_inbox_live") not in {(r["connection_id"], r["capability"]) for r in due}
-        assert jobs(box.url, box.id, "google.sync_inbox_live") == ["failed", "failed"]
+        assert jobs(box.url, box.id, "google:sync_inbox_live") == ["failed", "failed"]
 
         code, text = await status("--connection", str(box.id))
         assert code == 0, text
@@ -106,13 +106,13 @@ async def test_a_validation_error_in_a_manual_run_is_recorded_and_shown_by_statu
     run_id = uuid.uuid4().hex
     async with open_app_async(box.url) as app:
         # parameters that bypassed the CLI's validation (an old job, a script deferring directly)
-        await app.tasks["google.sync_inbox_once"].defer_async(
+        await app.tasks["google:sync_inbox_once"].defer_async(
             connection_id=str(box.id), params={"max": "lots"}, run_id=run_id)
         await app.run_worker_async(concurrency=1, wait=False, queues=SYNC_QUEUES)
     state = box.state("sync_inbox_once", f"run:{run_id}")
     assert state["status"] == "failing" and state["consecutive_failures"] == 1
     assert "max" in state["last_error"] and "ValidationError" in state["last_error"]
-    assert jobs(box.url, box.id, "google.sync_inbox_once") == ["failed"]
+    assert jobs(box.url, box.id, "google:sync_inbox_once") == ["failed"]
 
     code, text = await status("--connection", str(box.id))
     assert code == 0, text

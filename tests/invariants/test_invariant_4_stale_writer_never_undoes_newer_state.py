@@ -21,7 +21,10 @@ from worker.db.connect import connect
 from worker.providers.google.capabilities import GMAIL_READONLY
 from worker.providers.google.context import google_context
 from worker.providers.google.gmail.api import GmailApi
-from worker.providers.google.gmail.live import PageStager, fetch_objects
+from worker.providers.google.gmail.live import InboxCursor
+from worker.providers.google.gmail.messages import fetch_objects
+from worker.sync.cursors import OnceProgress
+from worker.sync.stager import PageStager
 from worker.store.staging import RawObject, StaleWriter, stage_records
 
 pytestmark = pytest.mark.asyncio
@@ -44,14 +47,14 @@ async def test_a_manual_sync_that_fetched_a_message_before_its_deletion_never_re
     doomed, other = box.add("doomed"), box.add("other")
     await box.run_live()
     async with open_app_async(box.url) as app, google_context(app.connector.pool, box.id, "gmail") as ctx:
-        once = PageStager(ctx, "sync_inbox_once", stream="run:overlap")
+        once = PageStager(ctx, "sync_inbox_once", resource="gmail.message", stream="run:overlap")
         await once.load_cursor()  # the manual run starts ...
         fetched = await fetch_objects(GmailApi(ctx), [doomed, other], gone_is_tombstone=False)  # ... and fetches
         box.sandbox.delete_message(box.email, doomed)
         await box.run_live()  # the live sync records the deletion meanwhile
         assert box.heads()[doomed]["is_deleted"] is True
 
-        await once.commit(fetched.objects, {"done": True})  # the manual run's page lands late
+        await once.stage_page(fetched.objects, OnceProgress(done=True))  # the manual run's page lands late
 
     assert box.heads()[doomed]["is_deleted"] is True
     assert raw_versions(box, doomed) == [False, True]
@@ -61,14 +64,14 @@ async def test_a_manual_sync_that_fetched_an_older_label_state_never_overwrites_
     message = box.add("starred meanwhile")
     await box.run_live()
     async with open_app_async(box.url) as app, google_context(app.connector.pool, box.id, "gmail") as ctx:
-        once = PageStager(ctx, "sync_inbox_once", stream="run:labels")
+        once = PageStager(ctx, "sync_inbox_once", resource="gmail.message", stream="run:labels")
         await once.load_cursor()
         fetched = await fetch_objects(GmailApi(ctx), [message], gone_is_tombstone=False)
         box.sandbox.relabel(box.email, message, add=["STARRED"])
         await box.run_live()
         assert set(box.heads()[message]["payload"]["labelIds"]) == {"INBOX", "STARRED"}
 
-        await once.commit(fetched.objects, {"done": True})
+        await once.stage_page(fetched.objects, OnceProgress(done=True))
 
     assert set(box.heads()[message]["payload"]["labelIds"]) == {"INBOX", "STARRED"}
     assert raw_versions(box, message) == [False, False]
@@ -79,7 +82,7 @@ async def test_a_stalled_live_job_woken_after_its_retry_ran_neither_restages_nor
     await box.run_live()
     box.sandbox.relabel(box.email, doomed, add=["STARRED"])
     async with open_app_async(box.url) as app, google_context(app.connector.pool, box.id, "gmail") as ctx:
-        stalled = PageStager(ctx, "sync_inbox_live")
+        stalled = PageStager(ctx, "sync_inbox_live", resource="gmail.message")
         cursor = await stalled.load_cursor()
         history = await GmailApi(ctx).history(cursor["historyId"], None)
         fetched = await fetch_objects(GmailApi(ctx), [doomed], gone_is_tombstone=True)
@@ -89,7 +92,7 @@ async def test_a_stalled_live_job_woken_after_its_retry_ran_neither_restages_nor
         assert newer == {"historyId": str(box.sandbox.history_id(box.email))}
 
         with pytest.raises(StaleWriter, match="cursor"):
-            await stalled.commit(fetched.objects, {"historyId": str(history["historyId"])})
+            await stalled.stage_page(fetched.objects, InboxCursor(historyId=str(history["historyId"])))
 
     assert box.heads()[doomed]["is_deleted"] is True
     assert box.state()["cursor"] == newer
@@ -101,12 +104,12 @@ async def test_a_message_found_alive_after_its_tombstone_was_stored_is_restaged(
     back = box.add("back")
     await box.run_live()
     async with open_app_async(box.url) as app, google_context(app.connector.pool, box.id, "gmail") as ctx:
-        repair = PageStager(ctx, "sync_inbox_live", stream="repair")
-        await repair.commit([RawObject(back, {"id": back}, is_deleted=True)], None)
+        repair = PageStager(ctx, "sync_inbox_live", resource="gmail.message", stream="repair")
+        await repair.stage_page([RawObject(back, {"id": back}, is_deleted=True)], None)
         assert box.heads()[back]["is_deleted"] is True
         await repair.begin_fetch()
         fetched = await fetch_objects(GmailApi(ctx), [back], gone_is_tombstone=False)
-        await repair.commit(fetched.objects, None)
+        await repair.stage_page(fetched.objects, None)
     assert box.heads()[back]["is_deleted"] is False
     assert raw_versions(box, back) == [False, True, False]
 
@@ -135,19 +138,19 @@ async def test_every_writer_of_a_connection_resource_takes_the_same_lock(box):
 async def test_a_superseded_run_is_neither_a_failure_nor_a_backoff_of_the_healthy_stream(box):
     """The runner treats a fenced stale writer as superseded: recording it as a failure would
     back off the stream the newer run just brought up to date."""
-    from worker.sync.runner import run_capability
+    from worker.sync.outcome import run_capability
 
     message = box.add("starred meanwhile")
     await box.run_live()
     async with open_app_async(box.url) as app, google_context(app.connector.pool, box.id, "gmail") as ctx:
-        stalled = PageStager(ctx, "sync_inbox_live")
+        stalled = PageStager(ctx, "sync_inbox_live", resource="gmail.message")
 
         async def stale_run() -> dict:
             cursor = await stalled.load_cursor()
             fetched = await fetch_objects(GmailApi(ctx), [message], gone_is_tombstone=True)
             box.sandbox.relabel(box.email, message, add=["STARRED"])
             await box.run_live()  # the newer run finishes first
-            await stalled.commit(fetched.objects, {"historyId": cursor["historyId"]})
+            await stalled.stage_page(fetched.objects, InboxCursor(historyId=cursor["historyId"]))
             return {"status": "ok"}
 
         result = await run_capability(app.connector.pool, box.id, "sync_inbox_live", stale_run)

@@ -1,4 +1,4 @@
-"""`integrations connect google`: consent in a browser, tokens stored encrypted."""
+"""`integrations connect <provider>`: consent in a browser, tokens stored encrypted, any registered provider."""
 
 from __future__ import annotations
 
@@ -10,35 +10,25 @@ import click
 from worker.cli.common import database_url, echo_json, json_option, parse_json_object, settings
 
 
-@click.group()
-def connect() -> None:
-    """Authorise a provider account.
-
-    \b
-    Example:
-      integrations connect google --tenant T --profile P --account ana@example.com \\
-          --capability sync_inbox_live --no-browser
-    """
-
-
-@connect.command("google")
+@click.command()
+@click.argument("provider")
 @click.option("--tenant", required=True, type=click.UUID)
-@click.option("--profile", required=True, type=click.UUID)
-@click.option("--account", required=True, help="The Google account (login hint).")
+@click.option("--profile", type=click.UUID, default=None,
+              help="The CRM user (required for user-owned providers such as google; refused for tenant-owned ones).")
+@click.option("--account", required=True, help="The provider account (Google: the address, a login hint).")
 @click.option("--capability", "capabilities", multiple=True, required=True, help="Capability to enable (repeatable).")
 @click.option("--settings", "settings_json", default=None, help="JSON object keyed by capability.")
 @click.option("--no-browser", is_flag=True, help="Print the consent URL instead of opening a browser.")
 @click.option("--timeout", type=float, default=300.0, show_default=True, help="Seconds to wait for consent.")
 @json_option
-def google_command(tenant: uuid.UUID, profile: uuid.UUID, account: str, capabilities, settings_json,
-                   no_browser: bool, timeout: float, as_json: bool) -> None:
-    """Connect a Google account with the minimal scopes of the chosen capabilities.
+def connect(provider: str, tenant: uuid.UUID, profile: uuid.UUID | None, account: str, capabilities, settings_json,
+            no_browser: bool, timeout: float, as_json: bool) -> None:
+    """Authorise a provider account with the minimal scopes of the chosen capabilities.
 
-    The account that consents must be --account: Google's account chooser lets a person pick
-    another one, and a connection must never hold one mailbox under another's address. A consent
-    given as another account exits 2 (bad input: connect again choosing --account), stores
-    nothing, and revokes the grant that consent created. Sends that waited for a reconnect are
-    queued again once the account is connected.
+    The account that consents must be --account: a consent given as another account exits 2
+    (bad input: connect again choosing --account), stores nothing, and revokes the grant that
+    consent created. Sends that waited for a reconnect are queued again once the account is
+    connected.
 
     \b
     Example:
@@ -49,13 +39,21 @@ def google_command(tenant: uuid.UUID, profile: uuid.UUID, account: str, capabili
     from worker.crypto import database_keyring
     from worker.db.connect import session
     from worker.errors import BadInput
-    from worker.providers.google.connect import connect_google
+    from worker.registry import get_provider
 
+    spec = get_provider(provider)
+    for name in capabilities:
+        spec.capability(name)
+    if spec.ownership == "user" and profile is None:
+        raise BadInput(f"--profile is required: {provider} accounts belong to a CRM user")
+    if spec.ownership == "tenant" and profile is not None:
+        raise BadInput(f"--profile is refused: {provider} accounts belong to the tenant, not to a user")
     cfg = settings()
     extra = parse_json_object(settings_json, "--settings") or {}
     unknown = set(extra) - set(capabilities)
     if unknown:
         raise BadInput(f"--settings names capabilities not in --capability: {', '.join(sorted(unknown))}")
+    flow = spec.connect_flow()
 
     def show(url: str) -> None:
         click.echo("Open this URL to give consent:" if no_browser else "Opening the consent page:")
@@ -66,9 +64,9 @@ def google_command(tenant: uuid.UUID, profile: uuid.UUID, account: str, capabili
     url = database_url()
     with session(url) as conn:  # never store a credential under a key the other processes lack
         keyring = database_keyring(cfg, conn)
-    row = connect_google(url, cfg, keyring, tenant_id=tenant, profile_id=profile,
-                         account=account, capabilities={c: extra.get(c) for c in capabilities},
-                         on_url=show, timeout=timeout)
+    row = flow(url, cfg, keyring, tenant_id=tenant, profile_id=profile,
+               account=account, capabilities={c: extra.get(c) for c in capabilities},
+               on_url=show, timeout=timeout)
     with session(url) as conn:
         states = capability_states(conn, row["id"])
     if as_json:

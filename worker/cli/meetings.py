@@ -75,7 +75,7 @@ def create_command(connection_id, calendar_id, idempotency_key, as_json, **field
       integrations meetings create --connection 3d6f... --title Offsite --date 2026-12-10 --end-date 2026-12-12
     """
     from worker.errors import BadInput
-    from worker.providers.google.calendar.actions import create_meeting
+    from worker.api import create_meeting
 
     values = _fields(**fields)
     if "title" not in values:
@@ -95,7 +95,7 @@ def update_command(event_id, connection_id, calendar_id, idempotency_key, as_jso
     Example:
       integrations meetings update abc123 --connection 3d6f... --location 'Room 4'
     """
-    from worker.providers.google.calendar.actions import update_meeting
+    from worker.api import update_meeting
 
     _print(asyncio.run(update_meeting(database_url(), connection_id, event_id, calendar_id=calendar_id,
                                       idempotency_key=idempotency_key, **_fields(**fields))), as_json)
@@ -112,7 +112,7 @@ def cancel_command(event_id, connection_id, calendar_id, idempotency_key, as_jso
     Example:
       integrations meetings cancel abc123 --connection 3d6f... --send-updates all
     """
-    from worker.providers.google.calendar.actions import cancel_meeting
+    from worker.api import cancel_meeting
 
     _print(asyncio.run(cancel_meeting(database_url(), connection_id, event_id, calendar_id=calendar_id,
                                       send_updates=send_updates, idempotency_key=idempotency_key)), as_json)

@@ -41,25 +41,27 @@ def _non_empty(param, values: tuple[str, ...]) -> tuple[str, ...]:
 @click.option("--from", "from_", default=None, help="Window start YYYY-MM-DD (Calendar).")
 @click.option("--to", default=None, help="Window end YYYY-MM-DD (Calendar).")
 @click.option("--expand-recurring", is_flag=True, help="One row per instance (Calendar).")
+@click.option("--param", "raw_params", multiple=True, metavar="NAME=VALUE",
+              help="A parameter of the capability's manual run (repeatable; a list parameter takes each value).")
 @click.option("--wait", is_flag=True, help="Follow the job to its end with a progress bar.")
 @json_option
 def once_command(connection_id, capability, query, after, before, labels, max_, calendar, from_, to,
-                 expand_recurring, wait, as_json) -> None:
+                 expand_recurring, raw_params, wait, as_json) -> None:
     """Enqueue a manual sync with parameters; prints the job id. The live cursor is not touched.
 
     \b
     Example:
       integrations sync once --connection 3d6f... --capability sync_inbox_once \\
           --query 'subject:invoice' --after 2026-01-01 --max 200 --wait
+      integrations sync once --connection 3d6f... --capability sync_calendar_once \\
+          --param from=2026-01-01 --param to=2026-02-01
     """
     from worker.api import sync_once
 
-    if capability.startswith("sync_calendar"):
-        params = {k: v for k, v in {"calendar": calendar, "from": from_, "to": to,
-                                    "expand_recurring": expand_recurring or None}.items() if v is not None}
-    else:
-        params = {k: v for k, v in {"query": query, "after": after, "before": before,
-                                    "labels": list(labels) or None, "max": max_}.items() if v is not None}
+    flags = {"query": query, "after": after, "before": before, "labels": list(labels) or None, "max": max_,
+             "calendar": calendar, "from": from_, "to": to, "expand_recurring": expand_recurring or None}
+    params = {k: v for k, v in flags.items() if v is not None}
+    params.update(parse_params(raw_params))
     url = database_url()
     queued = asyncio.run(sync_once(url, connection_id, capability, params))
     if not wait:
@@ -72,12 +74,30 @@ def once_command(connection_id, capability, query, after, before, labels, max_, 
         raise SystemExit(1)
 
 
+def parse_params(raw: tuple[str, ...]) -> dict:
+    """`name=value` pairs; a name given more than once is a list. Values stay text: the
+    capability's params model converts and validates them (bad ones exit 2 with each problem)."""
+    params: dict = {}
+    for item in raw:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"expected NAME=VALUE, got {item!r}", param_hint="--param")
+        name = name.strip().replace("-", "_") if name.strip() not in ("from",) else "from"
+        if name in params:
+            previous = params[name]
+            params[name] = (previous if isinstance(previous, list) else [previous]) + [value]
+        else:
+            params[name] = value
+    return params
+
+
 def follow(url: str, queued: dict, quiet: bool) -> dict:
     """Poll the job and its run row until the job ends; a bar (unless `quiet`) shows staged items."""
     import contextlib
     import io
 
     from worker.db.connect import connect
+    from worker.store import query
 
     stream = f"run:{queued['run_id']}"
     job, state, cursor = {"status": "todo"}, None, {}
@@ -86,11 +106,11 @@ def follow(url: str, queued: dict, quiet: bool) -> dict:
             click.progressbar(length=1, label="syncing", show_pos=True, file=bar_file) as bar:
         while job["status"] not in ("succeeded", "failed", "cancelled", "aborted"):
             time.sleep(0.5)
-            job = conn.execute("select status from procrastinate_jobs where id = %s", (queued["job_id"],)).fetchone()
-            state = conn.execute("select cursor, last_error from integrations.sync_state where connection_id = %s"
-                                 " and capability = %s and stream = %s",
-                                 (queued["connection_id"], queued["capability"], stream)).fetchone()
-            cursor = (state or {}).get("cursor") or {}
+            state = conn.execute(query("sync_state.run_progress"), {
+                "job_id": queued["job_id"], "connection_id": queued["connection_id"],
+                "capability": queued["capability"], "stream": stream}).fetchone()
+            job = {"status": state["job_status"]}
+            cursor = state.get("cursor") or {}
             bar.length = max(cursor.get("estimate") or 0, cursor.get("listed") or 0, 1)
             bar.update(max(0, (cursor.get("staged") or 0) - bar.pos))
     if not quiet:
@@ -146,8 +166,7 @@ def send(connection_id, to, cc, bcc, subject, text, html_file, attach, reply_to_
     """
     from pathlib import Path
 
-    from worker.api import send_email
-    from worker.providers.google.gmail.compose import attachment_from_file
+    from worker.api import attachment_from_file, send_email
 
     result = asyncio.run(send_email(
         database_url(), connection_id, to=list(to), cc=list(cc), bcc=list(bcc), subject=subject, text=text,

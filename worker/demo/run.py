@@ -114,7 +114,7 @@ class Demo:
 
     def connect_users(self) -> None:
         from worker.crypto import keyring_from_settings
-        from worker.providers.google.connect import connect_google
+        from worker.providers.google.auth.connect import connect_google
         from worker.settings import get_settings
 
         settings = get_settings()
@@ -146,7 +146,7 @@ class Demo:
                                                         queues=SYNC_QUEUES), self.options.step_timeout)
 
     def run_live_syncs(self) -> None:
-        from worker.providers.google.tasks import defer_live
+        from worker.tasks.dispatch import defer_live
 
         async def defer():
             for connection_id in self.connections.values():
@@ -243,7 +243,7 @@ class Demo:
         self.say(f"queued outbound {sent['outbound_id']} ({sent['message_id']})")
 
         self.step(f"creating a meeting in {ANA}'s calendar (two-way calendar)")
-        from worker.providers.google.calendar.actions import create_meeting
+        from worker.api import create_meeting
 
         meeting = asyncio.run(create_meeting(
             self.url, self.connections[ANA], title="Acme kick-off with Carla", start="2024-06-18T10:00:00",

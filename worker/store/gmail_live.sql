@@ -15,3 +15,9 @@ cross join lateral (
 ) as newest
 where h.connection_id = %(connection_id)s and h.resource_type = 'gmail.message'
   and h.external_id = any(%(external_ids)s) and not h.is_deleted
+
+-- name: staged_heads
+-- Which of `external_ids` have a head of this resource (live or tombstone) for the connection.
+select external_id from integrations.raw_heads
+where connection_id = %(connection_id)s and resource_type = %(resource_type)s
+  and external_id = any(%(external_ids)s)

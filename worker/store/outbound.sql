@@ -66,3 +66,8 @@ select connection_id, status, count(*) as actions,
 from integrations.outbound
 where status <> 'done' and (%(connection_id)s::uuid is null or connection_id = %(connection_id)s)
 group by connection_id, status
+
+-- name: fail_conflict
+-- A meeting action refused with 412: failed for good, both versions kept in last_error (JSON).
+update integrations.outbound set status = 'failed', completed_at = now(), last_error = %(error)s
+where id = %(id)s

@@ -34,3 +34,34 @@ where h.connection_id = %(connection_id)s and h.resource_type = %(resource_type)
 update integrations.sync_state
 set reconcile = %(result)s, updated_at = now()
 where connection_id = %(connection_id)s and capability = %(capability)s and stream = ''
+
+-- name: normalized_mailbox_messages
+-- The live product.email_mailboxes rows of one connection with their labels (reconcile scopes them).
+select provider_message_id, labels from product.email_mailboxes
+where connection_id = %(connection_id)s and not is_deleted
+
+-- name: normalized_meeting_uids
+-- The iCalUIDs of the tenant's live meetings: a meeting is shared by every calendar that holds it.
+select distinct ical_uid from product.meetings
+where tenant_id = %(tenant_id)s and status <> 'cancelled'
+
+-- name: relation_exists
+select to_regclass(%(relation)s) is not null as present
+
+-- name: due
+-- Active connections with a healthy live capability (`provider:capability` in %(keys)s) whose
+-- last reconcile is older than the interval.
+select distinct s.connection_id
+from integrations.sync_state s
+join integrations.connections c on c.id = s.connection_id and c.status = 'active'
+where s.stream = '' and s.status = 'ok' and s.capability = any(c.capabilities)
+  and (c.provider || ':' || s.capability) = any(%(keys)s)
+  and (s.reconcile is null
+       or (s.reconcile ->> 'checked_at')::timestamptz < now() - make_interval(secs => %(interval)s))
+
+-- name: newest_payload
+-- The newest staged version of one object (e.g. the etag a meeting update must match).
+select payload from integrations.raw_records
+where connection_id = %(connection_id)s and resource_type = %(resource_type)s and external_id = %(external_id)s
+order by id desc
+limit 1

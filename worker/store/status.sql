@@ -32,3 +32,22 @@ select connection_id, capability, count(*) as open_failures, max(last_error) as 
 from integrations.item_failures
 where resolved_at is null and (%(connection_id)s::uuid is null or connection_id = %(connection_id)s)
 group by 1, 2
+
+-- name: quarantined
+select count(*) as n from integrations_staging.normalize_quarantine
+where connection_id = %(connection_id)s and resource_type = %(resource_type)s
+
+-- name: failing_normalize_tests
+-- Data tests whose last run did not pass: they only warn (blocking no tenant), so status shows them.
+select test_name, model, status, failures, checked_at
+from integrations_staging.normalize_test_results
+where status not in ('pass', 'success')
+order by test_name
+
+-- name: normalized_email_mailboxes
+select count(*) as n from product.email_mailboxes
+where connection_id = %(connection_id)s and not is_deleted
+
+-- name: normalized_calendar_events
+select count(*) as n from integrations_staging.int_calendar_events_latest
+where connection_id = %(connection_id)s and quarantine_reason is null and not is_deleted

@@ -45,7 +45,15 @@ cross join lateral unnest(c.capabilities) as s(capability)
 left join integrations.sync_state st
     on st.connection_id = c.id and st.capability = s.capability and st.stream = ''
 where c.status = 'active'
-  and s.capability = any(%(capabilities)s)
+  and (c.provider || ':' || s.capability) = any(%(capabilities)s)
   and coalesce(st.status, 'ready') <> 'awaiting_consent'
   and (st.next_run_at is null or st.next_run_at <= now())
 order by c.id, s.capability
+
+-- name: run_progress
+-- A manual run's job status and its progress row, for `sync once --wait`.
+select j.status as job_status, s.cursor, s.last_error
+from procrastinate_jobs as j
+left join integrations.sync_state as s
+    on s.connection_id = %(connection_id)s and s.capability = %(capability)s and s.stream = %(stream)s
+where j.id = %(job_id)s

@@ -13,6 +13,7 @@ import logging
 from procrastinate import exceptions as procrastinate_exceptions
 
 from worker.app import app
+from worker.sync.stager import on_staged
 
 logger = logging.getLogger(__name__)
 
@@ -80,3 +81,7 @@ async def normalize_periodic(timestamp: int) -> bool:
     if pending:
         return False
     return await request_normalize()
+
+
+# a commit that stored something new asks for a run (the stager knows nothing of tasks)
+on_staged(request_normalize)

@@ -7,31 +7,20 @@ import logging
 
 from procrastinate.exceptions import AlreadyEnqueued
 
-from worker.app import app
+from worker.app import MAINTENANCE, app
+from worker.reconcile.runner import reconcile_connection as run, reconcilable_keys
 from worker.settings import get_settings
-from worker.app import MAINTENANCE
+from worker.store.connections import dict_connection, fetch_connection
+from worker.store.reads import due_reconciles
 
 logger = logging.getLogger(__name__)
-
-DUE = """
-select distinct s.connection_id
-from integrations.sync_state s
-join integrations.connections c on c.id = s.connection_id and c.status = 'active'
-where s.stream = '' and s.status = 'ok' and s.capability = any(c.capabilities)
-  and s.capability in ('sync_inbox_live', 'sync_calendar_live')
-  and (s.reconcile is null or (s.reconcile ->> 'checked_at')::timestamptz < now() - make_interval(secs => %s))
-"""
 
 
 @app.task(name="reconcile_connection", queue=MAINTENANCE)
 async def reconcile_connection(connection_id: str) -> int:
-    from worker.providers.google.context import dict_connection
-    from worker.reconcile.runner import reconcile_connection as run
-    from worker.store import query
-
     pool = app.connector.pool
     async with dict_connection(pool) as conn:
-        row = await (await conn.execute(query("connections.get"), {"id": connection_id})).fetchone()
+        row = await fetch_connection(conn, connection_id)
     if row is None or row["status"] != "active":
         return 0
     results = await run(pool, row, repair=True)
@@ -42,9 +31,9 @@ async def reconcile_connection(connection_id: str) -> int:
 @app.task(name="reconcile_due", queue=MAINTENANCE, queueing_lock="reconcile_due")
 async def reconcile_due(timestamp: int) -> int:
     async with app.connector.pool.connection() as conn:
-        due = await (await conn.execute(DUE, (get_settings().reconcile_interval_seconds,))).fetchall()
+        due = await due_reconciles(conn, reconcilable_keys(), get_settings().reconcile_interval_seconds)
     queued = 0
-    for (connection_id,) in due:
+    for connection_id in due:
         try:
             await reconcile_connection.configure(queueing_lock=f"reconcile:{connection_id}") \
                 .defer_async(connection_id=str(connection_id))

@@ -1,4 +1,4 @@
-"""Google's capabilities with their minimal scopes and settings (DESIGN.md, "Capabilities")."""
+"""Google's minimal scopes and the settings models of its capabilities (DESIGN.md, "Capabilities")."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from worker.registry import Capability, CapabilitySettings, NoSettings, Provider, register
+from worker.capabilities import CapabilitySettings
 
 SCOPE = "https://www.googleapis.com/auth/"
 GMAIL_READONLY = SCOPE + "gmail.readonly"
@@ -39,39 +39,3 @@ class SendEmailSettings(CapabilitySettings):
 class CalendarLiveSettings(CapabilitySettings):
     calendars: list[str] | Literal["all"] = Field(default_factory=lambda: ["primary"])
     two_way: bool = Field(default=False, description="CRM → Google writes (adds calendar.events)")
-
-
-GOOGLE = register(
-    Provider(
-        name="google",
-        ownership="user",
-        capabilities={
-            "sync_inbox_live": Capability(
-                "sync_inbox_live", "live", frozenset({GMAIL_READONLY}), InboxLiveSettings,
-                description="periodic, incremental Gmail sync (historyId)",
-            ),
-            "sync_inbox_once": Capability(
-                "sync_inbox_once", "once", frozenset({GMAIL_READONLY}), NoSettings,
-                description="manual Gmail sync with a query, labels, dates and a maximum",
-            ),
-            # gmail.send alone cannot finish the exactly-once path: the retry's `rfc822msgid:` lookup
-            # needs `q` (gmail.readonly; gmail.metadata refuses q), and so do reply headers and
-            # staging the sent copy (messages.get)
-            "send_email": Capability(
-                "send_email", "action", frozenset({GMAIL_SEND, GMAIL_READONLY}), SendEmailSettings,
-                extra_scopes=lambda s: frozenset({GMAIL_COMPOSE}) if s.drafts else frozenset(),
-                description="send, draft, reply in thread",
-            ),
-            "sync_calendar_live": Capability(
-                "sync_calendar_live", "live", frozenset({CALENDAR_READONLY}), CalendarLiveSettings,
-                extra_scopes=lambda s: frozenset({CALENDAR_EVENTS}) if s.two_way else frozenset(),
-                description="periodic, incremental Calendar sync (syncToken)",
-            ),
-            "sync_calendar_once": Capability(
-                "sync_calendar_once", "once", frozenset({CALENDAR_READONLY}), NoSettings,
-                description="manual Calendar sync of a calendar and time window",
-            ),
-        },
-        revoke_grant="worker.providers.google.oauth:revoke_grant",
-    )
-)

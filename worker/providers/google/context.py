@@ -3,65 +3,39 @@
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
 from typing import AsyncIterator
 
 import httpx
-from psycopg.rows import dict_row
 
 from worker.crypto import keyring_from_settings
 from worker.errors import IntegrationsError
-from worker.providers.google.endpoints import GoogleEndpoints
-from worker.providers.google.errors import Reauth
-from worker.providers.google.http import GoogleClient
-from worker.providers.google.pacing import pacer_for
-from worker.providers.google.tokens import REAUTH_REASON, ConnectionTokens
+from worker.providers.google.client.endpoints import GoogleEndpoints
+from worker.providers.google.client.errors import Reauth
+from worker.providers.google.client.http import GoogleClient
+from worker.providers.google.client.pacing import pacer_for
+from worker.providers.google.client.quota_tables import gmail_units_per_minute
+from worker.providers.google.auth.tokens import REAUTH_REASON, ConnectionTokens
 from worker.settings import Settings, get_settings
-from worker.store import query
+from worker.store.connections import get_connection_row
+from worker.sync.context import ConnectionContext
 
 
-@dataclass
-class GoogleContext:
-    connection: dict
-    client: GoogleClient
-    endpoints: GoogleEndpoints
-    settings: Settings
-    pool: object  # psycopg AsyncConnectionPool
+class GoogleContext(ConnectionContext):
+    """The sync core's context plus Google's client (tokens, pacing) and endpoints."""
 
-    @property
-    def connection_id(self):
-        return self.connection["id"]
-
-    @property
-    def tenant_id(self):
-        return self.connection["tenant_id"]
-
-    @property
-    def account(self) -> str:
-        return self.connection["account_id"]
-
-    def db(self):
-        """A pooled connection with dict rows; `async with ctx.db() as conn, conn.transaction(): ...`"""
-        return dict_connection(self.pool)
-
-
-@contextlib.asynccontextmanager
-async def dict_connection(pool):
-    async with pool.connection() as conn:
-        previous = conn.row_factory
-        conn.row_factory = dict_row
-        try:
-            yield conn
-        finally:  # the pool hands this connection to code expecting its default rows
-            conn.row_factory = previous
+    def __init__(self, connection: dict, client: GoogleClient, endpoints: GoogleEndpoints, settings: Settings,
+                 pool) -> None:
+        super().__init__(connection, pool)
+        self.client = client
+        self.endpoints = endpoints
+        self.settings = settings
 
 
 @contextlib.asynccontextmanager
 async def google_context(pool, connection_id, api: str = "gmail",
                          settings: Settings | None = None) -> AsyncIterator[GoogleContext]:
     settings = settings or get_settings()
-    async with dict_connection(pool) as conn:
-        row = await (await conn.execute(query("connections.get"), {"id": connection_id})).fetchone()
+    row = await get_connection_row(pool, connection_id)
     if row is None:
         raise IntegrationsError(f"connection {connection_id} no longer exists")
     if row["status"] == "needs_reauth":
@@ -72,8 +46,18 @@ async def google_context(pool, connection_id, api: str = "gmail",
     stored = keyring.decrypt(row["credentials"], str(row["id"]))
     endpoints = GoogleEndpoints.from_settings(settings)
     tokens = ConnectionTokens(pool, keyring, row, stored, settings, endpoints)
-    units = settings.gmail_units_per_minute if api == "gmail" else settings.calendar_quota_units_per_minute
+    units = gmail_units_per_minute(settings) if api == "gmail" else settings.calendar_quota_units_per_minute
     async with httpx.AsyncClient(timeout=settings.http_timeout_seconds,
                                  limits=httpx.Limits(max_connections=8)) as http:
         client = GoogleClient(http, tokens, pacer_for(row["account_id"], api, units))
         yield GoogleContext(connection=row, client=client, endpoints=endpoints, settings=settings, pool=pool)
+
+
+# which Google API (and so which quota pacer) each capability calls
+API_OF_CAPABILITY = {"sync_inbox_live": "gmail", "sync_inbox_once": "gmail", "send_email": "gmail",
+                     "sync_calendar_live": "calendar", "sync_calendar_once": "calendar"}
+
+
+def open_google_context(pool, connection_id, capability: str):
+    """The registry's context opener for Google: the capability picks the API's quota pacer."""
+    return google_context(pool, connection_id, API_OF_CAPABILITY.get(capability, "gmail"))

@@ -1,5 +1,5 @@
 """Slack: tenant-owned (one workspace per tenant, no profile). Capabilities arrive later."""
 
-from worker.registry import Provider, register
+from worker.capabilities import Provider
 
-SLACK = register(Provider(name="slack", ownership="tenant", capabilities={}))
+SLACK = Provider(name="slack", ownership="tenant", capabilities={}, credential_kind="oauth2")

@@ -24,10 +24,11 @@ from typing import Any, Literal
 from psycopg.types.json import Jsonb
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
+from worker.capabilities import validation_problems
 from worker.errors import BadInput, IntegrationsError
 from worker.providers.google.calendar.api import RESOURCE, CalendarApi, external_id
 from worker.providers.google.capabilities import CALENDAR_EVENTS
-from worker.providers.google.errors import Conflict, CursorExpired
+from worker.providers.google.client.errors import Conflict, CursorExpired
 from worker.store import query
 from worker.store.staging import RawObject, astage_records
 
@@ -125,8 +126,7 @@ async def prepare_action(aconn, connection: dict, action: str, request: dict,
     try:
         validated = MeetingFields.model_validate(fields)
     except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'meeting'}: {e['msg']}" for e in error.errors())
-        raise BadInput(f"invalid {action}: {problems}") from None
+        raise BadInput(f"invalid {action}: {validation_problems(error, 'meeting')}") from None
     if action == "create_meeting" and not (validated.start or validated.start_date):
         raise BadInput("create_meeting needs start/end or start_date")
     if action != "create_meeting" and not request.get("event_id"):
@@ -148,10 +148,9 @@ async def prepare_action(aconn, connection: dict, action: str, request: dict,
 # -- the job ---------------------------------------------------------------------------------------
 async def last_seen(ctx, calendar_id: str, event_id: str) -> dict | None:
     async with ctx.db() as conn:
-        row = await (await conn.execute(
-            "select payload from integrations.raw_records where connection_id = %s and resource_type = %s"
-            " and external_id = %s order by id desc limit 1",
-            (ctx.connection_id, RESOURCE, external_id(calendar_id, event_id)))).fetchone()
+        row = await (await conn.execute(query("reconcile.newest_payload"), {
+            "connection_id": ctx.connection_id, "resource_type": RESOURCE,
+            "external_id": external_id(calendar_id, event_id)})).fetchone()
     return row["payload"] if row else None
 
 
@@ -166,10 +165,9 @@ async def _fail_conflict(ctx, row: dict, ours: dict, theirs: dict, calendar_id: 
         await astage_records(conn, ctx.connection_id, ctx.tenant_id, CAPABILITY, RESOURCE,
                              [RawObject(external_id(calendar_id, theirs["id"]), theirs,
                                         is_deleted=theirs.get("status") == "cancelled")])
-        await conn.execute(
-            "update integrations.outbound set status = 'failed', completed_at = now(), last_error = %s"
-            " where id = %s",
-            (json.dumps({"error": "conflict", "message": str(conflict), "ours": ours, "theirs": theirs}), row["id"]))
+        await conn.execute(query("outbound.fail_conflict"), {
+            "id": row["id"],
+            "error": json.dumps({"error": "conflict", "message": str(conflict), "ours": ours, "theirs": theirs})})
     return conflict
 
 
@@ -219,82 +217,3 @@ async def perform_action(ctx, outbound_id) -> dict:
                                         is_deleted=event.get("status") == "cancelled")])
         return await (await conn.execute(query("outbound.done"), {
             "id": row["id"], "provider_id": event["id"], "thread_id": None})).fetchone()
-
-
-# -- Python entry points (the CRM and `integrations meetings ...`) --------------------------------------
-async def queue_action(url: str, connection_id, action: str, request: dict,
-                       idempotency_key: str | None = None) -> dict[str, Any]:
-    """Record the action and defer its job in one transaction; the same key never acts twice."""
-    from worker.api import _check, _connection
-    from worker.app import open_app_async
-    from worker.db.connect import aconnect
-    from worker.providers.google.calendar_tasks import meeting_action
-
-    _check(url)
-    async with open_app_async(url, max_size=2):
-        aconn = await aconnect(url)
-        try:
-            async with aconn.transaction():
-                row = await _connection(aconn, connection_id)
-                outbound, created = await prepare_action(aconn, row, action, request, idempotency_key)
-                job_id = None
-                if created:  # a repeated key never queues a second job
-                    lock = f"{row['id']}:meeting:{outbound['request']['event_id']}"  # one event, in order
-                    job_id = await meeting_action.configure(connection=aconn, lock=lock).defer_async(
-                        connection_id=str(row["id"]), outbound_id=str(outbound["id"]))
-        finally:
-            await aconn.close()
-    return {"outbound_id": str(outbound["id"]), "job_id": job_id, "event_id": outbound["request"]["event_id"],
-            "status": outbound["status"]}
-
-
-async def create_meeting(url: str, connection_id, *, title: str, start: datetime | str | None = None,
-                         end: datetime | str | None = None, start_date: date | str | None = None,
-                         end_date: date | str | None = None, time_zone: str | None = None,
-                         description: str | None = None, location: str | None = None,
-                         attendees: list[str] | None = None, conference: bool = False,
-                         send_updates: str | None = None, calendar_id: str = "primary",
-                         idempotency_key: str | None = None) -> dict[str, Any]:
-    request = {"calendar_id": calendar_id, "title": title, "start": start, "end": end, "start_date": start_date,
-               "end_date": end_date, "time_zone": time_zone, "description": description, "location": location,
-               "attendees": attendees, "conference": conference, "send_updates": send_updates}
-    return await queue_action(url, connection_id, "create_meeting", _clean(request), idempotency_key)
-
-
-async def update_meeting(url: str, connection_id, event_id: str, *, calendar_id: str = "primary",
-                         idempotency_key: str | None = None, **changes) -> dict[str, Any]:
-    """`changes`: any of title, description, location, start/end, start_date/end_date, time_zone,
-    attendees, conference, send_updates; only those are changed."""
-    return await queue_action(url, connection_id, "update_meeting",
-                              _clean({"calendar_id": calendar_id, "event_id": event_id, **changes}), idempotency_key)
-
-
-async def cancel_meeting(url: str, connection_id, event_id: str, *, calendar_id: str = "primary",
-                         send_updates: str | None = None, idempotency_key: str | None = None) -> dict[str, Any]:
-    return await queue_action(url, connection_id, "cancel_meeting",
-                              _clean({"calendar_id": calendar_id, "event_id": event_id, "send_updates": send_updates}),
-                              idempotency_key)
-
-
-def _clean(request: dict) -> dict:
-    return {k: (v.isoformat() if isinstance(v, (date, datetime)) else v) for k, v in request.items()
-            if v is not None and v is not False}
-
-
-async def action_result(url: str, outbound_id) -> dict[str, Any]:
-    """The outbound row of an action; a conflict's `ours`/`theirs` versions are decoded."""
-    from worker.db.connect import aconnect
-
-    aconn = await aconnect(url)
-    try:
-        from psycopg.rows import dict_row
-        aconn.row_factory = dict_row
-        row = await (await aconn.execute(query("outbound.get"), {"id": outbound_id})).fetchone()
-    finally:
-        await aconn.close()
-    if row is None:
-        raise BadInput(f"no outbound action {outbound_id}")
-    result = dict(row)
-    if row["status"] == "failed" and row["last_error"] and row["last_error"].startswith("{"):
-        result["conflict"] = json.loads(row["last_error"])
-    return result

@@ -1,7 +1,8 @@
 """`sync_calendar_once`: stage one calendar's events in a time window; the live cursors are untouched.
 
-Progress lives in the run's own sync_state row (capability `sync_calendar_once`, stream
-`run:<id>`), so a killed run resumes at its page and a finished one is not repeated.
+The loop is the sync core's once loop: progress lives in the run's own sync_state row
+(capability `sync_calendar_once`, stream `run:<id>`), so a killed run resumes at its page and a
+finished one is not repeated.
 """
 
 from __future__ import annotations
@@ -10,9 +11,11 @@ from datetime import date, datetime, time, timezone
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from worker.providers.google.calendar import live
 from worker.providers.google.calendar.api import RESOURCE, CalendarApi
-from worker.providers.google.calendar.live import PAGE_SIZE, to_objects
-from worker.providers.google.gmail.live import PageStager
+from worker.sync.cursors import OnceProgress
+from worker.sync.loops import OncePage, run_once
+from worker.sync.stager import PageStager
 
 CAPABILITY = "sync_calendar_once"
 
@@ -42,22 +45,20 @@ class CalendarOnceParams(BaseModel):
         return datetime.combine(self.to, time(), timezone.utc).isoformat().replace("+00:00", "Z")
 
 
+class CalendarOnceProgress(OnceProgress):
+    calendar: str | None = None
+
+
 async def sync_calendar_once(ctx, params: CalendarOnceParams, run_id: str) -> dict:
     api = CalendarApi(ctx)
     calendar_id = api.resolve(params.calendar)
-    stager = PageStager(ctx, CAPABILITY, stream=f"run:{run_id}")
-    cursor = await stager.load_cursor()
-    if cursor.get("done"):
-        return cursor
-    cursor = {"calendar": calendar_id, "pageToken": None, "listed": 0, "done": False, **cursor}
-    while True:
+
+    async def fetch(progress: CalendarOnceProgress, remaining: int | None) -> OncePage:
         page = await api.list_events(calendar_id, timeMin=params.time_min(), timeMax=params.time_max(),
-                                     singleEvents=params.expand_recurring, maxResults=PAGE_SIZE,
-                                     pageToken=cursor["pageToken"])
+                                     singleEvents=params.expand_recurring, maxResults=live.PAGE_SIZE,
+                                     pageToken=progress.pageToken)
         items = page.get("items", [])
-        cursor = {**cursor, "pageToken": page.get("nextPageToken"), "listed": cursor["listed"] + len(items)}
-        if not cursor["pageToken"]:
-            cursor["done"] = True
-        await stager.commit(to_objects(calendar_id, items), cursor, resource=RESOURCE)
-        if cursor["done"]:
-            return {**cursor, "staged": stager.staged}
+        return OncePage(live.to_objects(calendar_id, items), listed=len(items), next_token=page.get("nextPageToken"))
+
+    stager = PageStager(ctx, CAPABILITY, stream=f"run:{run_id}", resource=RESOURCE)
+    return (await run_once(stager, CalendarOnceProgress, fetch, defaults={"calendar": calendar_id})).dump()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from worker.providers.google.client.quota_tables import table_in_force
+
 from urllib.parse import quote, urlsplit
 
-from worker.providers.google.errors import GoogleError, MalformedResponse
-from worker.providers.google.http import BatchCall
+from worker.providers.google.client.errors import GoogleError, MalformedResponse
+from worker.providers.google.client.http import BatchCall
 
 BATCH_SIZE = 50  # Google recommends at most 50 calls per batch
 
@@ -14,7 +16,7 @@ class GmailApi:
     def __init__(self, ctx) -> None:
         self.ctx = ctx
         self.base = ctx.endpoints.gmail + "/users/me"
-        self.units = ctx.settings.gmail_quota.units
+        self.units = table_in_force(ctx.settings).units
 
     async def profile(self) -> dict:
         return _expect(await self.ctx.client.call("GET", self.base + "/profile", units=self.units["getProfile"]),

@@ -30,3 +30,15 @@ MAY_2026 = QuotaTable("2026", 6_000, MappingProxyType({**_LEGACY_UNITS, "message
                                                        "attachments.get": 20}))
 TABLES = {table.name: table for table in (MAY_2026, LEGACY)}
 DEFAULT_TABLE = MAY_2026.name
+
+
+def table_in_force(settings) -> QuotaTable:
+    """The Gmail quota table the settings name (per-call units and the per-user limit)."""
+    return TABLES[settings.gmail_quota_table]
+
+
+def gmail_units_per_minute(settings) -> int:
+    """Per-user Gmail pacing: the explicit setting, else the quota table's limit."""
+    if settings.gmail_quota_units_per_minute is not None:
+        return settings.gmail_quota_units_per_minute
+    return table_in_force(settings).units_per_user_minute

@@ -19,11 +19,12 @@ from worker.connections import (
 from worker.crypto import Keyring
 from worker.db.connect import session
 from worker.errors import BadInput, IntegrationsError
-from worker.providers.google.endpoints import GoogleEndpoints
-from worker.providers.google.oauth import (
+from worker.providers.google.client.endpoints import GoogleEndpoints
+from worker.providers.google.auth.oauth import (
     LoopbackReceiver, Pkce, authorization_url, consented_account, exchange_code, revoke_grant,
 )
-from worker.registry import get_provider
+from worker.providers.google.gmail.tasks import resume_waiting_sends
+from worker.providers.google.provider import GOOGLE
 from worker.settings import Settings
 from worker.store import query
 
@@ -51,7 +52,7 @@ def _apply_request(conn, *, tenant_id, profile_id, account: str, capabilities: d
 def connect_google(database_url: str, settings: Settings, keyring: Keyring, *, tenant_id, profile_id,
                    account: str, capabilities: dict[str, dict | None], on_url: Callable[[str], None],
                    timeout: float = 300.0) -> dict:
-    google = get_provider("google")
+    google = GOOGLE
     with session(database_url) as conn:
         with conn.transaction(force_rollback=True):  # validation only: nothing is kept before consent
             row = _apply_request(conn, tenant_id=tenant_id, profile_id=profile_id, account=account,
@@ -78,8 +79,6 @@ def connect_google(database_url: str, settings: Settings, keyring: Keyring, *, t
         tokens["refresh_token"] = previous.get("refresh_token")
     if not tokens.get("refresh_token"):
         raise IntegrationsError("Google returned no refresh token: revoke the app's access and connect again")
-
-    from worker.providers.google.gmail.send import resume_waiting_sends
 
     with session(database_url) as conn:
         row = _apply_request(conn, tenant_id=tenant_id, profile_id=profile_id, account=account,

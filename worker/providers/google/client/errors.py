@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 
+from worker.sync import errors as neutral
+
 RATE_LIMIT_REASONS = {"rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded", "backendError_rateLimit"}
 
 
-class GoogleError(Exception):
+class GoogleError(neutral.ProviderError):
     def __init__(self, status: int, reason: str | None, message: str, retry_after: float | None = None):
         super().__init__(f"Google {status} {reason or ''}: {message}".replace("  ", " "))
         self.status = status
@@ -20,8 +22,14 @@ class GoogleError(Exception):
         self.message = message
         self.retry_after = retry_after
 
+    def describe(self) -> str:
+        text = str(self) or type(self).__name__
+        if self.reason == "insufficientPermissions":
+            return f"{text} — reconnect with this capability to grant its scope"
+        return text
 
-class Transient(GoogleError):
+
+class Transient(GoogleError, neutral.Transient):
     """5xx, resets, timeouts: retry with backoff."""
 
 
@@ -33,7 +41,7 @@ class Unauthorized(GoogleError):
     """401: the access token is missing or expired — refresh and retry once."""
 
 
-class Reauth(GoogleError):
+class Reauth(GoogleError, neutral.Reauth):
     """The refresh token is revoked or expired (`invalid_grant`): a person must reconnect."""
 
 
@@ -41,11 +49,11 @@ class Forbidden(GoogleError):
     """403 other than rate limits, e.g. insufficientPermissions."""
 
 
-class NotFound(GoogleError):
+class NotFound(GoogleError, neutral.NotFound):
     pass
 
 
-class CursorExpired(GoogleError):
+class CursorExpired(GoogleError, neutral.CursorExpired):
     """Gmail history 404 or Calendar 410 fullSyncRequired: the remedy is a full sync."""
 
 
@@ -53,7 +61,7 @@ class Conflict(GoogleError):
     """409 duplicate or 412 conditionNotMet."""
 
 
-class BadRequest(GoogleError):
+class BadRequest(GoogleError, neutral.BadInput):
     pass
 
 

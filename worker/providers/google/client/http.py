@@ -18,10 +18,10 @@ from typing import Any, Awaitable, Callable
 
 import httpx
 
-from worker.providers.google.errors import (
+from worker.providers.google.client.errors import (
     GoogleError, MalformedResponse, RateLimited, Transient, Unauthorized, error_from_response,
 )
-from worker.providers.google.pacing import Backoff, Pacer
+from worker.providers.google.client.pacing import Backoff, Pacer
 from worker.store.staging import ProviderJson
 
 logger = logging.getLogger(__name__)

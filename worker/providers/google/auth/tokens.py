@@ -15,8 +15,8 @@ from google.auth.exceptions import RefreshError, TransportError
 from google.oauth2.credentials import Credentials
 
 from worker.crypto import Keyring
-from worker.providers.google.endpoints import GoogleEndpoints
-from worker.providers.google.errors import Reauth, Transient
+from worker.providers.google.client.endpoints import GoogleEndpoints
+from worker.providers.google.client.errors import Reauth, Transient
 from worker.settings import Settings
 from worker.store import query
 

@@ -19,8 +19,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 
 from worker.errors import IntegrationsError
-from worker.providers.google.endpoints import GoogleEndpoints
-from worker.providers.google.errors import error_from_response
+from worker.providers.google.client.endpoints import GoogleEndpoints
+from worker.providers.google.client.errors import error_from_response
 from worker.settings import Settings
 
 

@@ -7,7 +7,7 @@ headers and staging the sent copy read the mailbox, which is why the capability'
 gmail.readonly.
 
 Every action ends visibly: `done`; `waiting_reauth` while the grant is revoked or lacks a scope
-(reconnecting queues it again, see `resume_waiting_sends`); or `failed` with the reason when Google
+(reconnecting queues it again, see `gmail.tasks.resume_waiting_sends`); or `failed` with the reason when Google
 refuses the request for good or the retries run out. The reason is in `last_error`.
 """
 
@@ -18,29 +18,25 @@ from typing import Any
 
 from psycopg.types.json import Jsonb
 
-from worker.connections import missing_scopes
 from worker.errors import BadInput, NotFound
-from worker.providers.google.errors import (
+from worker.providers.google.client.errors import (
     BadRequest, Conflict, Forbidden, NotFound as GoogleNotFound, Reauth, Transient,
 )
 from worker.providers.google.gmail.api import GmailApi
 from worker.providers.google.gmail.compose import compose, new_message_id, to_base64url
-from worker.providers.google.gmail.live import BODY_RESOURCE, fetch_objects
+from worker.providers.google.gmail.messages import BODY_RESOURCE, fetch_objects
+from worker.providers.google.context import google_context
 from worker.store import query
+from worker.store.connections import dict_connection
 from worker.store.staging import astage_records
+from worker.sync.outcome import describe_failure, run_capability
 
 CAPABILITY = "send_email"
 
 
 async def prepare_send(aconn, connection: dict, request: dict[str, Any], idempotency_key: str | None = None) -> tuple[dict, bool]:
-    """Validate and record the request; returns (row, created) — a known key returns the first row."""
-    if CAPABILITY not in connection["capabilities"]:
-        raise BadInput(f"send_email is not enabled on connection {connection['id']}")
-    missing = missing_scopes(connection, CAPABILITY)
-    if missing:
-        raise BadInput(f"send_email on connection {connection['id']} lacks the scopes {' '.join(sorted(missing))}: "
-                       f"reconnect with `integrations connect google --account {connection['account_id']}"
-                       f" --capability send_email ...`")
+    """Validate and record the request; returns (row, created) — a known key returns the first row.
+    (That send_email is enabled with its scopes granted was checked by the caller, worker/api.py.)"""
     if not request.get("to"):
         raise BadInput("at least one --to recipient is required")
     if request.get("draft") and not (connection["settings"].get(CAPABILITY) or {}).get("drafts"):
@@ -115,8 +111,6 @@ def _waits_for_reconnect(error: Exception) -> bool:
 
 
 async def _mark(pool, name: str, outbound_id, error: str, **params) -> dict | None:
-    from worker.providers.google.context import dict_connection
-
     async with dict_connection(pool) as conn:
         return await (await conn.execute(query(name), {"id": outbound_id, "error": error[:2000], **params})).fetchone()
 
@@ -128,9 +122,6 @@ async def run_send_job(pool, connection_id, outbound_id, final_attempt: bool) ->
     `needs_reauth`); a refused request ends it `failed`; any other error is recorded on the row and
     raised so the queue retries — on the last attempt the row ends `failed` instead.
     """
-    from worker.providers.google.context import google_context
-    from worker.sync.runner import describe_failure, run_capability
-
     async def body() -> dict:
         try:
             async with google_context(pool, connection_id, "gmail") as ctx:
@@ -160,24 +151,3 @@ async def run_send_job(pool, connection_id, outbound_id, final_attempt: bool) ->
         return {"outbound_id": str(row["id"]), "status": row["status"], "provider_id": row["provider_id"]}
 
     return await run_capability(pool, connection_id, CAPABILITY, body)
-
-
-def resume_waiting_sends(conn, connection_id) -> int:
-    """After a reconnect: queue every send that waited for it, in the caller's (sync) transaction.
-
-    The jobs are inserted on `conn` itself through a job manager of their own, so they exist only
-    if the reconnect commits, and the shared app's connector (maybe serving a worker in this
-    process) is never swapped.
-    """
-    import procrastinate
-    from procrastinate.manager import JobManager
-
-    from worker.providers.google.tasks import send_email as send_task
-
-    rows = conn.execute(query("outbound.resume_waiting_sends"), {"connection_id": connection_id}).fetchall()
-    manager = JobManager(procrastinate.SyncPsycopgConnector())
-    for row in rows:
-        job = send_task.configure(lock=f"send:{row['id']}").make_new_job(
-            connection_id=str(row["connection_id"]), outbound_id=str(row["id"]))
-        manager.defer_job(job, connection=conn)
-    return len(rows)

@@ -1,0 +1,1 @@
+"""Google OAuth: consent, token refresh, revocation."""

@@ -1,0 +1,1 @@
+"""Google HTTP client: endpoints, pacing, error mapping."""
