@@ -74,8 +74,6 @@ def small_pages(monkeypatch):
 
 
 def _account_factory(sandbox, url: str):
-    from worker.providers.google import calendar_tasks  # noqa: F401  (registers the tasks)
-
     def make(email="cal@tenant.example", capabilities=None, scopes=None, two_way=False) -> CalendarAccount:
         settings = {"calendars": ["primary"], "two_way": two_way}
         capabilities = capabilities or {"sync_calendar_live": settings, "sync_calendar_once": None}

@@ -75,9 +75,12 @@ async def test_periodic_reconcile_checks_due_connections_and_records_the_result(
             rec = conn.execute("select reconcile from integrations.sync_state where connection_id = %s"
                                " and capability = 'sync_inbox_live' and stream = ''", (box.id,)).fetchone()["reconcile"]
         assert rec["provider"] == 2 and rec["differences"] == 0
-        with connect(box.url) as conn:  # just checked: not due again
-            due = conn.execute(__import__("worker.tasks.reconcile", fromlist=["DUE"]).DUE, (3600,)).fetchall()
-        assert box.id not in {r["connection_id"] for r in due}
+        from worker.reconcile.runner import reconcilable_keys
+        from worker.store.reads import due_reconciles
+
+        async with app.connector.pool.connection() as conn:  # just checked: not due again
+            due = await due_reconciles(conn, reconcilable_keys(), 3600)
+        assert box.id not in set(due)
 
 
 def product_rows(url, connection_id) -> list[tuple]:

@@ -265,7 +265,7 @@ async def test_a_reconnect_landing_just_before_a_send_parks_makes_it_retry_not_w
     """Interleaving: the job hits the revoked grant; the person reconnects (which resumes the
     sends waiting so far: none yet); only then does the job try to park its row."""
     from tests.gmail.test_grants import reconnect
-    from worker.providers.google.gmail import send as send_module
+    from worker.providers.google.gmail import actions as send_module
 
     box = mailbox()
     box.sandbox.revoke_refresh_tokens(box.email)
