@@ -1,5 +1,5 @@
-"""``python -m worker.sandbox serve ...`` — the sandbox CLI without the main ``integrations`` CLI."""
+"""``python -m sandbox serve ...`` — the sandbox CLI without the main ``integrations`` CLI."""
 
 from .cli import sandbox
 
-sandbox(prog_name="python -m worker.sandbox")
+sandbox(prog_name="python -m sandbox")

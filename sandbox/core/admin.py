@@ -1,30 +1,23 @@
-"""The admin HTTP API under ``/_sandbox/``: the ``Sandbox`` mutation methods over HTTP, for the
-demo, shell scripts and clients in other processes. Never faulted, never metered, never logged.
+"""The admin HTTP API under ``/_sandbox/``: a sandbox's mutation methods over HTTP, for the demo,
+shell scripts and clients in other processes. Never faulted, never metered, never logged.
+
+Every sandbox answers these (``BaseSandbox`` implements them):
 
     POST   /_sandbox/reset
     GET    /_sandbox/requests[?path=&user=&method_id=&status=&since=]   DELETE /_sandbox/requests
     GET    /_sandbox/accounts                                          POST /_sandbox/accounts {email}
-    POST   /_sandbox/oauth/tokens {email, scopes, offline?}  -> token response
+    POST   /_sandbox/oauth/tokens {email, scopes, offline?}  -> token response    (OAuth providers)
     POST   /_sandbox/oauth/revoke {email? | refresh_token?}
     POST   /_sandbox/oauth/expire {email?}       PUT /_sandbox/oauth {access_token_lifetime?, consent_as?}
-    POST   /_sandbox/gmail/users/{email}/messages {raw} | Message resource  -> {id, threadId, historyId}
-    DELETE /_sandbox/gmail/users/{email}/messages/{id}
-    POST   /_sandbox/gmail/users/{email}/messages/{id}/labels {add, remove}
-    POST   /_sandbox/gmail/users/{email}/messages/{id}/trash
-    POST   /_sandbox/gmail/users/{email}/labels {name}
-    POST   /_sandbox/gmail/users/{email}/history/expire {before}
-    POST   /_sandbox/calendar/users/{email}/calendars {id, summary?, timeZone?}
-    POST   /_sandbox/calendar/users/{email}/calendars/{calendarId}/events  Event resource
-    PATCH  /_sandbox/calendar/users/{email}/calendars/{calendarId}/events/{eventId}  changes
-    DELETE /_sandbox/calendar/users/{email}/calendars/{calendarId}/events/{eventId}
-    POST   /_sandbox/calendar/users/{email}/calendars/{calendarId}/events/{eventId}/exceptions
-           {originalStartTime, changes?, cancelled?}
-    POST   /_sandbox/calendar/users/{email}/sync-tokens/invalidate {calendarId?}
     GET|POST|DELETE /_sandbox/faults     (POST: {path, kind, status, method, count, probability,
                                           retry_after, delay_seconds, skip}; DELETE also lets
                                           requests held by a "hold" fault go)
-    GET|PUT /_sandbox/quota              (PUT: any QuotaConfig field)
-    POST   /_sandbox/generate {users, messages, events, seed?}
+    GET|PUT /_sandbox/quota              (PUT: any field of the provider's quota config)
+
+Seam: a provider's sandbox adds its own endpoints (imports, changes, ``/_sandbox/generate``) by
+returning ``(method, regex, handler)`` triples from ``admin_routes()``; a handler gets the request
+and the regex's named groups and returns a JSON-able value. ``KeyError`` answers 404,
+``ValueError``/``TypeError`` 400, an ``HttpError`` its code in the provider's format.
 """
 
 from __future__ import annotations
@@ -33,47 +26,38 @@ import re
 from dataclasses import asdict
 from urllib.parse import unquote
 
-from .errors import ApiError
+from .errors import HttpError
 from .wire import Request, Response
 
-U = r"(?P<email>[^/]+)"
-C = r"(?P<calendar>[^/]+)"
+ACCOUNT = r"(?P<email>[^/]+)"
 
 
 class AdminApi:
-    def __init__(self, sandbox) -> None:
+    def __init__(self, sandbox, provider_routes=()) -> None:
         self.sb = sandbox
-        self.routes = [
+        routes = [
             ("POST", r"/_sandbox/reset", self.reset),
             ("GET", r"/_sandbox/requests", self.requests),
             ("DELETE", r"/_sandbox/requests", self.clear_requests),
             ("GET", r"/_sandbox/accounts", self.accounts),
             ("POST", r"/_sandbox/accounts", self.add_account),
-            ("POST", r"/_sandbox/oauth/tokens", self.tokens),
-            ("POST", r"/_sandbox/oauth/revoke", self.revoke),
-            ("POST", r"/_sandbox/oauth/expire", self.expire),
-            ("PUT", r"/_sandbox/oauth", self.oauth_settings),
-            ("POST", rf"/_sandbox/gmail/users/{U}/messages", self.import_message),
-            ("DELETE", rf"/_sandbox/gmail/users/{U}/messages/(?P<id>[^/]+)", self.delete_message),
-            ("POST", rf"/_sandbox/gmail/users/{U}/messages/(?P<id>[^/]+)/labels", self.relabel),
-            ("POST", rf"/_sandbox/gmail/users/{U}/messages/(?P<id>[^/]+)/trash", self.trash),
-            ("POST", rf"/_sandbox/gmail/users/{U}/labels", self.add_label),
-            ("POST", rf"/_sandbox/gmail/users/{U}/history/expire", self.expire_history),
-            ("POST", rf"/_sandbox/calendar/users/{U}/calendars", self.add_calendar),
-            ("POST", rf"/_sandbox/calendar/users/{U}/calendars/{C}/events", self.import_event),
-            ("PATCH", rf"/_sandbox/calendar/users/{U}/calendars/{C}/events/(?P<id>[^/]+)", self.update_event),
-            ("DELETE", rf"/_sandbox/calendar/users/{U}/calendars/{C}/events/(?P<id>[^/]+)", self.cancel_event),
-            ("POST", rf"/_sandbox/calendar/users/{U}/calendars/{C}/events/(?P<id>[^/]+)/exceptions",
-             self.add_exception),
-            ("POST", rf"/_sandbox/calendar/users/{U}/sync-tokens/invalidate", self.invalidate),
+        ]
+        if sandbox.tokens is not None:
+            routes += [
+                ("POST", r"/_sandbox/oauth/tokens", self.tokens),
+                ("POST", r"/_sandbox/oauth/revoke", self.revoke),
+                ("POST", r"/_sandbox/oauth/expire", self.expire),
+                ("PUT", r"/_sandbox/oauth", self.oauth_settings),
+            ]
+        routes += list(provider_routes)
+        routes += [
             ("GET", r"/_sandbox/faults", self.list_faults),
             ("POST", r"/_sandbox/faults", self.add_fault),
             ("DELETE", r"/_sandbox/faults", self.clear_faults),
             ("GET", r"/_sandbox/quota", self.get_quota),
             ("PUT", r"/_sandbox/quota", self.set_quota),
-            ("POST", r"/_sandbox/generate", self.generate),
         ]
-        self.routes = [(m, re.compile(f"^{p}$"), h) for m, p, h in self.routes]
+        self.routes = [(m, re.compile(f"^{p}$"), h) for m, p, h in routes]
 
     def handle(self, req: Request) -> Response:
         for method, pattern, handler in self.routes:
@@ -82,7 +66,8 @@ class AdminApi:
                 args = {k: unquote(v) for k, v in found.groupdict().items()}
                 try:
                     result = handler(req, **args)
-                except ApiError as error:
+                except HttpError as error:
+                    error = self.sb.app.provider_error(error)
                     return Response.json(error.code, error.body())
                 except KeyError as error:
                     return Response.json(404, {"error": f"not found: {error}"})
@@ -130,47 +115,6 @@ class AdminApi:
         if "consent_as" in body:
             self.sb.consent_as(body["consent_as"])
 
-    def import_message(self, req, email):
-        body = req.json()
-        return self.sb.import_message(email, body, body.get("labelIds"))
-
-    def delete_message(self, req, email, id):
-        return {"historyId": str(self.sb.delete_message(email, id))}
-
-    def relabel(self, req, email, id):
-        body = req.json()
-        return {"historyId": str(self.sb.relabel(email, id, body.get("add") or [], body.get("remove") or []))}
-
-    def trash(self, req, email, id):
-        return {"historyId": str(self.sb.trash_message(email, id))}
-
-    def add_label(self, req, email):
-        return {"id": self.sb.add_label(email, req.json()["name"])}
-
-    def expire_history(self, req, email):
-        self.sb.expire_history_before(email, int(req.json()["before"]))
-
-    def add_calendar(self, req, email):
-        body = req.json()
-        return {"id": self.sb.add_calendar(email, body["id"], body.get("summary"), body.get("timeZone", "UTC"))}
-
-    def import_event(self, req, email, calendar):
-        return self.sb.import_event(email, req.json(), calendar)
-
-    def update_event(self, req, email, calendar, id):
-        return self.sb.update_event(email, id, req.json(), calendar)
-
-    def cancel_event(self, req, email, calendar, id):
-        return self.sb.cancel_event(email, id, calendar)
-
-    def add_exception(self, req, email, calendar, id):
-        body = req.json()
-        return self.sb.add_exception(email, id, body["originalStartTime"], body.get("changes"),
-                                     bool(body.get("cancelled")), calendar)
-
-    def invalidate(self, req, email):
-        self.sb.invalidate_sync_tokens(email, req.json().get("calendarId"))
-
     def list_faults(self, req):
         return {"faults": [r.as_dict() for r in self.sb.faults.rules]}
 
@@ -187,8 +131,3 @@ class AdminApi:
 
     def set_quota(self, req):
         return asdict(self.sb.set_quota(**req.json()))
-
-    def generate(self, req):
-        body = req.json()
-        return self.sb.generate(body["users"], body.get("messages", 50), body.get("events", 20),
-                                body.get("seed"))

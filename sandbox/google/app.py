@@ -1,29 +1,31 @@
-"""The request pipeline every Google call goes through, in Google's order.
+"""Google's calls on the core pipeline, in Google's order.
 
     fault rule? -> route (discovery path) -> Bearer token -> scope -> user -> concurrency slot
     -> quota units -> (injected delay or hold) -> handler -> (injected body corruption) -> request log
 
 OAuth endpoints skip token, scope and quota; ``/_sandbox/`` admin calls skip everything and are
-never logged, so tests count only what a client did.
+never logged, so tests count only what a client did. The batch endpoint runs each inner call
+through the same pipeline.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
-from urllib.parse import unquote
 
+from ..core.app import App, Exchange
+from ..core.errors import HttpError
+from ..core.faults import FaultRule, Faults
+from ..core.requestlog import RequestLog
+from ..core.routing import Router
+from ..core.wire import Request, Response
 from . import spec
 from .batch import parse_batch, render_batch
 from .calendar_api import CalendarApi
-from .errors import ApiError, OAuthError, insufficient_permissions
-from .faults import Faults, corrupt
+from .errors import ApiError, fault_error, in_google_format, insufficient_permissions
 from .gmail_api import Call, GmailApi
 from .oauth import OAuth
-from .quota import Quota
-from .requestlog import RequestLog
+from .quota import GoogleQuota
 from .state import World
-from .wire import Request, Response
 
 OAUTH_PATHS = {
     ("GET", "/o/oauth2/v2/auth"): "authorize",
@@ -36,42 +38,38 @@ OAUTH_PATHS = {
 BATCH_PATHS = {"/batch", "/batch/gmail/v1", "/batch/calendar/v3"}
 
 
-@dataclass
-class Route:
-    spec: spec.MethodSpec
-    handler: object
-
-
-class App:
-    def __init__(self, world: World, oauth: OAuth, quota: Quota, faults: Faults, log: RequestLog,
+class GoogleApp(App):
+    def __init__(self, world: World, oauth: OAuth, quota: GoogleQuota, faults: Faults, log: RequestLog,
                  admin=None) -> None:
-        self.world, self.oauth, self.quota, self.faults, self.log = world, oauth, quota, faults, log
-        self.admin = admin
-        self.routes: dict[str, list[Route]] = {}
+        super().__init__(faults, log, admin)
+        self.world, self.oauth, self.quota = world, oauth, quota
+        self.router = Router()
         handlers = {**GmailApi(world).handlers(), **CalendarApi(world).handlers()}
         for method_id, handler in handlers.items():
             method = spec.method(method_id)
-            self.routes.setdefault(method.http_method, []).append(Route(method, handler))
-        for routes in self.routes.values():  # literal segments beat parameters ("send" vs "{id}")
-            routes.sort(key=lambda r: r.spec.path.count("{"))
+            self.router.add(method.http_method, method.regex, handler, method)
 
     def served_methods(self) -> list[spec.MethodSpec]:
-        return [r.spec for routes in self.routes.values() for r in routes]
+        return [route.spec for route in self.router.all()]
 
-    # -- entry -------------------------------------------------------------------------------
+    # -- core seams ----------------------------------------------------------------------------
+    def fault_error(self, rule: FaultRule) -> ApiError:
+        return fault_error(rule)
+
+    def provider_error(self, error: HttpError) -> HttpError:
+        return in_google_format(error)
+
     def handle(self, req: Request) -> Response:
-        if req.path.startswith("/_sandbox/") and self.admin is not None:
-            return self.admin.handle(req)
         if req.method == "POST" and req.path in BATCH_PATHS:
             return self._batch(req)
-        return self.call(req)
+        return super().handle(req)
 
     def _batch(self, req: Request) -> Response:
         started = time.perf_counter()
         try:
             calls = parse_batch(req)
-        except ApiError as error:
-            response = Response.json(error.code, error.body(), error.headers)
+        except HttpError as error:
+            response = self.error_response(error)
         else:
             results = []
             for index, (content_id, inner) in enumerate(calls):
@@ -86,47 +84,17 @@ class App:
                         duration=time.perf_counter() - started)
         return response
 
-    def call(self, req: Request, in_batch: bool = False) -> Response:
-        started = time.perf_counter()
-        info = {"method_id": None, "user": None, "units": 0}
-        rule = self.faults.pick(req.method, req.path)
-        try:
-            if rule is not None and rule.kind == "reset":
-                response = Response(0, reset=True)
-            elif rule is not None and rule.kind == "status":
-                raise rule.error()
-            else:
-                response = self._dispatch(req, rule, info)
-        except ApiError as error:
-            response = Response.json(error.code, error.body(), error.headers)
-        except OAuthError as error:
-            response = Response.json(error.code, error.body())
-        if rule is not None and rule.kind in ("truncate", "invalid_json"):
-            response.body = corrupt(response.body, rule.kind)
-        self.log.record(method=req.method, path=req.path, query=req.query, in_batch=in_batch,
-                        status=response.status, fault=rule.kind if rule else None,
-                        duration=time.perf_counter() - started, **info)
-        return response
-
-    def _match(self, req: Request) -> Route | None:
-        for route in self.routes.get(req.method, ()):
-            found = route.spec.regex.match(req.path)
-            if found:
-                req.path_params = {k: unquote(v) for k, v in found.groupdict().items()}
-                return route
-        return None
-
-    def _dispatch(self, req: Request, rule, info: dict) -> Response:
+    def dispatch(self, req: Request, exchange: Exchange) -> Response:
         oauth_endpoint = OAUTH_PATHS.get((req.method, req.path))
         if oauth_endpoint:
-            info["method_id"] = f"oauth.{oauth_endpoint}"
+            exchange.method_id = f"oauth.{oauth_endpoint}"
             with self.world.lock:
                 return getattr(self.oauth, oauth_endpoint)(req)
-        route = self._match(req)
+        route = self.router.match(req)
         if route is None:
             raise ApiError(404, "notFound", f"Method not found: {req.method} {req.path}")
         method = route.spec
-        info["method_id"] = method.id
+        exchange.method_id = method.id
         req.allowed = frozenset(method.parameters)
         with self.world.lock:
             grant = self.oauth.authenticate(req.headers.get("authorization"))
@@ -136,15 +104,12 @@ class App:
         user_id = req.path_params.get("userId")
         if user_id is not None and user_id != "me" and user_id.lower() != email:
             raise ApiError(403, "forbidden", f"Delegation denied for {email}")
-        info["user"] = email
+        exchange.user = email
         with self.quota.slot(email):
             units = method.units_in(self.quota.config.gmail_table)
             self.quota.charge(email, method.service, units)
-            info["units"] = units
-            if rule is not None and rule.kind == "delay":
-                time.sleep(rule.delay_seconds)
-            elif rule is not None and rule.kind == "hold":
-                rule.hold()
+            exchange.units = units
+            exchange.pause()
             with self.world.lock:
                 result = route.handler(Call(req, email, grant.scopes))
                 if result is None or not method.returns:

@@ -11,7 +11,7 @@ import re
 import secrets
 
 from .errors import bad_request
-from .wire import Request, Response
+from ..core.wire import Request, Response
 
 MAX_PARTS = 100
 _BOUNDARY = re.compile(r'boundary="?([^";]+)"?', re.I)

@@ -18,7 +18,7 @@ from .errors import ApiError, invalid, not_found
 from .gmail_query import compile_query
 from .mailbox import Mailbox, StoredMessage
 from .state import World
-from .wire import Request
+from ..core.wire import Request
 
 FULL_READ_SCOPES = {
     "https://mail.google.com/",
