@@ -17,11 +17,19 @@ def _group() -> click.Group:
 
 
 class SandboxGroup(click.Group):
-    def list_commands(self, ctx) -> list[str]:
+    """Its subcommands are the installed sandbox's (none when it is missing); running one
+    without the sandbox raises ``SandboxNotInstalled`` (exit 1, what to install)."""
+
+    @property
+    def commands(self) -> dict[str, click.Command]:
         try:
-            return _group().list_commands(ctx)
+            return _group().commands
         except SandboxNotInstalled:
-            return []
+            return {}
+
+    @commands.setter
+    def commands(self, value) -> None:
+        pass  # click.Group.__init__ sets an empty dict; the commands are always the sandbox's
 
     def get_command(self, ctx, name):
         return _group().get_command(ctx, name)
