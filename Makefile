@@ -12,9 +12,10 @@ ORDER_FLAGS := $(if $(filter file,$(ORDER)),-p no:randomly,$(if $(filter random,
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+# worker and the sandbox (its own distribution, never in the worker wheel), both editable
+$(STAMP): pyproject.toml setup.py sandbox/pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]' -e ./sandbox
 	@touch $(STAMP)
 
 demo: $(STAMP)

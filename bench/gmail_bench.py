@@ -37,7 +37,7 @@ def start_sandbox(users: list[str], messages: int, quota_table: str = "legacy",
     """The sandbox in its own process; its settings (the quota table last) as a dict."""
     quota_args = ["--quota", str(quota)] if quota is not None else []
     proc = subprocess.Popen(
-        [sys.executable, "-m", "worker.sandbox", "serve", "--port", "0", "--print-env", "--quota-table", quota_table,
+        [sys.executable, "-m", "sandbox", "serve", "--port", "0", "--print-env", "--quota-table", quota_table,
          *quota_args, "--users", ",".join(users), "--messages", str(messages), "--events", "0"],
         stdout=subprocess.PIPE, text=True)
     env = {}

@@ -44,7 +44,7 @@ def main() -> None:
     command = " ".join(shlex.quote(a) for a in ["python", *sys.argv])
     from worker.connections import create_connection, store_credentials
     from worker.crypto import keyring_from_settings
-    from worker.sandbox import Sandbox
+    from sandbox.google import Sandbox
     from worker.settings import get_settings
 
     sandbox = Sandbox(seed=3).start()

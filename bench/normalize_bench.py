@@ -68,7 +68,7 @@ def drop_database(server: str, url: str) -> None:
 
 
 def templates(count: int = 400) -> list[dict]:
-    from worker.sandbox import Sandbox
+    from sandbox.google import Sandbox
 
     sandbox = Sandbox(seed=11)
     users = ["ana@acme.example", "ben@acme.example"]

@@ -19,7 +19,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from worker.sandbox import Sandbox  # noqa: E402
+from sandbox.google import Sandbox  # noqa: E402
 
 TARGET_PER_SECOND = 2000
 USER = "bench@acme.test"

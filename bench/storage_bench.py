@@ -76,7 +76,7 @@ def main() -> None:
     args = parser.parse_args()
     command = " ".join(shlex.quote(a) for a in ["python", *sys.argv])
 
-    from worker.sandbox import Sandbox
+    from sandbox.google import Sandbox
     from worker.settings import get_settings
 
     users = {"before": "before@storage.example", "after": "after@storage.example"}

@@ -32,7 +32,7 @@ from tests.chaos.harness import (
 from tests.fixtures.accounts import connect_account, reconnect_account
 from worker.app import open_app_async
 from worker.providers.google.capabilities import CALENDAR_READONLY, GMAIL_READONLY, GMAIL_SEND
-from worker.sandbox import Sandbox
+from sandbox.google import Sandbox
 from worker.settings import get_settings
 
 pytestmark = [pytest.mark.chaos, pytest.mark.asyncio]

@@ -14,8 +14,8 @@ from collections import Counter
 import pytest
 
 from worker.db.connect import connect
-from worker.sandbox import Sandbox
-from worker.sandbox.mime import b64url_decode
+from sandbox.google import Sandbox
+from sandbox.google.mime import b64url_decode
 from worker.store.staging import RawObject, stage_records
 
 from tests.normalize.helpers import create_connection, dbt, query

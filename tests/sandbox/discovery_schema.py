@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import re
 
-from worker.sandbox import spec
+from sandbox.google import spec
 
 _INT_STRING = re.compile(r"^-?\d+$")
 

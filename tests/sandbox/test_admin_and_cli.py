@@ -8,7 +8,7 @@ import httpx
 from click.testing import CliRunner
 
 from tests.sandbox.conftest import USER, make_raw
-from worker.sandbox.cli import sandbox as sandbox_group
+from sandbox.cli import sandbox as sandbox_group
 
 
 def admin(sb, method, path, **kw):
@@ -118,7 +118,7 @@ def test_serve_help_shows_an_example():
 
 
 def test_serve_prints_env_then_serves(monkeypatch):
-    monkeypatch.setattr("worker.sandbox.cli.wait_forever", lambda: None)
+    monkeypatch.setattr("sandbox.core.cli.wait_forever", lambda: None)
     result = CliRunner().invoke(sandbox_group, ["serve", "--port", "0", "--print-env", "--users", "a@x.test",
                                                 "--messages", "3", "--events", "1", "--quota", "0"])
     assert result.exit_code == 0, result.output

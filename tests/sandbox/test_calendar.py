@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from tests.sandbox.conftest import USER
-from worker.sandbox import scopes
+from sandbox.google import scopes
 
 BASE = "/calendar/v3/calendars/primary/events"
 

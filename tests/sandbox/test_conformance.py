@@ -15,8 +15,8 @@ import pytest
 
 from tests.sandbox.conftest import USER
 from tests.sandbox.discovery_schema import validate, validate_response
-from worker.sandbox import spec
-from worker.sandbox.wire import Request
+from sandbox.google import spec
+from sandbox.core.wire import Request
 
 SHIPPED = Path(googleapiclient.__file__).parent / "discovery_cache" / "documents"
 

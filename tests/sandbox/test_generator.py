@@ -6,8 +6,8 @@ import base64
 from email import message_from_bytes
 from email.policy import default
 
-from worker.sandbox import Sandbox
-from worker.sandbox.generator import MESSAGE_KINDS
+from sandbox.google import Sandbox
+from sandbox.google.generator import MESSAGE_KINDS
 
 USERS = ["ana@acme.test", "ben@acme.test", "cy@other.test"]
 

@@ -11,7 +11,7 @@ from email.policy import default
 import pytest
 
 from tests.sandbox.conftest import USER, make_raw
-from worker.sandbox import scopes
+from sandbox.google import scopes
 
 
 def b64(data: bytes) -> str:
@@ -235,7 +235,7 @@ def test_history_before_the_retained_window_is_404(sandbox, gmail):
 
 
 def test_history_retention_drops_old_records(sandbox_server):
-    from worker.sandbox import Sandbox
+    from sandbox.google import Sandbox
 
     small = Sandbox(history_retention=2)
     small.add_account(USER)

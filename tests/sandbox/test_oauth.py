@@ -8,8 +8,8 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from worker.sandbox import scopes
-from worker.sandbox.oauth import pkce_s256
+from sandbox.google import scopes
+from sandbox.google.oauth import pkce_s256
 
 REDIRECT = "http://127.0.0.1:9/callback"
 

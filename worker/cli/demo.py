@@ -44,6 +44,9 @@ def demo(stop: bool, messages: int, events: int, quota_units: int, concurrency: 
         click.echo("stopped embedded PostgreSQL" if stop_embedded(settings().pg_dir) else "nothing to stop")
         return
     from worker.demo import DemoFailed, DemoOptions, run_demo
+    from worker.optional import load_sandbox
+
+    load_sandbox("sandbox.google", "`integrations demo`")  # before the database starts: exit 1 if missing
 
     options = DemoOptions(messages=messages, events=events, quota_units=quota_units, concurrency=concurrency,
                           verbose=verbose)

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import psycopg
 
-SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
+from worker.resources import sql_dir
+
+SQL_DIR = sql_dir()
 MIGRATION_LOCK_KEY = 7_320_001
 
 BOOKKEEPING = """

@@ -1,4 +1,8 @@
-"""The demo's sandbox: a generated tenant, meetings shared by both users, and later changes."""
+"""The demo's sandbox: a generated tenant, meetings shared by both users, and later changes.
+
+The Google sandbox is the separately installed `sandbox` package, loaded at run time
+(`worker.optional`); `Sandbox` below means `sandbox.google.Sandbox`.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,13 @@ from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
+from typing import Any
+
 import httpx
 
-from worker.sandbox import Sandbox
+from worker.optional import load_sandbox
+
+Sandbox = Any  # sandbox.google.Sandbox, never imported statically
 
 DEMO_TENANT = uuid.UUID("00000000-0000-4000-8000-00000000d3e0")
 ANA = "ana@acme.example"
@@ -23,7 +31,8 @@ SHARED_MEETINGS = ["Acme weekly pipeline review", "Renewal strategy with Globex"
 
 def start_sandbox(messages: int, events: int, quota_units: int) -> tuple[Sandbox, dict]:
     """A started sandbox holding the demo tenant's mailboxes and calendars."""
-    sandbox = Sandbox(seed=SEED, quota_units_per_window=quota_units)
+    google = load_sandbox("sandbox.google", "`integrations demo`")
+    sandbox = google.Sandbox(seed=SEED, quota_units_per_window=quota_units)
     summary = sandbox.generate(list(USERS), messages=messages, events=events)
     summary["shared_meetings"] = add_shared_meetings(sandbox)
     sandbox.start()

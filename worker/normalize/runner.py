@@ -19,8 +19,11 @@ from typing import Callable, Iterable, Mapping
 
 from psycopg.conninfo import conninfo_to_dict
 
-DBT_PROJECT_ROOT = Path(__file__).resolve().parents[2]
-"""The directory holding dbt_project.yml and profiles.yml (the repository root)."""
+from worker.resources import dbt_project_dir
+
+DBT_PROJECT_ROOT = dbt_project_dir()
+"""The directory holding dbt_project.yml and profiles.yml (the repository root, or the installed
+package's copy: `worker.resources`)."""
 
 KEEP_RUN_DIRS = 10
 

@@ -1,28 +1,28 @@
-"""``Sandbox``: the one object tests, the demo and the CLI hold — it owns the world, starts the
-server, and offers every change a test needs as a plain method (the admin HTTP API calls these).
+"""``Sandbox``: the Google sandbox tests, the demo and the CLI hold — Gmail mailboxes and Google
+calendars on the core ``BaseSandbox`` (server, log, faults, quota, tokens), with every change a test
+needs as a plain method (the admin HTTP API calls these).
 """
 
 from __future__ import annotations
 
-
-
-
+from ..core.admin import AdminApi
+from ..core.sandbox import BaseSandbox
+from ..core.tokens import TokenStore
 from . import mime
-from .app import App
+from .admin import google_admin_routes
+from .app import GoogleApp
 from .calendar_store import event_time, instance_stamp
-from .faults import FaultRule, Faults
+from .generator import populate
 from .gmail_api import message_resource
-from .oauth import OAuth, OAuthState
-from .quota import Quota, QuotaConfig
-from .requestlog import RequestLog
-from .server import HttpServer
+from .oauth import OAuth, google_tokens
+from .quota import GoogleQuota, QuotaConfig
 from .state import World, WorldConfig
 
 DEFAULT_CLIENT_ID = "sandbox-client-id.apps.googleusercontent.com"
 DEFAULT_CLIENT_SECRET = "sandbox-client-secret"
 
 
-class Sandbox:
+class Sandbox(BaseSandbox):
     def __init__(
         self,
         seed: int = 0,
@@ -38,58 +38,28 @@ class Sandbox:
         client_id: str = DEFAULT_CLIENT_ID,
         client_secret: str = DEFAULT_CLIENT_SECRET,
     ) -> None:
-        self.seed = seed
         self.client_id = client_id
         self.client_secret = client_secret
-        self._defaults = dict(
-            quota=QuotaConfig(quota_units_per_window, quota_window_seconds,
-                              calendar_requests_per_window, max_concurrent_per_user,
-                              quota_error_status, gmail_quota_table),
-            world=WorldConfig(attachment_threshold, history_retention),
-            lifetime=access_token_lifetime,
-        )
-        self.log = RequestLog()
-        self.faults = Faults(seed)
-        self.quota = Quota(self._copy_quota())
-        self._server: HttpServer | None = None
-        self._build()
+        self._world_defaults = WorldConfig(attachment_threshold, history_retention)
+        self._token_lifetime = access_token_lifetime
+        quota = GoogleQuota(QuotaConfig(quota_units_per_window, quota_window_seconds,
+                                        calendar_requests_per_window, max_concurrent_per_user,
+                                        quota_error_status, gmail_quota_table))
+        super().__init__(seed, quota)
 
-    def _copy_quota(self) -> QuotaConfig:
-        return QuotaConfig(**vars(self._defaults["quota"]))
+    # -- core seams ----------------------------------------------------------------------------
+    def new_world(self) -> World:
+        return World(WorldConfig(**vars(self._world_defaults)))
 
-    def _build(self) -> None:
-        self.world = World(WorldConfig(**vars(self._defaults["world"])))
-        self.oauth = OAuth(OAuthState(self.client_id, self.client_secret, self._defaults["lifetime"]),
-                           self.world.ensure_account)
-        from .admin import AdminApi
+    def new_tokens(self) -> TokenStore:
+        return google_tokens(self.client_id, self.client_secret, self._token_lifetime)
 
-        self.app = App(self.world, self.oauth, self.quota, self.faults, self.log, AdminApi(self))
-        if self._server is not None:
-            self._server._server.app = self.app
+    def new_app(self, admin: AdminApi) -> GoogleApp:
+        self.oauth = OAuth(self.tokens, self.world.ensure_account)
+        return GoogleApp(self.world, self.oauth, self.quota, self.faults, self.log, admin)
 
-    # -- lifecycle ---------------------------------------------------------------------------
-    def start(self, host: str = "127.0.0.1", port: int = 0) -> "Sandbox":
-        self._server = HttpServer(self.app, host, port)
-        self._server.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.stop()
-            self._server = None
-
-    def __enter__(self) -> "Sandbox":
-        return self if self._server else self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("the sandbox is not started; call start() first")
-        host, port = self._server.address
-        return f"http://{host}:{port}"
+    def admin_routes(self) -> list[tuple]:
+        return google_admin_routes(self)
 
     def env(self) -> dict[str, str]:
         return {
@@ -98,40 +68,6 @@ class Sandbox:
             "INTEGRATIONS_GOOGLE_CLIENT_SECRET": self.client_secret,
             "INTEGRATIONS_GMAIL_QUOTA_TABLE": self.quota.config.gmail_table,
         }
-
-    def reset(self) -> None:
-        """Empty state, faults, log and quota spending; restore construction-time settings."""
-        self.faults.reset(self.seed)
-        self.quota.reset(self._copy_quota())
-        self.log.clear()
-        self._build()
-
-    # -- accounts and OAuth ------------------------------------------------------------------
-    def add_account(self, email: str) -> str:
-        self.world.ensure_account(email)
-        return email.lower()
-
-    def accounts(self) -> list[str]:
-        return self.world.accounts()
-
-    def issue_tokens(self, email: str, scopes, offline: bool = True) -> dict:
-        with self.world.lock:
-            return self.oauth.issue(email.lower(), scopes, offline)
-
-    def revoke_refresh_tokens(self, email: str | None = None, refresh_token: str | None = None) -> int:
-        with self.world.lock:
-            return self.oauth.revoke_account(email.lower() if email else None, refresh_token)
-
-    def expire_access_tokens(self, email: str | None = None) -> int:
-        with self.world.lock:
-            return self.oauth.expire_access_tokens(email.lower() if email else None)
-
-    def set_access_token_lifetime(self, seconds: float) -> None:
-        self.oauth.state.access_token_lifetime = seconds
-
-    def consent_as(self, email: str | None) -> None:
-        """Every later consent is given as `email` whatever the login hint (None: the hint again)."""
-        self.oauth.state.consent_as = email.lower() if email else None
 
     # -- Gmail -------------------------------------------------------------------------------
     def import_message(self, email: str, message: dict | bytes, label_ids=None, *,
@@ -247,47 +183,7 @@ class Sandbox:
             for calendar in targets:
                 calendar.invalidate_sync_tokens()
 
-    # -- quota, faults, log ------------------------------------------------------------------
-    def set_quota(self, **settings) -> QuotaConfig:
-        """Change any of ``units_per_window``, ``window_seconds``, ``calendar_requests_per_window``,
-        ``max_concurrent_per_user``, ``error_status``; spending so far is kept."""
-        for key, value in settings.items():
-            if not hasattr(self.quota.config, key):
-                raise ValueError(f"unknown quota setting {key!r}")
-            setattr(self.quota.config, key, value)
-        return self.quota.config
-
-    def add_fault(self, path: str, kind: str = "status", **options) -> dict:
-        return self.faults.add(FaultRule(path=path, kind=kind, **options)).as_dict()
-
-    def clear_faults(self) -> None:
-        self.faults.clear()
-
-    def wait_held(self, fault_id: int, count: int = 1, timeout: float = 30.0) -> bool:
-        """Wait until the ``hold`` fault `fault_id` holds `count` requests (True), or `timeout` (False)."""
-        return self.faults.get(fault_id).wait_held(count, timeout)
-
-    def release(self, fault_id: int) -> None:
-        """Let the requests held by the ``hold`` fault `fault_id` (and later ones it catches) go on."""
-        self.faults.get(fault_id).release()
-
-    def requests(self, **filters) -> list[dict]:
-        """Logged API calls; filters: ``path`` (regex), ``method``, ``method_id``, ``user``,
-        ``status``, ``in_batch``, ``since`` (a ``seq``)."""
-        return self.log.entries(**filters)
-
-    def count_requests(self, **filters) -> int:
-        return self.log.count(**filters)
-
-    def clear_requests(self) -> None:
-        self.log.clear()
-
     # -- generated data ----------------------------------------------------------------------
     def generate(self, users, messages: int = 50, events: int = 20, seed: int | None = None) -> dict:
-        from .generator import populate
-
         return populate(self, list(users), messages_per_user=messages, events_per_user=events,
                         seed=self.seed if seed is None else seed)
-
-
-

@@ -1,4 +1,4 @@
-"""Seeded fault injection: make chosen calls fail the way Google and networks fail.
+"""Seeded fault injection: make chosen calls fail the way providers and networks fail.
 
 A rule matches a request by path regex (searched, not anchored) and optionally HTTP method, and
 fires -- after letting its first ``skip`` matches through -- either for its next ``count`` matches
@@ -6,7 +6,8 @@ or with a ``probability`` drawn from one
 ``random.Random(seed)``, so a failing run replays exactly when the same requests arrive in the
 same order. Kinds:
 
-- ``status``: answer ``status`` (500, 503, 429 with ``Retry-After`` ...) in Google's error format
+- ``status``: answer ``status`` (500, 503, 429 with ``Retry-After`` ...) in the provider's error
+  format (its ``App.fault_error``)
 - ``reset``: close the connection without answering
 - ``delay``: sleep ``delay_seconds`` then answer normally (longer than a client's timeout)
 - ``hold``: keep the request (after its quota is charged, before it is carried out) until the test
@@ -23,9 +24,8 @@ import itertools
 import random
 import re
 import threading
+import time
 from dataclasses import dataclass, field
-
-from .errors import ApiError, backend_error
 
 KINDS = ("status", "reset", "delay", "hold", "truncate", "invalid_json")
 HOLD_LIMIT_SECONDS = 60.0
@@ -88,16 +88,6 @@ class FaultRule:
     def release(self) -> None:
         self._released.set()
 
-    def error(self) -> ApiError:
-        if self.status == 429:
-            return ApiError(429, "rateLimitExceeded", "Resource has been exhausted (e.g. check quota).",
-                            domain="usageLimits", headers={"Retry-After": str(self.retry_after)})
-        if self.status in (500, 503):
-            return backend_error(self.status)
-        if self.status == 403:
-            return ApiError(403, "userRateLimitExceeded", "User Rate Limit Exceeded",
-                            domain="usageLimits", headers={"Retry-After": str(self.retry_after)})
-        return ApiError(self.status, "backendError", f"Injected fault {self.status}.")
 
 
 class Faults:
@@ -158,3 +148,12 @@ def corrupt(body: bytes, kind: str) -> bytes:
     if kind == "truncate":
         return body[: max(1, len(body) // 2)]
     return b"<html><body>502 Bad Gateway</body></html>{not json"
+
+
+def pause(rule: FaultRule | None) -> None:
+    """Apply a ``delay`` or ``hold`` rule; providers call it once the call is admitted and charged,
+    right before it is carried out."""
+    if rule is not None and rule.kind == "delay":
+        time.sleep(rule.delay_seconds)
+    elif rule is not None and rule.kind == "hold":
+        rule.hold()

@@ -7,6 +7,9 @@ Every Google API answers failures as ``{"error": {"code", "message", "errors": [
 
 from __future__ import annotations
 
+from ..core.errors import HttpError, OAuthError
+from ..core.faults import FaultRule
+
 # HTTP code -> the canonical gRPC status name Google puts in ``error.status``.
 STATUS_NAMES = {
     400: "INVALID_ARGUMENT",
@@ -22,7 +25,7 @@ STATUS_NAMES = {
 }
 
 
-class ApiError(Exception):
+class ApiError(HttpError):
     """A Google API failure: HTTP ``code`` with one ``errors[]`` entry."""
 
     def __init__(
@@ -35,12 +38,8 @@ class ApiError(Exception):
         headers: dict[str, str] | None = None,
         extra: dict | None = None,
     ) -> None:
-        super().__init__(message)
-        self.code = code
-        self.reason = reason
-        self.message = message
+        super().__init__(code, reason, message, headers=headers)
         self.domain = domain
-        self.headers = dict(headers or {})
         self.extra = dict(extra or {})
 
     def body(self) -> dict:
@@ -56,17 +55,12 @@ class ApiError(Exception):
         }
 
 
-class OAuthError(Exception):
-    """An OAuth 2.0 endpoint failure: ``{"error": ..., "error_description": ...}`` (RFC 6749)."""
-
-    def __init__(self, code: int, error: str, description: str) -> None:
-        super().__init__(description)
-        self.code = code
-        self.error = error
-        self.description = description
-
-    def body(self) -> dict:
-        return {"error": self.error, "error_description": self.description}
+def in_google_format(error: HttpError) -> HttpError:
+    """A failure the core raised (bad query parameter, bad JSON) as the ``ApiError`` Google sends;
+    Google's own errors (API and OAuth endpoint) unchanged."""
+    if isinstance(error, (ApiError, OAuthError)):
+        return error
+    return ApiError(error.code, error.reason, error.message, headers=error.headers)
 
 
 def bad_request(message: str, reason: str = "badRequest") -> ApiError:
@@ -103,3 +97,16 @@ def backend_error(code: int = 500) -> ApiError:
     if code == 503:
         return ApiError(503, "backendError", "The service is currently unavailable.")
     return ApiError(code, "backendError", "Internal error encountered.")
+
+
+def fault_error(rule: FaultRule) -> ApiError:
+    """What an injected ``status`` fault answers: the reasons Google sends for that status."""
+    if rule.status == 429:
+        return ApiError(429, "rateLimitExceeded", "Resource has been exhausted (e.g. check quota).",
+                        domain="usageLimits", headers={"Retry-After": str(rule.retry_after)})
+    if rule.status in (500, 503):
+        return backend_error(rule.status)
+    if rule.status == 403:
+        return ApiError(403, "userRateLimitExceeded", "User Rate Limit Exceeded",
+                        domain="usageLimits", headers={"Retry-After": str(rule.retry_after)})
+    return ApiError(rule.status, "backendError", f"Injected fault {rule.status}.")

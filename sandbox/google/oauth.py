@@ -9,39 +9,21 @@ enforced as Google does, because that is what the project's connect and refresh 
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import secrets
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
-from .errors import OAuthError, auth_error
-from .wire import Request, Response
+from ..core.errors import OAuthError
+from ..core.tokens import Grant, TokenStore, bearer_token, client_credentials, pkce_s256, split_scopes
+from ..core.wire import Request, Response
+from .errors import auth_error
 
 DEFAULT_ACCOUNT = "user@sandbox.test"
+ACCESS_PREFIX = "ya29.sandbox-"  # Google's access tokens start with ya29., refresh tokens with 1//
+REFRESH_PREFIX = "1//sandbox-"
 
-
-@dataclass
-class Grant:
-    """A token's identity: which client acted for which account with which scopes."""
-
-    client_id: str
-    email: str
-    scopes: frozenset[str]
-
-
-@dataclass
-class AccessToken:
-    grant: Grant
-    expires_at: float
-    refresh_token: str | None
-
-
-@dataclass
-class RefreshToken:
-    grant: Grant
-    revoked: bool = False
+__all__ = ["OAuth", "pkce_s256", "DEFAULT_ACCOUNT", "google_tokens"]
 
 
 @dataclass
@@ -54,101 +36,37 @@ class AuthCode:
     expires_at: float
 
 
-@dataclass
-class OAuthState:
-    client_id: str
-    client_secret: str
-    access_token_lifetime: float = 3600.0
-    codes: dict[str, AuthCode] = field(default_factory=dict)
-    access_tokens: dict[str, AccessToken] = field(default_factory=dict)
-    refresh_tokens: dict[str, RefreshToken] = field(default_factory=dict)
-    granted: dict[tuple[str, str], set[str]] = field(default_factory=dict)  # (client, email) -> scopes
-    # test knob: consent as this account whatever `login_hint` says, like a person picking another
-    # account in Google's chooser (None: the hint, or DEFAULT_ACCOUNT)
-    consent_as: str | None = None
-
-
-def _split_scopes(raw: str | None) -> set[str]:
-    return {s for s in (raw or "").replace(",", " ").split() if s}
-
-
-def pkce_s256(verifier: str) -> str:
-    digest = hashlib.sha256(verifier.encode("ascii")).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+def google_tokens(client_id: str, client_secret: str, access_token_lifetime: float = 3600.0,
+                  clock=time.monotonic) -> TokenStore:
+    """The core token store with Google's token look."""
+    return TokenStore(client_id, client_secret, access_token_lifetime, ACCESS_PREFIX, REFRESH_PREFIX, clock)
 
 
 class OAuth:
-    """Issues and checks tokens. ``ensure_account`` is called for every consenting account."""
+    """Google's authorization, token and revocation endpoints over the core ``TokenStore``.
+    ``ensure_account`` is called for every consenting account."""
 
-    def __init__(self, state: OAuthState, ensure_account, clock=time.monotonic) -> None:
-        self.state = state
+    def __init__(self, tokens: TokenStore, ensure_account, clock=time.monotonic) -> None:
+        self.tokens = tokens
         self.ensure_account = ensure_account
         self.clock = clock
-
-    # -- issuing -----------------------------------------------------------------------------
-    def _new_access(self, grant: Grant, refresh: str | None) -> dict:
-        token = "ya29.sandbox-" + secrets.token_urlsafe(24)
-        lifetime = self.state.access_token_lifetime
-        self.state.access_tokens[token] = AccessToken(grant, self.clock() + lifetime, refresh)
-        return {
-            "access_token": token,
-            "expires_in": max(int(round(lifetime)), 0),
-            "token_type": "Bearer",
-            "scope": " ".join(sorted(grant.scopes)),
-        }
-
-    def issue(self, email: str, scopes, offline: bool = True) -> dict:
-        """Skip the consent screen: tokens for ``email`` as if it had just consented."""
-        self.ensure_account(email)
-        grant = Grant(self.state.client_id, email, frozenset(scopes))
-        self.state.granted.setdefault((grant.client_id, email), set()).update(grant.scopes)
-        refresh = None
-        if offline:
-            refresh = "1//sandbox-" + secrets.token_urlsafe(32)
-            self.state.refresh_tokens[refresh] = RefreshToken(grant)
-        answer = self._new_access(grant, refresh)
-        if refresh:
-            answer["refresh_token"] = refresh
-        return answer
-
-    def revoke_account(self, email: str | None = None, refresh_token: str | None = None) -> int:
-        """Revoke refresh tokens (all of an account's, or one) and the access tokens they minted."""
-        revoked = set()
-        for token, record in self.state.refresh_tokens.items():
-            if token == refresh_token or (email is not None and record.grant.email == email):
-                record.revoked = True
-                revoked.add(token)
-        for token, access in list(self.state.access_tokens.items()):
-            if access.refresh_token in revoked or (email is not None and access.grant.email == email):
-                del self.state.access_tokens[token]
-        if email is not None:
-            for key in [k for k in self.state.granted if k[1] == email]:
-                del self.state.granted[key]
-        return len(revoked)
-
-    def expire_access_tokens(self, email: str | None = None) -> int:
-        count = 0
-        for access in self.state.access_tokens.values():
-            if email is None or access.grant.email == email:
-                access.expires_at = 0.0
-                count += 1
-        return count
+        self.codes: dict[str, AuthCode] = {}
 
     # -- checking ----------------------------------------------------------------------------
     def authenticate(self, authorization: str | None) -> Grant:
-        if not authorization or not authorization.lower().startswith("bearer "):
+        token = bearer_token(authorization)
+        if token is None:
             raise auth_error("Request is missing required authentication credential.")
-        token = authorization[7:].strip()
-        access = self.state.access_tokens.get(token)
-        if access is None or access.expires_at <= self.clock():
+        grant = self.tokens.lookup(token)
+        if grant is None:
             raise auth_error()
-        return access.grant
+        return grant
 
     # -- HTTP endpoints ----------------------------------------------------------------------
     def authorize(self, req: Request) -> Response:
         client_id = req.param("client_id")
         redirect_uri = req.param("redirect_uri")
-        if client_id != self.state.client_id:
+        if client_id != self.tokens.client_id:
             return Response(401, b"Error 401: invalid_client\nThe OAuth client was not found.",
                             [("Content-Type", "text/plain; charset=utf-8")])
         if not redirect_uri:
@@ -157,21 +75,21 @@ class OAuth:
         state = req.param("state")
         if req.param("response_type", "code") != "code":
             return Response.redirect(_with_query(redirect_uri, error="unsupported_response_type", state=state))
-        requested = _split_scopes(req.param("scope"))
+        requested = split_scopes(req.param("scope"))
         if not requested:
             return Response.redirect(_with_query(redirect_uri, error="invalid_scope", state=state))
         method = req.param("code_challenge_method")
         challenge = req.param("code_challenge")
         if challenge and (method or "plain") not in ("S256", "plain"):
             return Response.redirect(_with_query(redirect_uri, error="invalid_request", state=state))
-        email = (self.state.consent_as or req.param("login_hint") or DEFAULT_ACCOUNT).strip().lower()
+        email = (self.tokens.consent_as or req.param("login_hint") or DEFAULT_ACCOUNT).strip().lower()
         self.ensure_account(email)
         scopes = set(requested)
         if (req.param("include_granted_scopes") or "").lower() == "true":
-            scopes |= self.state.granted.get((client_id, email), set())
-        self.state.granted.setdefault((client_id, email), set()).update(scopes)
+            scopes |= self.tokens.granted.get((client_id, email), set())
+        self.tokens.granted.setdefault((client_id, email), set()).update(scopes)
         code = "4/sandbox-" + secrets.token_urlsafe(24)
-        self.state.codes[code] = AuthCode(
+        self.codes[code] = AuthCode(
             grant=Grant(client_id, email, frozenset(scopes)),
             redirect_uri=redirect_uri,
             offline=req.param("access_type") == "offline",
@@ -185,15 +103,8 @@ class OAuth:
         )
 
     def _client(self, req: Request, form: dict[str, str]) -> None:
-        client_id, secret = form.get("client_id"), form.get("client_secret")
-        auth = req.headers.get("authorization", "")
-        if auth.lower().startswith("basic "):
-            try:
-                decoded = base64.b64decode(auth[6:].strip()).decode()
-                client_id, _, secret = decoded.partition(":")
-            except ValueError:
-                pass
-        if client_id != self.state.client_id or secret != self.state.client_secret:
+        client_id, secret = client_credentials(req.headers.get("authorization"), form)
+        if client_id != self.tokens.client_id or secret != self.tokens.client_secret:
             raise OAuthError(401, "invalid_client", "The OAuth client was not found.")
 
     def token(self, req: Request) -> Response:
@@ -209,7 +120,7 @@ class OAuth:
         raise OAuthError(400, "unsupported_grant_type", f"Invalid grant_type: {grant_type}")
 
     def _exchange_code(self, form: dict[str, str]) -> dict:
-        record = self.state.codes.pop(form.get("code", ""), None)
+        record = self.codes.pop(form.get("code", ""), None)
         if record is None or record.expires_at <= self.clock():
             raise OAuthError(400, "invalid_grant", "Malformed auth code.")
         if record.redirect_uri != form.get("redirect_uri"):
@@ -221,40 +132,37 @@ class OAuth:
             expected = pkce_s256(verifier) if record.challenge_method == "S256" else verifier
             if expected != record.challenge:
                 raise OAuthError(400, "invalid_grant", "Invalid code verifier.")
-        refresh = None
-        if record.offline:
-            refresh = "1//sandbox-" + secrets.token_urlsafe(32)
-            self.state.refresh_tokens[refresh] = RefreshToken(record.grant)
-        answer = self._new_access(record.grant, refresh)
+        refresh = self.tokens.new_refresh(record.grant) if record.offline else None
+        answer = self.tokens.new_access(record.grant, refresh)
         if refresh:
             answer["refresh_token"] = refresh
         return answer
 
     def _refresh(self, form: dict[str, str]) -> dict:
-        record = self.state.refresh_tokens.get(form.get("refresh_token", ""))
+        record = self.tokens.refresh_tokens.get(form.get("refresh_token", ""))
         if record is None:
             raise OAuthError(400, "invalid_grant", "Bad Request")
         if record.revoked:
             raise OAuthError(400, "invalid_grant", "Token has been expired or revoked.")
         grant = record.grant
-        narrowed = _split_scopes(form.get("scope"))
+        narrowed = split_scopes(form.get("scope"))
         if narrowed:
             if not narrowed <= grant.scopes:
                 raise OAuthError(400, "invalid_scope", "Some requested scopes were invalid.")
             grant = Grant(grant.client_id, grant.email, frozenset(narrowed))
-        return self._new_access(grant, form.get("refresh_token"))
+        return self.tokens.new_access(grant, form.get("refresh_token"))
 
     def revoke(self, req: Request) -> Response:
         form = {k: v[-1] for k, v in parse_qs(req.body.decode("utf-8", "replace")).items()}
         token = req.param("token") or form.get("token", "")
-        record = self.state.refresh_tokens.get(token)
+        record = self.tokens.refresh_tokens.get(token)
         if record is not None and not record.revoked:
-            self.revoke_account(refresh_token=token)
+            self.tokens.revoke_account(refresh_token=token)
             return Response.json(200, {})
-        access = self.state.access_tokens.pop(token, None)
+        access = self.tokens.access_tokens.pop(token, None)
         if access is not None:
             if access.refresh_token:
-                self.revoke_account(refresh_token=access.refresh_token)
+                self.tokens.revoke_account(refresh_token=access.refresh_token)
             return Response.json(200, {})
         # unknown, expired or already revoked: Google answers the same 400
         raise OAuthError(400, "invalid_token", "Token expired or revoked")

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 import secrets
 
+from ..core.wire import Request, Response
 from .errors import bad_request
-from .wire import Request, Response
 
 MAX_PARTS = 100
 _BOUNDARY = re.compile(r'boundary="?([^";]+)"?', re.I)

@@ -1,6 +1,6 @@
 """The HTTP transport: a standard-library threaded server that turns sockets into ``Request``s.
 
-Kept free of any Google semantics; the only behaviour here is how to answer (keep-alive HTTP/1.1)
+Kept free of any provider semantics; the only behaviour here is how to answer (keep-alive HTTP/1.1)
 and how to *not* answer (an injected connection reset closes the socket with RST).
 """
 
@@ -85,6 +85,15 @@ class HttpServer:
         self._server.app = app
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
                                         name="sandbox-http", daemon=True)
+
+    @property
+    def app(self):
+        return self._server.app
+
+    @app.setter
+    def app(self, app) -> None:
+        """Swap the app in place (``reset()`` builds a new one) without rebinding the port."""
+        self._server.app = app
 
     @property
     def address(self) -> tuple[str, int]:

@@ -3,28 +3,14 @@ manual work against the real clients."""
 
 from __future__ import annotations
 
-import threading
-
 import click
 
+from ..core.cli import serve_in_foreground
 from .sandbox import Sandbox
+from .spec import GMAIL_TABLES
 
 
-def wait_forever() -> None:
-    threading.Event().wait()
-
-
-@click.group(name="sandbox")
-def sandbox() -> None:
-    """The local Google (OAuth, Gmail v1, Calendar v3) the demo and tests run against.
-
-    \b
-    Example:
-      integrations sandbox serve --port 8765 --users ana@acme.test,ben@acme.test --print-env
-    """
-
-
-@sandbox.command()
+@click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8765, show_default=True, type=int, help="Port (0 picks a free one).")
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed for generated data and faults.")
@@ -43,8 +29,6 @@ def serve(host, port, seed, users, messages, events, quota_table, quota, print_e
     Example:
       integrations sandbox serve --port 8765 --seed 7 --users ana@acme.test --messages 200 --print-env
     """
-    from .spec import GMAIL_TABLES
-
     if quota is None:
         quota = GMAIL_TABLES[quota_table][1]
     sb = Sandbox(seed=seed, quota_units_per_window=quota or None, gmail_quota_table=quota_table,
@@ -52,22 +36,10 @@ def serve(host, port, seed, users, messages, events, quota_table, quota, print_e
     accounts = [u.strip() for u in users.split(",") if u.strip()]
     if accounts:
         sb.generate(accounts, messages=messages, events=events)
-    try:
-        sb.start(host=host, port=port)
-    except OSError as error:
-        raise click.ClickException(f"cannot listen on {host}:{port}: {error}; try another --port") from error
-    if print_env:
-        for name, value in sb.env().items():
-            click.echo(f"{name}={value}")
-    else:
-        click.echo(f"Google sandbox at {sb.base_url}")
-        click.echo(f"client id:     {sb.client_id}")
-        click.echo(f"client secret: {sb.client_secret}")
-        if accounts:
-            click.echo(f"accounts:      {', '.join(accounts)}")
-    try:
-        wait_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        sb.stop()
+
+    def banner() -> list[str]:
+        lines = [f"Google sandbox at {sb.base_url}", f"client id:     {sb.client_id}",
+                 f"client secret: {sb.client_secret}"]
+        return lines + ([f"accounts:      {', '.join(accounts)}"] if accounts else [])
+
+    serve_in_foreground(sb, host, port, print_env, banner)

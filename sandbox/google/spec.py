@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from ..core.routing import template_regex
+
 DISCOVERY_DIR = Path(__file__).parent / "discovery"
 DOCUMENTS = {"gmail": "gmail.v1.json", "calendar": "calendar.v3.json"}
 
@@ -83,17 +85,6 @@ def document(service: str) -> dict:
     return json.loads((DISCOVERY_DIR / DOCUMENTS[service]).read_text())
 
 
-def _template_regex(template: str) -> re.Pattern:
-    pattern = ""
-    for piece in re.split(r"(\{[^}]+\})", template):
-        if piece.startswith("{"):
-            name = piece[1:-1].lstrip("+")
-            pattern += f"(?P<{name}>[^/]+)"
-        else:
-            pattern += re.escape(piece)
-    return re.compile(f"^{pattern}$")
-
-
 def _walk(resources: dict):
     for resource in resources.values():
         yield from resource.get("methods", {}).values()
@@ -115,7 +106,7 @@ def methods(service: str) -> dict[str, MethodSpec]:
             scopes=tuple(method.get("scopes", ())),
             returns="response" in method,
             parameters={**doc.get("parameters", {}), **method.get("parameters", {})},
-            regex=_template_regex(template),
+            regex=template_regex(template),
         )
     return out
 

@@ -13,12 +13,12 @@ from email import message_from_bytes
 from email.policy import compat32
 from email.utils import getaddresses, make_msgid
 
+from ..core.wire import Request
 from . import mime
 from .errors import ApiError, invalid, not_found
 from .gmail_query import compile_query
 from .mailbox import Mailbox, StoredMessage
 from .state import World
-from .wire import Request
 
 FULL_READ_SCOPES = {
     "https://mail.google.com/",

@@ -1,12 +1,17 @@
 """Per-user quota over a moving window, and a per-user concurrency limit.
 
-Google meters each user in units per method (messages.get costs 5, messages.send 100 ...) and
-rejects a call once the units spent in the trailing window would exceed the limit:
+Providers meter each user (and service) in units per call (Gmail: messages.get costs 5,
+messages.send 100 ...) and reject a call once the units spent in the trailing window would exceed
+the limit:
 
     admit(call)  <=>  sum(units of calls in (now - window, now]) + units(call) <= limit
 
 A rejected call costs nothing. ``Retry-After`` is the time until enough of the oldest spending
-leaves the window. Gmail and Calendar are metered separately, each with its own limit.
+leaves the window.
+
+Seam: a provider subclasses ``Quota`` and says its limit per service (``limit``) and the errors it
+answers (``exceeded``, ``too_busy``). Its config is any dataclass with ``window_seconds`` and
+``max_concurrent_per_user`` (the admin API reads and writes its fields).
 """
 
 from __future__ import annotations
@@ -16,23 +21,12 @@ import threading
 import time
 from collections import deque
 from contextlib import contextmanager
-from dataclasses import dataclass
 
-from .errors import ApiError
-
-
-@dataclass
-class QuotaConfig:
-    units_per_window: int | None = 15000  # Gmail; None or 0 turns metering off
-    window_seconds: float = 60.0
-    calendar_requests_per_window: int | None = 600
-    max_concurrent_per_user: int | None = 10  # None or 0: no limit
-    error_status: int = 429  # Google answers 429 or 403 for the same condition
-    gmail_table: str = "legacy"  # "legacy" or "2026": Gmail's per-method costs (spec.GMAIL_TABLES)
+from .errors import HttpError
 
 
 class Quota:
-    def __init__(self, config: QuotaConfig, clock=time.monotonic) -> None:
+    def __init__(self, config, clock=time.monotonic) -> None:
         self.config = config
         self.clock = clock
         self._lock = threading.Lock()
@@ -40,21 +34,32 @@ class Quota:
         self._totals: dict[tuple[str, str], int] = {}
         self._in_flight: dict[str, int] = {}
 
-    def reset(self, config: QuotaConfig | None = None) -> None:
+    # -- what a provider says ----------------------------------------------------------------
+    def limit(self, service: str) -> int | None:
+        """Units per window for `service`; None or 0 turns metering off."""
+        raise NotImplementedError
+
+    def exceeded(self, retry_after: int) -> HttpError:
+        """The error for a call over the limit; ``retry_after`` seconds until it would fit."""
+        return HttpError(429, "rateLimitExceeded", f"Rate limit exceeded. Retry after {retry_after} seconds.",
+                         headers={"Retry-After": str(retry_after)})
+
+    def too_busy(self) -> HttpError:
+        """The error for a call over the per-user concurrency limit."""
+        return HttpError(429, "rateLimitExceeded", "Too many concurrent requests for user.",
+                         headers={"Retry-After": "1"})
+
+    # -- metering ------------------------------------------------------------------------------
+    def reset(self, config=None) -> None:
         with self._lock:
             if config is not None:
                 self.config = config
             self._spent.clear()
             self._totals.clear()
 
-    def _limit(self, service: str) -> int | None:
-        if service == "calendar":
-            return self.config.calendar_requests_per_window or None
-        return self.config.units_per_window or None
-
     def charge(self, user: str, service: str, units: int) -> None:
-        """Spend ``units`` for ``user`` or raise the 429/403 Google would send."""
-        limit = self._limit(service)
+        """Spend ``units`` for ``user`` or raise the provider's ``exceeded`` error."""
+        limit = self.limit(service)
         if not limit:
             return
         key = (user, service)
@@ -71,25 +76,16 @@ class Quota:
             spent.append((now, units))
             self._totals[key] = total + units
 
-    def _exceeded(self, spent: deque, excess: int, horizon: float) -> ApiError:
+    def _exceeded(self, spent: deque, excess: int, horizon: float) -> HttpError:
         freed, wait = 0, self.config.window_seconds
         for stamp, units in spent:
             freed += units
             if freed >= excess:
                 wait = stamp - horizon
                 break
-        retry_after = max(1, math.ceil(wait))
-        status = self.config.error_status
-        reason = "rateLimitExceeded" if status == 429 else "userRateLimitExceeded"
-        return ApiError(
-            status,
-            reason,
-            f"User-rate limit exceeded.  Retry after {retry_after} seconds.",
-            domain="usageLimits",
-            headers={"Retry-After": str(retry_after)},
-        )
+        return self.exceeded(max(1, math.ceil(wait)))
 
-    def used(self, user: str, service: str = "gmail") -> int:
+    def used(self, user: str, service: str) -> int:
         with self._lock:
             key = (user, service)
             horizon = self.clock() - self.config.window_seconds
@@ -106,13 +102,7 @@ class Quota:
         with self._lock:
             current = self._in_flight.get(user, 0)
             if limit and current >= limit:
-                raise ApiError(
-                    429,
-                    "rateLimitExceeded",
-                    "Too many concurrent requests for user.",
-                    domain="usageLimits",
-                    headers={"Retry-After": "1"},
-                )
+                raise self.too_busy()
             self._in_flight[user] = current + 1
         try:
             yield

@@ -1,8 +1,9 @@
 """Transport-neutral request and response objects.
 
 The HTTP server, the batch endpoint (whose inner calls never touch a socket) and the admin API all
-hand the same ``Request`` to the same pipeline, so a batched ``messages.get`` behaves exactly like a
-direct one.
+hand the same ``Request`` to the same pipeline, so a batched call (Google's ``messages.get``) behaves
+exactly like a direct one. Malformed parameters raise the core's ``HttpError``; each provider's app
+renders it in the provider's format.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ class Request:
     headers: dict[str, str] = field(default_factory=dict)  # keys lower case
     body: bytes = b""
     path_params: dict[str, str] = field(default_factory=dict)
-    # Query parameters the discovery document allows for the matched method; reading any other
-    # is a sandbox bug, caught here so the served parameters provably match Google's.
+    # Query parameters the provider's spec (Google's discovery document) allows for the matched
+    # method; reading any other is a sandbox bug, caught here so served parameters match the spec.
     allowed: frozenset[str] | None = None
 
     @classmethod

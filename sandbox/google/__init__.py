@@ -6,7 +6,7 @@ tests and the benchmarks point the project's real clients at this server instead
 
 Python API::
 
-    from worker.sandbox import Sandbox
+    from sandbox.google import Sandbox
 
     sb = Sandbox(seed=0, quota_units_per_window=15000, quota_window_seconds=60.0,
                  max_concurrent_per_user=10, history_retention=None, access_token_lifetime=3600)
@@ -21,11 +21,17 @@ Python API::
     sb.generate(["ana@acme.test", "ben@acme.test"], messages=200, events=50)
     sb.reset(); sb.stop()
 
-Command line: ``integrations sandbox serve --port 8765 --print-env`` (or ``python -m
-worker.sandbox serve``). Admin HTTP endpoints under ``/_sandbox/``: see ``worker.sandbox.admin``.
+Command line: ``integrations sandbox serve --port 8765 --print-env`` (or ``python -m sandbox
+serve``). Admin HTTP endpoints under ``/_sandbox/``: ``sandbox.core.admin`` (every provider's) and
+``sandbox.google.admin`` (Gmail and Calendar changes).
+
+Modules: ``sandbox`` (the object above), ``app`` (routing, auth, scopes, quota, batch on the core
+pipeline), ``oauth`` (Google's OAuth endpoints), ``spec`` + ``discovery/`` (the wire contract),
+``gmail_api``/``mailbox``/``mime``/``gmail_query``, ``calendar_api``/``calendar_store``/
+``recurrence``, ``generator`` (seeded data), ``errors``, ``quota``, ``scopes``, ``cli``.
 """
 
-from .faults import FaultRule
+from ..core.faults import FaultRule
 from .quota import QuotaConfig
 from .sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Sandbox
 

@@ -1,5 +1,0 @@
-"""``python -m worker.sandbox serve ...`` — the sandbox CLI without the main ``integrations`` CLI."""
-
-from .cli import sandbox
-
-sandbox(prog_name="python -m worker.sandbox")
