@@ -52,6 +52,7 @@ def create_connection(conn: psycopg.Connection, *, tenant_id, profile_id, provid
     if conn.execute(query("connections.find_owner_account"), params).fetchone():
         owner = f"profile {profile}" if profile else f"tenant {tenant}"
         raise BadInput(f"{provider} account {account_id} is already connected for {owner}")
+    conn.execute(query("connections.ensure_provider"), {"provider": provider, "ownership": spec.ownership})
     try:
         with conn.transaction():
             row = conn.execute(

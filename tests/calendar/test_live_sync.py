@@ -176,22 +176,22 @@ async def test_a_resync_failing_before_settling_settles_on_the_next_run(calendar
     keep, gone = acct.add("keep", day=1), acct.add("gone", day=2)
     await acct.run()
     acct.sandbox.invalidate_sync_tokens(acct.email)
-    original = live.settle_after_resync
+    original = live.CalendarStream.settle
 
     async def failing(*args, **kwargs):
         raise RuntimeError("the run fails after the listing")
 
-    monkeypatch.setattr(live, "settle_after_resync", failing)
+    monkeypatch.setattr(live.CalendarStream, "settle", failing)
     await acct.run()  # the resync lists everything, then fails before settling
     assert acct.state()["cursor"].get("settle") is True
 
     seen = []
 
-    async def settle(ctx, api, calendar_id):
-        seen.append(calendar_id)
-        await original(ctx, api, calendar_id)
+    async def settle(stream):
+        seen.append(stream.calendar_id)
+        await original(stream)
 
-    monkeypatch.setattr(live, "settle_after_resync", settle)
+    monkeypatch.setattr(live.CalendarStream, "settle", settle)
     await acct.run()
     assert seen == [acct.email]
     assert acct.state()["cursor"].keys() == {"syncToken"}

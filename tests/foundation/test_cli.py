@@ -194,3 +194,24 @@ def test_sync_once_refuses_an_empty_label(settings_env):
         result = run("sync", "once", "--connection", str(uuid.uuid4()), "--capability", "sync_inbox_once", *args)
         assert result.exit_code == 2, result.output
         assert "--label" in result.output and "empty" in result.output
+
+
+def test_connect_reads_ownership_and_capabilities_from_the_registry(settings_env):
+    tenant, profile = str(uuid.uuid4()), str(uuid.uuid4())
+    unknown = run("connect", "nosuch", "--tenant", tenant, "--account", "a", "--capability", "x")
+    assert unknown.exit_code == 2 and "unknown provider 'nosuch'" in unknown.output and "google" in unknown.output
+    no_profile = run("connect", "google", "--tenant", tenant, "--account", "a@x.example",
+                     "--capability", "sync_inbox_live")
+    assert no_profile.exit_code == 2 and "--profile is required" in no_profile.output
+    tenant_owned = run("connect", "slack", "--tenant", tenant, "--profile", profile, "--account", "T1",
+                       "--capability", "x")
+    assert tenant_owned.exit_code == 2 and "unknown capability 'x' for provider slack" in tenant_owned.output
+    wrong_capability = run("connect", "google", "--tenant", tenant, "--profile", profile, "--account", "a@x.example",
+                           "--capability", "post_message")
+    assert wrong_capability.exit_code == 2 and "unknown capability 'post_message'" in wrong_capability.output
+
+
+def test_sync_once_param_needs_name_and_value(settings_env):
+    result = run("sync", "once", "--connection", str(uuid.uuid4()), "--capability", "sync_inbox_once",
+                 "--param", "max")
+    assert result.exit_code == 2 and "NAME=VALUE" in result.output

@@ -84,3 +84,19 @@ def test_bad_once_parameters_and_wrong_capability_exit_2(mailbox):
     assert live.exit_code == 2 and "not a manual capability" in live.output
     unknown = run("sync", "now", "--connection", str(box.id), "--capability", "sync_everything")
     assert unknown.exit_code == 2 and "unknown capability" in unknown.output
+
+
+def test_sync_once_params_are_validated_by_the_capabilitys_model(mailbox):
+    box = mailbox()
+    queued = run("sync", "once", "--connection", str(box.id), "--capability", "sync_inbox_once",
+                 "--param", "max=3", "--param", "labels=INBOX", "--json")
+    assert queued.exit_code == 0, queued.output
+    job_id = json.loads(queued.output)["job_id"]
+    with connect(box.url) as conn:
+        args = conn.execute("select args from procrastinate_jobs where id = %s", (job_id,)).fetchone()["args"]
+    assert args["params"]["max"] == 3 and args["params"]["labels"] == ["INBOX"]  # converted, a list of one
+
+    bad = run("sync", "once", "--connection", str(box.id), "--capability", "sync_inbox_once",
+              "--param", "max=zero", "--param", "colour=red")
+    assert bad.exit_code == 2
+    assert "invalid parameters for sync_inbox_once" in bad.output and "max" in bad.output and "colour" in bad.output

@@ -76,3 +76,10 @@ on conflict (connection_id, capability, stream) do update
 -- name: capability_states
 select capability, stream, status, cursor, last_success_at, last_error, consecutive_failures, next_run_at
 from integrations.sync_state where connection_id = %(id)s order by capability, stream
+
+-- name: ensure_provider
+-- The registry is the one list of providers: a registered provider's row (its ownership, which
+-- the connections' owner constraint follows) is added on its first connection.
+insert into integrations.providers (provider, ownership)
+values (%(provider)s, %(ownership)s)
+on conflict (provider) do nothing
