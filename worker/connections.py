@@ -89,10 +89,8 @@ def refresh_capability_states(conn: psycopg.Connection, row: dict) -> None:
     """Each enabled capability is ready when its scopes are granted, else awaiting consent."""
     for capability in row["capabilities"]:
         status = AWAITING_CONSENT if missing_scopes(row, capability) else READY
-        current = conn.execute(
-            "select status from integrations.sync_state where connection_id = %s and capability = %s and stream = ''",
-            (row["id"], capability),
-        ).fetchone()
+        current = conn.execute(query("connections.capability_status"),
+                               {"connection_id": row["id"], "capability": capability}).fetchone()
         if current and status == READY and current["status"] not in (AWAITING_CONSENT, DISABLED):
             continue  # keep ok / failing history of a capability that was already running
         conn.execute(query("connections.upsert_capability_state"),

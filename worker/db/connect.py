@@ -10,6 +10,7 @@ from psycopg.rows import dict_row
 
 from worker.db.url import describe_server
 from worker.errors import DatabaseUnavailable, SchemaMissing
+from worker.store import query
 
 LATEST_REQUIRED_TABLE = "integrations.raw_heads"
 
@@ -45,7 +46,7 @@ def require_schema(conn: psycopg.Connection) -> None:
     """Commands that need the schema say "migrate" instead of failing with a stack trace."""
     from worker.db.migrate import pending_migrations
 
-    row = conn.execute("select to_regclass(%s) is not null as present", (LATEST_REQUIRED_TABLE,)).fetchone()
+    row = conn.execute(query("schema.relation_exists"), {"relation": LATEST_REQUIRED_TABLE}).fetchone()
     if not row["present"] or pending_migrations(conn):
         raise SchemaMissing()
 

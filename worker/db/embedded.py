@@ -18,6 +18,8 @@ from pathlib import Path
 
 import psycopg
 
+from worker.store import query
+
 EMBEDDED_DATABASE = "integrations"
 
 
@@ -65,7 +67,7 @@ def stale_reason(pg_dir: Path) -> str | None:
         return None
     try:
         with psycopg.connect(info.get_uri(database="postgres"), autocommit=True, connect_timeout=10) as conn:
-            conn.execute("do $$ begin perform 1; end $$")
+            conn.execute(query("schema.plpgsql_runs"))
     except psycopg.Error as error:
         first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
         return f"it does not work: {first_line}"
@@ -91,7 +93,7 @@ def ensure_embedded(pg_dir: Path, database: str = EMBEDDED_DATABASE) -> str:
     """Start (or reuse) the embedded server and make sure `database` exists; return its URL."""
     admin_uri = _server_uri(pg_dir)
     with psycopg.connect(admin_uri, autocommit=True) as conn:
-        exists = conn.execute("select 1 from pg_database where datname = %s", (database,)).fetchone()
+        exists = conn.execute(query("schema.database_exists"), {"database": database}).fetchone()
         if not exists:
             try:
                 conn.execute(f'create database "{database}"')

@@ -12,6 +12,7 @@ from pathlib import Path
 import psycopg
 
 from worker.resources import sql_dir
+from worker.store import query
 
 SQL_DIR = sql_dir()
 MIGRATION_LOCK_KEY = 7_320_001
@@ -44,10 +45,10 @@ def available_migrations(sql_dir: Path = SQL_DIR) -> list[Migration]:
 
 
 def applied_versions(conn: psycopg.Connection) -> set[str]:
-    present = conn.execute("select to_regclass('integrations.schema_migrations') is not null as p").fetchone()
+    present = conn.execute(query("schema.relation_exists"), {"relation": "integrations.schema_migrations"}).fetchone()
     if not _first(present):
         return set()
-    return {_first(row) for row in conn.execute("select version from integrations.schema_migrations")}
+    return {_first(row) for row in conn.execute(query("schema.applied_migrations"))}
 
 
 def pending_migrations(conn: psycopg.Connection) -> list[Migration]:
@@ -62,7 +63,7 @@ def _first(row):
 
 
 def procrastinate_schema_present(conn: psycopg.Connection) -> bool:
-    return bool(_first(conn.execute("select to_regclass('public.procrastinate_jobs') is not null").fetchone()))
+    return bool(_first(conn.execute(query("schema.relation_exists"), {"relation": "public.procrastinate_jobs"}).fetchone()))
 
 
 def migrate(conn: psycopg.Connection) -> list[str]:
@@ -73,7 +74,7 @@ def migrate(conn: psycopg.Connection) -> list[str]:
     conn.commit()
     previous_autocommit = conn.autocommit
     conn.autocommit = True  # so each `transaction()` below is a real transaction, not a savepoint
-    conn.execute("select pg_advisory_lock(%s)", (MIGRATION_LOCK_KEY,))
+    conn.execute(query("schema.lock_migrations"), {"key": MIGRATION_LOCK_KEY})
     try:
         with conn.transaction():
             conn.execute(BOOKKEEPING)
@@ -93,6 +94,6 @@ def migrate(conn: psycopg.Connection) -> list[str]:
                 )
             done.append(f"applied {migration.path.name}")
     finally:
-        conn.execute("select pg_advisory_unlock(%s)", (MIGRATION_LOCK_KEY,))
+        conn.execute(query("schema.unlock_migrations"), {"key": MIGRATION_LOCK_KEY})
         conn.autocommit = previous_autocommit
     return done

@@ -83,3 +83,7 @@ from integrations.sync_state where connection_id = %(id)s order by capability, s
 insert into integrations.providers (provider, ownership)
 values (%(provider)s, %(ownership)s)
 on conflict (provider) do nothing
+
+-- name: capability_status
+select status from integrations.sync_state
+where connection_id = %(connection_id)s and capability = %(capability)s and stream = ''
