@@ -12,7 +12,6 @@ import contextlib
 import procrastinate
 
 from tests.toy_provider.world import ACCOUNTS, TokenExpired
-from worker.app import app
 from worker.capabilities import Capability, Provider
 from worker.store.connections import get_connection_row
 from worker.store.reads import stream_staged
@@ -21,8 +20,8 @@ from worker.sync import errors
 from worker.sync.context import ConnectionContext
 from worker.sync.cursors import FullSync, LiveCursor
 from worker.sync.loops import Page, run_live
-from worker.sync.outcome import run_capability
 from worker.sync.stager import PageStager
+from worker.sync.tasks import live_task
 
 CAPABILITY = "sync_things_live"
 RESOURCE = "toy.thing"
@@ -113,17 +112,13 @@ class ThingsReconciler:
 blueprint = procrastinate.Blueprint()
 
 
-@blueprint.task(name=CAPABILITY)
-async def sync_things_live(connection_id: str) -> dict:
-    pool = app.connector.pool
+async def sync_things(ctx) -> dict:
+    stager = PageStager(ctx, CAPABILITY, resource=RESOURCE)
+    mode, cursor = await run_live(ThingsStream(ctx), stager)
+    return {"mode": mode, "staged": stager.staged, "cursor": cursor.dump()}
 
-    async def body() -> dict:
-        async with open_toy_context(pool, connection_id, CAPABILITY) as ctx:
-            stager = PageStager(ctx, CAPABILITY, resource=RESOURCE)
-            mode, cursor = await run_live(ThingsStream(ctx), stager)
-            return {"mode": mode, "staged": stager.staged, "cursor": cursor.dump()}
 
-    return await run_capability(pool, connection_id, CAPABILITY, body)
+sync_things_live = live_task(blueprint, CAPABILITY, open_toy_context, sync_things)
 
 
 TOY = Provider(

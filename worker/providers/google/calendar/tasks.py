@@ -6,18 +6,12 @@ from worker.providers.google.blueprint import ACTION_RETRY, blueprint, run_googl
 from worker.providers.google.calendar.actions import ACTIONS_STREAM, MeetingConflict, perform_action
 from worker.providers.google.calendar.live import sync_calendar_live as run_live
 from worker.providers.google.calendar.once import CalendarOnceParams, sync_calendar_once as run_once
+from worker.providers.google.context import open_google_context
+from worker.sync.tasks import live_task, once_task
 
 
-@blueprint.task(name="sync_calendar_live")
-async def sync_calendar_live(connection_id: str) -> dict:
-    return await run_google(connection_id, "sync_calendar_live", run_live)
-
-
-@blueprint.task(name="sync_calendar_once")
-async def sync_calendar_once(connection_id: str, params: dict, run_id: str) -> dict:
-    return await run_google(connection_id, "sync_calendar_once",
-                            lambda ctx: run_once(ctx, CalendarOnceParams.model_validate(params), run_id),
-                            stream=f"run:{run_id}")
+sync_calendar_live = live_task(blueprint, "sync_calendar_live", open_google_context, run_live)
+sync_calendar_once = once_task(blueprint, "sync_calendar_once", CalendarOnceParams, open_google_context, run_once)
 
 
 @blueprint.task(name="meeting_action", retry=ACTION_RETRY)

@@ -6,27 +6,19 @@ import procrastinate
 from procrastinate.manager import JobManager
 
 from worker.app import app
-from worker.providers.google.blueprint import ACTION_RETRY, blueprint, run_google
+from worker.providers.google.blueprint import ACTION_RETRY, blueprint
+from worker.providers.google.context import open_google_context
 from worker.providers.google.gmail.actions import run_send_job
 from worker.providers.google.gmail.live import sync_inbox_live as run_live
-from worker.providers.google.gmail.actions import run_send_job
-from worker.store import query
 from worker.providers.google.gmail.once import InboxOnceParams, sync_inbox_once as run_once
+from worker.store import query
+from worker.sync.tasks import live_task, once_task
 
 SEND_RETRY = ACTION_RETRY
 SEND_TASK = "google:send_email"  # by name: configuring by name binds the Blueprint first in any process
 
-
-@blueprint.task(name="sync_inbox_live")
-async def sync_inbox_live(connection_id: str) -> dict:
-    return await run_google(connection_id, "sync_inbox_live", run_live)
-
-
-@blueprint.task(name="sync_inbox_once")
-async def sync_inbox_once(connection_id: str, params: dict, run_id: str) -> dict:
-    return await run_google(connection_id, "sync_inbox_once",
-                            lambda ctx: run_once(ctx, InboxOnceParams.model_validate(params), run_id),
-                            stream=f"run:{run_id}")
+sync_inbox_live = live_task(blueprint, "sync_inbox_live", open_google_context, run_live)
+sync_inbox_once = once_task(blueprint, "sync_inbox_once", InboxOnceParams, open_google_context, run_once)
 
 
 @blueprint.task(name="send_email", retry=SEND_RETRY, pass_context=True)
