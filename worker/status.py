@@ -13,7 +13,7 @@ from worker.store import query
 
 NORMALIZED = {
     "sync_inbox_live": "select count(*) as n from product.email_mailboxes where connection_id = %s and not is_deleted",
-    "sync_calendar_live": ("select count(*) as n from integrations_staging.int_calendar_events_latest"
+    "sync_calendar_live": ("select count(*) as n from integrations_staging.int_calendar_events_unioned"
                            " where connection_id = %s and quarantine_reason is null and not is_deleted"),
 }
 QUARANTINED = {
@@ -56,7 +56,7 @@ def collect_status(conn, connection_id=None) -> list[dict]:
     for action in conn.execute(query("outbound.open_by_connection"), params):
         actions[action["connection_id"]][action["status"]] = {"actions": action["actions"], "reason": action["reason"]}
     has_product = _exists(conn, "product.email_mailboxes")
-    has_calendar = _exists(conn, "integrations_staging.int_calendar_events_latest")
+    has_calendar = _exists(conn, "integrations_staging.int_calendar_events_unioned")
     has_quarantine = _exists(conn, "integrations_staging.normalize_quarantine")
 
     connections: dict = {}

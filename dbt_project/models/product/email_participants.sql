@@ -37,7 +37,7 @@ addresses as (
         nullif(p ->> 'display_name', '') as display_name,
         (p ->> 'ord')::int as position
     from emails
-    join {{ ref('int_gmail_messages_latest') }} as mailbox_messages
+    join {{ ref('int_email_copies_unioned') }} as mailbox_messages
         on mailbox_messages.object_key = emails.source_object_key
     cross join lateral jsonb_array_elements(mailbox_messages.participants) as p
 

@@ -97,7 +97,7 @@ versions as (
 
 decoded as (
 
-    select * from {{ ref('stg_gmail__messages') }}
+    select * from {{ ref('stg_google__gmail_messages') }}
     where raw_id = any(array(select content_raw_id from versions where content_raw_id is not null))
 
 ),
@@ -135,7 +135,7 @@ current_labels as (
     left join label_records
         on label_records.connection_id = versions.connection_id
        and label_records.external_id = versions.external_id
-    left join {{ ref('stg_gmail__labels') }} as labels
+    left join {{ ref('stg_google__gmail_labels') }} as labels
         on labels.raw_id = label_records.labels_raw_id
        and labels.raw_id = any(array(select labels_raw_id from label_records))
 

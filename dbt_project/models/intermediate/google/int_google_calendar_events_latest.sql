@@ -122,7 +122,7 @@ versions as (
 
 decoded as (
 
-    select * from {{ ref('stg_calendar__events') }}
+    select * from {{ ref('stg_google__calendar_events') }}
     where raw_id = any(array(select content_raw_id from versions where content_raw_id is not null))
 
 ),
