@@ -221,8 +221,8 @@ heads as (
         {% if is_incremental() %}
         case when versions.head_raw_id is null then known.email_id
              else {{ stable_uuid(['connections.tenant_id::text', 'identified.identity_key']) }} end as email_id,
-        case when known.email_id is distinct from (case when versions.head_raw_id is null then known.email_id
-                  else {{ stable_uuid(['connections.tenant_id::text', 'identified.identity_key']) }} end)
+        case when (known.email_id is distinct from (case when versions.head_raw_id is null then known.email_id
+                   else {{ stable_uuid(['connections.tenant_id::text', 'identified.identity_key']) }} end))
              then known.email_id end as prior_email_id,
         {% else %}
         {{ stable_uuid(['connections.tenant_id::text', 'identified.identity_key']) }} as email_id,

@@ -193,8 +193,8 @@ heads as (
         {% set new_meeting_id = stable_uuid(['connections.tenant_id::text', "e.identity_key || coalesce('|' || e.original_start, '')"]) %}
         {% if is_incremental() %}
         case when versions.head_raw_id is null then known.meeting_id else {{ new_meeting_id }} end as meeting_id,
-        case when known.meeting_id is distinct from
-                  (case when versions.head_raw_id is null then known.meeting_id else {{ new_meeting_id }} end)
+        case when (known.meeting_id is distinct from
+                   (case when versions.head_raw_id is null then known.meeting_id else {{ new_meeting_id }} end))
              then known.meeting_id end as prior_meeting_id,
         {% else %}
         {{ new_meeting_id }} as meeting_id,

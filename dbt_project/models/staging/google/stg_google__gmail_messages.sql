@@ -104,7 +104,7 @@ decoded as (
                     or filename <> ''
                     or mime_type like 'message/%'
                     or (attachment_id is not null and mime_type not like 'text/%') as is_attachment,
-                body_eligible and disposition is distinct from 'attachment' as is_body_candidate
+                body_eligible and (disposition is distinct from 'attachment') as is_body_candidate
             from leaves
         )
 
