@@ -44,7 +44,7 @@ with google_calendar as (
                     'is_organizer', coalesce((a.attendee ->> 'organizer')::boolean, false),
                     'is_optional', coalesce((a.attendee ->> 'optional')::boolean, false)
                 ) order by a.ord), '[]'::jsonb)
-         from jsonb_array_elements(attendees) with ordinality as a (attendee, ord)) as attendees,
+         from jsonb_array_elements(events.attendees) with ordinality as a (attendee, ord)) as attendees,
 
         -- times
         is_all_day,
@@ -58,7 +58,7 @@ with google_calendar as (
         -- run bookkeeping
         changed_txid
 
-    from {{ ref('int_google_calendar_events_latest') }}
+    from {{ ref('int_google_calendar_events_latest') }} as events
 
 ),
 

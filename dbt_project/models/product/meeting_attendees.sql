@@ -20,7 +20,11 @@
 -- meeting (delete+insert on meeting_id) so a removed attendee goes away too.
 with meetings as (
 
-    select meeting_id, organizer_address, source_object_key from {{ ref('meetings') }}
+    select
+        meeting_id,
+        organizer_address,
+        source_object_key
+    from {{ ref('meetings') }}
     {% if is_incremental() %}
     where meeting_id in ({{ changed_meeting_ids() }})
     {% endif %}
@@ -39,8 +43,8 @@ attendees as (
         (a ->> 'is_optional')::boolean as is_optional,
         (a ->> 'ord')::bigint as position
     from meetings
-    join {{ ref('int_calendar_events_unioned') }} as events
-        on events.object_key = meetings.source_object_key
+    inner join {{ ref('int_calendar_events_unioned') }} as events
+        on meetings.source_object_key = events.object_key
     cross join lateral jsonb_array_elements(events.attendees) as a
 
 ),

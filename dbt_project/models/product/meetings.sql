@@ -44,7 +44,7 @@ representative as (
 
     select distinct on (meeting_id) *
     from affected
-    order by meeting_id, organizer_is_self desc, is_deleted, updated_at desc nulls last, content_raw_id desc
+    order by meeting_id asc, organizer_is_self desc, is_deleted asc, updated_at desc nulls last, content_raw_id desc
 
 ),
 
