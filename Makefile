@@ -8,7 +8,7 @@ SEEDS  ?= 10
 ORDER  ?= file
 ORDER_FLAGS := $(if $(filter file,$(ORDER)),-p no:randomly,$(if $(filter random,$(ORDER)),,$(ORDER)))
 
-.PHONY: install demo test chaos mutate bench stop clean
+.PHONY: install demo test chaos mutate bench lint-sql stop clean
 
 install: $(STAMP)
 
@@ -33,6 +33,14 @@ mutate: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run
+
+# sqlfluff (dbt templater, .sqlfluff) on the dbt models. dbt compiles against a database, and an
+# incremental model's SQL depends on whether its table exists: lint once on a fresh database (the
+# full-refresh branches) and once after `dbt run` (the incremental ones). scripts/dbt_dev_env.py
+# starts this checkout's embedded test server when needed and sets the profile's variables.
+lint-sql: $(STAMP)
+	$(BIN)/python scripts/dbt_dev_env.py --fresh $(BIN)/sqlfluff lint dbt_project/models
+	$(BIN)/python scripts/dbt_dev_env.py --built $(BIN)/sqlfluff lint dbt_project/models
 
 # Stops every embedded PostgreSQL this checkout started (demo: .integrations/pg, tests:
 # .integrations/test-pg, benches: .integrations/bench-pg). Plain shell: works without the venv.

@@ -1,14 +1,5 @@
-{#- Thin wrappers so models read as SQL: {{ base64url_decode('part.data') }} and so on. The
-    functions themselves are created by create_normalize_support() (macros/support.sql). -#}
-{% macro base64url_decode(expr) -%} {{ var('normalize_schema') }}.base64url_decode({{ expr }}) {%- endmacro %}
-{% macro base64url_is_valid(expr) -%} {{ var('normalize_schema') }}.base64url_is_valid({{ expr }}) {%- endmacro %}
-{% macro decode_text(bytes, charset) -%} {{ var('normalize_schema') }}.decode_text({{ bytes }}, {{ charset }}) {%- endmacro %}
-{% macro rfc2047_decode(expr) -%} {{ var('normalize_schema') }}.rfc2047_decode({{ expr }}) {%- endmacro %}
-{% macro parse_address_list(expr) -%} {{ var('normalize_schema') }}.parse_address_list({{ expr }}) {%- endmacro %}
-{% macro html_to_text(expr) -%} {{ var('normalize_schema') }}.html_to_text({{ expr }}) {%- endmacro %}
-{#- input_is_valid(text, type): pg_input_is_valid on PostgreSQL 16+, an exception-safe cast on 15 -#}
-{% macro input_is_valid() -%} {{ var('normalize_schema') }}.input_is_valid {%- endmacro %}
-{% macro extract_phones(expr) -%} {{ var('normalize_schema') }}.extract_phones({{ expr }}) {%- endmacro %}
+{#- Small expression macros the models share. The SQL helper functions and the macros that call
+    them are in sql_functions/, one file each. -#}
 
 {#- A message header by (case-insensitive) name from a {lowercase name: first value} object,
     unfolded (CRLF before whitespace removed). -#}

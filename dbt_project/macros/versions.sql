@@ -73,20 +73,20 @@
     watermark, and the ones such a row left (its email_id changed); in a post-hook the watermark
     is still the previous one. -#}
 {% macro changed_email_ids() -%}
-    select email_id from {{ ref('int_gmail_messages_latest') }}
+    select email_id from {{ ref('int_email_copies_unioned') }}
     where changed_txid >= {{ watermark_low() }} and email_id is not null
     union
-    select prior_email_id from {{ ref('int_gmail_messages_latest') }}
+    select prior_email_id from {{ ref('int_email_copies_unioned') }}
     where changed_txid >= {{ watermark_low() }} and prior_email_id is not null
 {%- endmacro %}
 
 {#- The meetings a product model must rebuild: those of every calendar copy changed since the
     model's watermark, and the ones such a copy left (its meeting_id changed). -#}
 {% macro changed_meeting_ids() -%}
-    select meeting_id from {{ ref('int_calendar_events_latest') }}
+    select meeting_id from {{ ref('int_calendar_events_unioned') }}
     where changed_txid >= {{ watermark_low() }} and meeting_id is not null
     union
-    select prior_meeting_id from {{ ref('int_calendar_events_latest') }}
+    select prior_meeting_id from {{ ref('int_calendar_events_unioned') }}
     where changed_txid >= {{ watermark_low() }} and prior_meeting_id is not null
 {%- endmacro %}
 

@@ -111,7 +111,7 @@ def test_deleting_a_connection_then_normalizing_succeeds_and_keeps_other_connect
         "board@google.com", "review@google.com"]
     assert query(url, "select count(*) as n from product.meeting_attendees where meeting_id not in"
                       " (select meeting_id from product.meetings)") == [{"n": 0}]
-    for table in ("int_gmail_messages_latest", "int_calendar_events_latest"):
+    for table in ("int_gmail_messages_latest", "int_google_calendar_events_latest"):
         leftovers = query(url, f"select object_key from integrations_staging.{table}"
                                " where connection_id = %s and subject_or_title is not null"
                           .replace("subject_or_title", "subject" if "gmail" in table else "title"), (world["bob"],))
@@ -138,7 +138,7 @@ def test_new_mail_of_another_tenant_reaches_product_emails_on_the_next_increment
                                " where message_id_header = '<after@globex.example>'") == [
         {"subject": "After the deletion", "mailbox_count": 1}]
     # the removal markers were read by every product model: nothing of Bob is left anywhere
-    for table in ("int_gmail_messages_latest", "int_calendar_events_latest"):
+    for table in ("int_gmail_messages_latest", "int_google_calendar_events_latest"):
         assert query(world["url"], f"select count(*) as n from integrations_staging.{table}"
                                    " where connection_id = %s", (world["bob"],)) == [{"n": 0}]
     assert query(world["url"], "select count(*) as n from integrations.raw_record_removals") == [{"n": 0}]

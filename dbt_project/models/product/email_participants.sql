@@ -21,7 +21,10 @@
 -- the post-hook drops the participants of an email that is gone.
 with emails as (
 
-    select email_id, source_object_key from {{ ref('emails') }}
+    select
+        email_id,
+        source_object_key
+    from {{ ref('emails') }}
     {% if is_incremental() %}
     where email_id in ({{ changed_email_ids() }})
     {% endif %}
@@ -37,8 +40,8 @@ addresses as (
         nullif(p ->> 'display_name', '') as display_name,
         (p ->> 'ord')::int as position
     from emails
-    join {{ ref('int_gmail_messages_latest') }} as mailbox_messages
-        on mailbox_messages.object_key = emails.source_object_key
+    inner join {{ ref('int_email_copies_unioned') }} as mailbox_messages
+        on emails.source_object_key = mailbox_messages.object_key
     cross join lateral jsonb_array_elements(mailbox_messages.participants) as p
 
 ),

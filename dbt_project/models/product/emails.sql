@@ -6,7 +6,7 @@
     pre_hook="{{ watermark_begin() }}",
     post_hook=[
       "delete from {{ this }} as gone where gone.email_id in ({{ changed_email_ids() }})
-         and not exists (select 1 from {{ ref('int_gmail_messages_latest') }} as m
+         and not exists (select 1 from {{ ref('int_email_copies_unioned') }} as m
                          where m.email_id = gone.email_id and m.quarantine_reason is null
                            and m.is_removed is not true)",
       "{{ watermark_commit() }}",
@@ -25,7 +25,7 @@
 -- holds any more (its only copies came from a deleted connection) is deleted by the post-hook.
 with mailbox_messages as (
 
-    select * from {{ ref('int_gmail_messages_latest') }}
+    select * from {{ ref('int_email_copies_unioned') }}
     where email_id is not null
       and quarantine_reason is null
       and is_removed is not true
@@ -68,9 +68,10 @@ addresses as (
 
     select
         representative.email_id,
-        (select p from jsonb_array_elements(representative.participants) p
-         where p ->> 'role' = 'from' order by (p ->> 'ord')::int limit 1) as sender,
-        array(select lower(p ->> 'address') from jsonb_array_elements(representative.participants) p
+        (select p from jsonb_array_elements(representative.participants) as p
+         where p ->> 'role' = 'from'
+         order by (p ->> 'ord')::int limit 1) as sender,
+        array(select lower(p ->> 'address') from jsonb_array_elements(representative.participants) as p
               where p ->> 'role' in ('to', 'cc', 'bcc')) as recipients
     from representative
 
@@ -105,12 +106,12 @@ final as (
         -- share an owner's domain, outbound when an owner sent it, inbound otherwise
         case
             when split_part(lower(addresses.sender ->> 'address'), '@', 2)
-                     = any(array(select split_part(o, '@', 2) from unnest(per_email.mailbox_owners) o))
+                     = any(array(select split_part(o, '@', 2) from unnest(per_email.mailbox_owners) as o))
                  and cardinality(addresses.recipients) > 0
                  and not exists (
-                     select 1 from unnest(addresses.recipients) r
+                     select 1 from unnest(addresses.recipients) as r
                      where split_part(r, '@', 2) <> all(array(select split_part(o, '@', 2)
-                                                             from unnest(per_email.mailbox_owners) o)))
+                                                             from unnest(per_email.mailbox_owners) as o)))
                 then 'internal'
             when lower(addresses.sender ->> 'address') = any(per_email.mailbox_owners) then 'outbound'
             else 'inbound'
@@ -125,8 +126,8 @@ final as (
         representative.date_header_at
 
     from representative
-    join per_email using (email_id)
-    join addresses using (email_id)
+    inner join per_email on representative.email_id = per_email.email_id
+    inner join addresses on representative.email_id = addresses.email_id
 
 )
 

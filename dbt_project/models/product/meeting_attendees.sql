@@ -20,7 +20,11 @@
 -- meeting (delete+insert on meeting_id) so a removed attendee goes away too.
 with meetings as (
 
-    select meeting_id, organizer_address, source_object_key from {{ ref('meetings') }}
+    select
+        meeting_id,
+        organizer_address,
+        source_object_key
+    from {{ ref('meetings') }}
     {% if is_incremental() %}
     where meeting_id in ({{ changed_meeting_ids() }})
     {% endif %}
@@ -31,17 +35,17 @@ attendees as (
 
     select
         meetings.meeting_id,
-        lower(btrim(a ->> 'email')) as address,
-        a ->> 'displayName' as display_name,
-        coalesce(a ->> 'responseStatus', 'needsAction') as response_status,
-        coalesce((a ->> 'organizer')::boolean, false)
-            or lower(btrim(a ->> 'email')) = meetings.organizer_address as is_organizer,
-        coalesce((a ->> 'optional')::boolean, false) as is_optional,
-        ord as position
+        a ->> 'address' as address,
+        a ->> 'display_name' as display_name,
+        a ->> 'response_status' as response_status,
+        (a ->> 'is_organizer')::boolean
+            or a ->> 'address' = meetings.organizer_address as is_organizer,
+        (a ->> 'is_optional')::boolean as is_optional,
+        (a ->> 'ord')::bigint as position
     from meetings
-    join {{ ref('int_calendar_events_latest') }} as events
-        on events.object_key = meetings.source_object_key
-    cross join lateral jsonb_array_elements(events.attendees) with ordinality as t (a, ord)
+    inner join {{ ref('int_calendar_events_unioned') }} as events
+        on meetings.source_object_key = events.object_key
+    cross join lateral jsonb_array_elements(events.attendees) as a
 
 ),
 

@@ -31,10 +31,13 @@ renamed as (
         payload -> 'organizer' ->> 'displayName' as organizer_name,
         coalesce((payload -> 'organizer' ->> 'self')::boolean, false) as organizer_is_self,
         coalesce(
-            (select ep ->> 'uri'
-             from jsonb_array_elements(case when jsonb_typeof(payload -> 'conferenceData' -> 'entryPoints') = 'array'
-                                            then payload -> 'conferenceData' -> 'entryPoints' else '[]'::jsonb end) as ep
-             where ep ->> 'entryPointType' = 'video'
+            (select entry_point.entry ->> 'uri'
+             from jsonb_array_elements(
+                 case when jsonb_typeof(source.payload -> 'conferenceData' -> 'entryPoints') = 'array'
+                      then source.payload -> 'conferenceData' -> 'entryPoints' else '[]'::jsonb end
+             ) with ordinality as entry_point (entry, ord)
+             where entry_point.entry ->> 'entryPointType' = 'video'
+             order by entry_point.ord
              limit 1),
             payload ->> 'hangoutLink'
         ) as conference_url,
@@ -63,17 +66,21 @@ typed as (
 
     select
         *,
-        case when {{ input_is_valid() }}(start_date_time, 'timestamptz') then start_date_time::timestamptz end as start_ts,
-        case when {{ input_is_valid() }}(end_date_time, 'timestamptz') then end_date_time::timestamptz end as end_ts,
+        case when {{ input_is_valid() }}(start_date_time, 'timestamptz')
+             then start_date_time::timestamptz end as start_ts,
+        case when {{ input_is_valid() }}(end_date_time, 'timestamptz')
+             then end_date_time::timestamptz end as end_ts,
         case when start_date_text ~ '^\d{4}-\d{2}-\d{2}$' and {{ input_is_valid() }}(start_date_text, 'date')
              then start_date_text::date end as start_date,
         case when end_date_text ~ '^\d{4}-\d{2}-\d{2}$' and {{ input_is_valid() }}(end_date_text, 'date')
              then end_date_text::date end as end_date,
         case when {{ input_is_valid() }}(original_start_date_time, 'timestamptz')
              then to_char(original_start_date_time::timestamptz at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-             when original_start_date_text ~ '^\d{4}-\d{2}-\d{2}$' and {{ input_is_valid() }}(original_start_date_text, 'date')
+             when original_start_date_text ~ '^\d{4}-\d{2}-\d{2}$'
+                  and {{ input_is_valid() }}(original_start_date_text, 'date')
              then original_start_date_text end as original_start,
-        case when time_zone_name in (select name from pg_timezone_names) then time_zone_name end as time_zone,
+        case when time_zone_name in (select known_zone.name from pg_timezone_names as known_zone)
+             then time_zone_name end as time_zone,
         case when {{ input_is_valid() }}(updated_text, 'timestamptz') then updated_text::timestamptz end as updated_at,
         case when {{ input_is_valid() }}(created_text, 'timestamptz') then created_text::timestamptz end as created_at
     from renamed
@@ -105,7 +112,9 @@ final as (
         organizer_is_self,
         conference_url,
         recurrence,
-        (select r from unnest(recurrence) r where r like 'RRULE:%' limit 1) as recurrence_rule,
+        (select rrule.rule_line from unnest(recurrence) with ordinality as rrule (rule_line, ord)
+         where rrule.rule_line like 'RRULE:%'
+         order by rrule.ord limit 1) as recurrence_rule,
         attendees,
 
         -- times: all-day events have dates (end exclusive) and start_at/end_at at midnight in the
@@ -125,7 +134,8 @@ final as (
             when event_id is null then 'missing id'
             when start_date_time is not null and start_ts is null then 'impossible start: ' || left(start_date_time, 40)
             when end_date_time is not null and end_ts is null then 'impossible end: ' || left(end_date_time, 40)
-            when start_date_text is not null and start_date is null then 'impossible start date: ' || left(start_date_text, 40)
+            when start_date_text is not null and start_date is null
+                then 'impossible start date: ' || left(start_date_text, 40)
             when end_date_text is not null and end_date is null then 'impossible end date: ' || left(end_date_text, 40)
             when status <> 'cancelled' and start_date_time is null and start_date_text is null then 'missing start'
             when original_start_date_time is not null and original_start is null

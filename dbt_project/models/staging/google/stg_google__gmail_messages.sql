@@ -52,7 +52,11 @@ decoded as (
     -- multipart/related
     cross join lateral (
         with recursive tree (part, sort_path, body_eligible, depth) as (
-            select source.payload -> 'payload', array[]::int[], true, 0
+            select
+                source.payload -> 'payload',
+                array[]::int[],
+                true,
+                0
             union all
             select
                 child.part,
@@ -70,27 +74,28 @@ decoded as (
 
         leaves as (
             select
-                part,
-                sort_path,
-                lower(coalesce(part ->> 'mimeType', 'text/plain')) as mime_type,
-                coalesce(part ->> 'filename', '') as filename,
+                tree.part,
+                tree.sort_path,
+                lower(coalesce(tree.part ->> 'mimeType', 'text/plain')) as mime_type,
+                coalesce(tree.part ->> 'filename', '') as filename,
                 -- a large text part is not inlined by Gmail: the sync stores its
                 -- attachments.get answer as a `gmail.body` raw record (message id / attachment id)
-                coalesce(part -> 'body' ->> 'data', (
+                coalesce(tree.part -> 'body' ->> 'data', (
                     select external_body.payload ->> 'data'
                     from {{ source('integrations', 'raw_records') }} as external_body
                     where external_body.connection_id = source.connection_id
                       and external_body.resource_type = 'gmail.body'
-                      and external_body.external_id = source.external_id || '/' || (part -> 'body' ->> 'attachmentId')
+                      and external_body.external_id
+                          = source.external_id || '/' || (tree.part -> 'body' ->> 'attachmentId')
                     order by external_body.id desc
                     limit 1
                 )) as data,
-                part -> 'body' ->> 'attachmentId' as attachment_id,
-                (part -> 'body' ->> 'size') as size,
+                tree.part -> 'body' ->> 'attachmentId' as attachment_id,
+                (tree.part -> 'body' ->> 'size') as size,
                 lower(btrim(split_part({{ header('part_headers', 'Content-Disposition') }}, ';', 1))) as disposition,
                 substring({{ header('part_headers', 'Content-Type') }}
                           from '(?i)charset\s*=\s*"?([^";\s]+)') as charset,
-                body_eligible
+                tree.body_eligible
             from tree
             cross join lateral (select {{ header_map("tree.part -> 'headers'") }} as part_headers) as ph
             where jsonb_typeof(tree.part) = 'object'
@@ -104,16 +109,18 @@ decoded as (
                     or filename <> ''
                     or mime_type like 'message/%'
                     or (attachment_id is not null and mime_type not like 'text/%') as is_attachment,
-                body_eligible and disposition is distinct from 'attachment' as is_body_candidate
+                body_eligible and (disposition is distinct from 'attachment') as is_body_candidate
             from leaves
         )
 
         select
             (select {{ decode_text(base64url_decode('data'), 'charset') }}
-             from classified where is_body_candidate and mime_type = 'text/plain'
+             from classified
+             where is_body_candidate and mime_type = 'text/plain'
              order by sort_path limit 1) as plain_text,
             (select {{ decode_text(base64url_decode('data'), 'charset') }}
-             from classified where is_body_candidate and mime_type = 'text/html'
+             from classified
+             where is_body_candidate and mime_type = 'text/html'
              order by sort_path limit 1) as html,
             (select coalesce(jsonb_agg(jsonb_build_object(
                         'part_id', part ->> 'partId',
@@ -122,12 +129,13 @@ decoded as (
                         'size', case when size ~ '^\d{1,18}$' then size::bigint end,
                         'attachment_id', attachment_id,
                         'inline', disposition = 'inline') order by sort_path), '[]'::jsonb)
-             from classified where is_attachment) as attachments,
+             from classified
+             where is_attachment) as attachments,
             (select coalesce(part ->> 'partId', '') from classified
              where data is not null and not {{ base64url_is_valid('data') }}
              order by sort_path limit 1) as bad_part_id,
             -- a multipart with children at the depth limit: its subtree was not walked
-            exists (select 1 from tree
+            exists(select 1 from tree
                     where depth = {{ mime_max_depth }}
                       and lower(part ->> 'mimeType') like 'multipart/%'
                       and jsonb_typeof(part -> 'parts') = 'array'
@@ -157,12 +165,13 @@ renamed as (
                                               '(<[^>]+>)', 'g') as m) as "references",
         {{ header('headers', 'Date') }} as date_header,
         (
-            select coalesce(jsonb_agg(address || jsonb_build_object('role', roles.role)
-                                      order by roles.role_ord, (address ->> 'ord')::int), '[]'::jsonb)
+            select coalesce(jsonb_agg(address || jsonb_build_object('role', header_roles.role_name)
+                                      order by header_roles.role_ord, (address ->> 'ord')::int), '[]'::jsonb)
             from (values (1, 'from', 'from'), (2, 'to', 'to'), (3, 'cc', 'cc'),
-                         (4, 'bcc', 'bcc'), (5, 'reply_to', 'reply-to')) as roles (role_ord, role, header_name)
+                         (4, 'bcc', 'bcc'), (5, 'reply_to', 'reply-to'))
+                as header_roles (role_ord, role_name, header_name)
             cross join lateral jsonb_array_elements(
-                {{ parse_address_list("headers ->> roles.header_name") }}
+                {{ parse_address_list("headers ->> header_roles.header_name") }}
             ) as address
         ) as participants,
 
@@ -216,8 +225,8 @@ final as (
     select
         *,
         -- phone numbers in the signature: the text after the last "-- " line
-        {{ extract_phones("case when body_text ~ '(^|\n)-- ?\n' then regexp_replace(body_text, '^(.*\n)?-- ?\n', '') end") }}
-            as signature_phones
+        {{ extract_phones("case when body_text ~ '(^|\n)-- ?\n'
+                                then regexp_replace(body_text, '^(.*\n)?-- ?\n', '') end") }} as signature_phones
     from with_text
 
 )

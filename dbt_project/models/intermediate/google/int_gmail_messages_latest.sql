@@ -34,7 +34,9 @@
 with changed_objects as (
 
     -- a message changes with a new full version or a new label record (gmail.labels)
-    select distinct connection_id, external_id
+    select distinct
+        connection_id,
+        external_id
     from {{ source('integrations', 'raw_records') }}
     where resource_type in ('gmail.message', 'gmail.labels')
     {% if is_incremental() %}
@@ -57,14 +59,18 @@ changed_versions as (
 changed_keys as (
 
     -- the Message-IDs (per tenant) the changed objects have now or had before
-    select r.tenant_id, {{ gmail_email_key("(" ~ header_map("r.payload -> 'payload' -> 'headers'") ~ ")", "r.payload ->> 'id'") }}
-        as email_key
+    select
+        r.tenant_id,
+        {{ gmail_email_key("(" ~ header_map("r.payload -> 'payload' -> 'headers'") ~ ")",
+                           "r.payload ->> 'id'") }} as email_key
     from changed_versions
-    join {{ source('integrations', 'raw_records') }} as r on r.id = changed_versions.content_raw_id
+    inner join {{ source('integrations', 'raw_records') }} as r on changed_versions.content_raw_id = r.id
     union
-    select known.tenant_id, known.email_key
+    select
+        known.tenant_id,
+        known.email_key
     from {{ this }} as known
-    join changed_objects
+    inner join changed_objects
       on known.connection_id = changed_objects.connection_id and known.external_id = changed_objects.external_id
     where known.email_key is not null
 
@@ -72,12 +78,17 @@ changed_keys as (
 
 objects as (
 
-    select connection_id, external_id from changed_objects
+    select
+        connection_id,
+        external_id
+    from changed_objects
     union
     -- the other copies of those Message-IDs: the canonical copy may have changed
-    select known.connection_id, known.external_id
+    select
+        known.connection_id,
+        known.external_id
     from {{ this }} as known
-    join changed_keys on changed_keys.tenant_id = known.tenant_id and changed_keys.email_key = known.email_key
+    inner join changed_keys on known.tenant_id = changed_keys.tenant_id and known.email_key = changed_keys.email_key
     where known.head_raw_id is not null
 
 ),
@@ -97,15 +108,21 @@ versions as (
 
 decoded as (
 
-    select * from {{ ref('stg_gmail__messages') }}
-    where raw_id = any(array(select content_raw_id from versions where content_raw_id is not null))
+    select * from {{ ref('stg_google__gmail_messages') }}
+    where raw_id = any(array(
+        select versions.content_raw_id from versions
+        where versions.content_raw_id is not null
+    ))
 
 ),
 
 label_records as (
 
     -- the newest label record (gmail.labels) of each object, if it has any
-    select versions.connection_id, versions.external_id, newest.id as labels_raw_id
+    select
+        versions.connection_id,
+        versions.external_id,
+        newest.id as labels_raw_id
     from versions
     cross join lateral (
         select r.id
@@ -131,13 +148,13 @@ current_labels as (
         case when {{ history_after('labels.history_id', 'decoded.history_id') }}
              then labels.history_id else decoded.history_id end as history_id
     from versions
-    left join decoded on decoded.raw_id = versions.content_raw_id
+    left join decoded on versions.content_raw_id = decoded.raw_id
     left join label_records
-        on label_records.connection_id = versions.connection_id
-       and label_records.external_id = versions.external_id
-    left join {{ ref('stg_gmail__labels') }} as labels
-        on labels.raw_id = label_records.labels_raw_id
-       and labels.raw_id = any(array(select labels_raw_id from label_records))
+        on versions.connection_id = label_records.connection_id
+       and versions.external_id = label_records.external_id
+    left join {{ ref('stg_google__gmail_labels') }} as labels
+        on label_records.labels_raw_id = labels.raw_id
+       and labels.raw_id = any(array(select wanted.labels_raw_id from label_records as wanted))
 
 ),
 
@@ -154,15 +171,16 @@ copies as (
         lower(connections.account_id) as mailbox_owner,
         -- identity of the copy: who sent it and when it says it was sent
         (select lower(btrim(p ->> 'address')) from jsonb_array_elements(decoded.participants) as p
-         where p ->> 'role' = 'from' order by (p ->> 'ord')::int limit 1) as sender_key,
+         where p ->> 'role' = 'from'
+         order by (p ->> 'ord')::int limit 1) as sender_key,
         to_char(decoded.date_header_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as date_key
     from versions
-    left join decoded on decoded.raw_id = versions.content_raw_id
+    left join decoded on versions.content_raw_id = decoded.raw_id
     left join current_labels
-        on current_labels.connection_id = versions.connection_id
-       and current_labels.external_id = versions.external_id
+        on versions.connection_id = current_labels.connection_id
+       and versions.external_id = current_labels.external_id
     left join {{ source('integrations', 'connections') }} as connections
-        on connections.id = versions.connection_id
+        on versions.connection_id = connections.id
 
 ),
 
@@ -182,7 +200,10 @@ canonical as (
 
     -- per tenant and Message-ID: the identity of the copy the tenant can vouch for
     select distinct on (copy_tenant_id, email_key)
-        copy_tenant_id, email_key, sender_key, date_key
+        copy_tenant_id,
+        email_key,
+        sender_key,
+        date_key
     from ranked
     where raw_id is not null and quarantine_reason is null
     order by copy_tenant_id, email_key, copy_rank, sent_at, connection_id, external_id
@@ -203,7 +224,7 @@ identified as (
         end as identity_key
     from ranked
     left join canonical
-        on canonical.copy_tenant_id = ranked.copy_tenant_id and canonical.email_key = ranked.email_key
+        on ranked.copy_tenant_id = canonical.copy_tenant_id and ranked.email_key = canonical.email_key
 
 ),
 
@@ -221,8 +242,8 @@ heads as (
         {% if is_incremental() %}
         case when versions.head_raw_id is null then known.email_id
              else {{ stable_uuid(['connections.tenant_id::text', 'identified.identity_key']) }} end as email_id,
-        case when known.email_id is distinct from (case when versions.head_raw_id is null then known.email_id
-                  else {{ stable_uuid(['connections.tenant_id::text', 'identified.identity_key']) }} end)
+        case when (known.email_id is distinct from (case when versions.head_raw_id is null then known.email_id
+                   else {{ stable_uuid(['connections.tenant_id::text', 'identified.identity_key']) }} end))
              then known.email_id end as prior_email_id,
         {% else %}
         {{ stable_uuid(['connections.tenant_id::text', 'identified.identity_key']) }} as email_id,
@@ -265,14 +286,14 @@ heads as (
 
     from versions
     left join {{ source('integrations', 'connections') }} as connections
-        on connections.id = versions.connection_id
+        on versions.connection_id = connections.id
     left join decoded
-        on decoded.raw_id = versions.content_raw_id
+        on versions.content_raw_id = decoded.raw_id
     left join current_labels
-        on current_labels.connection_id = versions.connection_id
-       and current_labels.external_id = versions.external_id
+        on versions.connection_id = current_labels.connection_id
+       and versions.external_id = current_labels.external_id
     left join identified
-        on identified.connection_id = versions.connection_id and identified.external_id = versions.external_id
+        on versions.connection_id = identified.connection_id and versions.external_id = identified.external_id
     {% if is_incremental() %}
     left join {{ this }} as known
         on known.object_key = versions.connection_id::text || '/' || versions.external_id

@@ -31,7 +31,9 @@
 -- rebuilds the other copies of each changed iCalUID; `prior_meeting_id` names the meeting a copy left.
 with changed_raw as (
 
-    select distinct connection_id, external_id
+    select distinct
+        connection_id,
+        external_id
     from {{ source('integrations', 'raw_records') }}
     where resource_type = 'calendar.event'
     {% if is_incremental() %}
@@ -44,13 +46,18 @@ with changed_raw as (
 
 changed_objects as (
 
-    select connection_id, external_id from changed_raw
+    select
+        connection_id,
+        external_id
+    from changed_raw
     {% if is_incremental() %}
     union
     -- instances of a series whose master changed
-    select instances.connection_id, instances.external_id
+    select
+        instances.connection_id,
+        instances.external_id
     from {{ this }} as instances
-    join changed_raw
+    inner join changed_raw
       on instances.connection_id = changed_raw.connection_id
      and instances.calendar_id = substring(changed_raw.external_id from '^(.*)/[^/]*$')
      and instances.recurring_event_id = substring(changed_raw.external_id from '/([^/]*)$')
@@ -69,11 +76,12 @@ changed_keys as (
 
     -- the iCalUIDs (per tenant) the changed objects have now (an instance without one: its
     -- series master's) or had before
-    select r.tenant_id,
-           coalesce(nullif(r.payload ->> 'iCalUID', ''), master.ical_uid,
-                    'gcal:' || coalesce(r.payload ->> 'recurringEventId', r.payload ->> 'id')) as ical_uid
+    select
+        r.tenant_id,
+        coalesce(nullif(r.payload ->> 'iCalUID', ''), master.ical_uid,
+                 'gcal:' || coalesce(r.payload ->> 'recurringEventId', r.payload ->> 'id')) as ical_uid
     from changed_versions
-    join {{ source('integrations', 'raw_records') }} as r on r.id = changed_versions.content_raw_id
+    inner join {{ source('integrations', 'raw_records') }} as r on changed_versions.content_raw_id = r.id
     left join lateral (
         select nullif(m.payload ->> 'iCalUID', '') as ical_uid
         from {{ source('integrations', 'raw_records') }} as m
@@ -87,9 +95,11 @@ changed_keys as (
         limit 1
     ) as master on true
     union
-    select known.tenant_id, known.ical_uid
+    select
+        known.tenant_id,
+        known.ical_uid
     from {{ this }} as known
-    join changed_objects
+    inner join changed_objects
       on known.connection_id = changed_objects.connection_id and known.external_id = changed_objects.external_id
     where known.ical_uid is not null
 
@@ -97,12 +107,17 @@ changed_keys as (
 
 objects as (
 
-    select connection_id, external_id from changed_objects
+    select
+        connection_id,
+        external_id
+    from changed_objects
     union
     -- the other copies of those iCalUIDs: the canonical organizer may have changed
-    select known.connection_id, known.external_id
+    select
+        known.connection_id,
+        known.external_id
     from {{ this }} as known
-    join changed_keys on changed_keys.tenant_id = known.tenant_id and changed_keys.ical_uid = known.ical_uid
+    inner join changed_keys on known.tenant_id = changed_keys.tenant_id and known.ical_uid = changed_keys.ical_uid
     where known.head_raw_id is not null
 
 ),
@@ -122,8 +137,11 @@ versions as (
 
 decoded as (
 
-    select * from {{ ref('stg_calendar__events') }}
-    where raw_id = any(array(select content_raw_id from versions where content_raw_id is not null))
+    select * from {{ ref('stg_google__calendar_events') }}
+    where raw_id = any(array(
+        select versions.content_raw_id from versions
+        where versions.content_raw_id is not null
+    ))
 
 ),
 
@@ -136,8 +154,9 @@ with_series as (
         coalesce(decoded.organizer_address, master.organizer_address) as organizer_key
     from decoded
     left join lateral (
-        select nullif(r.payload ->> 'iCalUID', '') as ical_uid,
-               lower(r.payload -> 'organizer' ->> 'email') as organizer_address
+        select
+            nullif(r.payload ->> 'iCalUID', '') as ical_uid,
+            lower(r.payload -> 'organizer' ->> 'email') as organizer_address
         from {{ source('integrations', 'raw_records') }} as r
         where (decoded.ical_uid is null or decoded.organizer_address is null)
           and decoded.recurring_event_id is not null
@@ -154,10 +173,15 @@ with_series as (
 canonical as (
 
     -- per tenant and iCalUID: the organizer the tenant can vouch for
-    select distinct on (tenant_id, series_uid) tenant_id, series_uid, organizer_address
+    select distinct on (tenant_id, series_uid)
+        tenant_id,
+        series_uid,
+        organizer_address
     from with_series
     where quarantine_reason is null and organizer_address is not null
-    order by tenant_id, series_uid, organizer_is_self desc, created_at nulls last, connection_id, external_id
+    order by
+        tenant_id asc, series_uid asc, organizer_is_self desc, created_at asc nulls last,
+        connection_id asc, external_id asc
 
 ),
 
@@ -172,7 +196,7 @@ identified as (
         end as identity_key
     from with_series
     left join canonical
-        on canonical.tenant_id = with_series.tenant_id and canonical.series_uid = with_series.series_uid
+        on with_series.tenant_id = canonical.tenant_id and with_series.series_uid = canonical.series_uid
 
 ),
 
@@ -190,11 +214,12 @@ heads as (
         e.event_id,
         e.series_uid as ical_uid,
         e.identity_key || coalesce('|' || e.original_start, '') as meeting_key,
-        {% set new_meeting_id = stable_uuid(['connections.tenant_id::text', "e.identity_key || coalesce('|' || e.original_start, '')"]) %}
+        {% set new_meeting_id = stable_uuid(
+               ['connections.tenant_id::text', "e.identity_key || coalesce('|' || e.original_start, '')"]) %}
         {% if is_incremental() %}
         case when versions.head_raw_id is null then known.meeting_id else {{ new_meeting_id }} end as meeting_id,
-        case when known.meeting_id is distinct from
-                  (case when versions.head_raw_id is null then known.meeting_id else {{ new_meeting_id }} end)
+        case when (known.meeting_id is distinct from
+                   (case when versions.head_raw_id is null then known.meeting_id else {{ new_meeting_id }} end))
              then known.meeting_id end as prior_meeting_id,
         {% else %}
         {{ new_meeting_id }} as meeting_id,
@@ -238,9 +263,9 @@ heads as (
 
     from versions
     left join {{ source('integrations', 'connections') }} as connections
-        on connections.id = versions.connection_id
+        on versions.connection_id = connections.id
     left join identified as e
-        on e.raw_id = versions.content_raw_id
+        on versions.content_raw_id = e.raw_id
     {% if is_incremental() %}
     left join {{ this }} as known
         on known.object_key = versions.connection_id::text || '/' || versions.external_id
