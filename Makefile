@@ -8,7 +8,7 @@ SEEDS  ?= 10
 ORDER  ?= file
 ORDER_FLAGS := $(if $(filter file,$(ORDER)),-p no:randomly,$(if $(filter random,$(ORDER)),,$(ORDER)))
 
-.PHONY: install demo test chaos mutate bench lint-sql stop clean
+.PHONY: install demo test chaos mutate bench lint lint-sql stop clean
 
 install: $(STAMP)
 
@@ -38,6 +38,12 @@ bench: $(STAMP)
 # incremental model's SQL depends on whether its table exists: lint once on a fresh database (the
 # full-refresh branches) and once after `dbt run` (the incremental ones). scripts/dbt_dev_env.py
 # starts this checkout's embedded test server when needed and sets the profile's variables.
+# the gates CI runs before the tests: style (ruff), the layers and import contracts (import-linter,
+# pyproject.toml), the models (sqlfluff)
+lint: $(STAMP) lint-sql
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+
 lint-sql: $(STAMP)
 	$(BIN)/python scripts/dbt_dev_env.py --fresh $(BIN)/sqlfluff lint dbt_project/models
 	$(BIN)/python scripts/dbt_dev_env.py --built $(BIN)/sqlfluff lint dbt_project/models

@@ -60,7 +60,7 @@ def connect_mailboxes(url: str, base: str, users: list[str]) -> list:
         for user in users:
             tokens = httpx.post(f"{base}/_sandbox/oauth/tokens", json={"email": user, "scopes": SCOPES}).json()
             row = create_connection(conn, tenant_id=uuid.uuid4(), profile_id=uuid.uuid4(), provider="google",
-                                    account_id=user, capabilities={"sync_inbox_live": {"labels": ["INBOX", "SENT", "SPAM", "TRASH", "DRAFT", "CATEGORY_UPDATES"], "include_spam_trash": True}})
+                                    account_id=user, capabilities={"sync_inbox_live": {"labels": ["INBOX", "SENT", "SPAM", "TRASH", "DRAFT", "CATEGORY_UPDATES"], "include_spam_trash": True}})  # noqa: E501
             store_credentials(conn, keyring_from_settings(get_settings()), row["id"],
                               {"token": tokens["access_token"], "refresh_token": tokens["refresh_token"],
                                "scopes": SCOPES}, granted_scopes=SCOPES)

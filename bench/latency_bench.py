@@ -42,9 +42,9 @@ def main() -> None:
     parser.add_argument("--spread", type=float, default=240.0, help="seconds over which messages arrive")
     args = parser.parse_args()
     command = " ".join(shlex.quote(a) for a in ["python", *sys.argv])
+    from sandbox.google import Sandbox
     from worker.connections import create_connection, store_credentials
     from worker.crypto import keyring_from_settings
-    from sandbox.google import Sandbox
     from worker.settings import get_settings
 
     sandbox = Sandbox(seed=3).start()

@@ -14,6 +14,7 @@ import psycopg
 from worker.registry import get_provider
 from worker.store import query
 
+
 def remedy(row: dict) -> str | None:
     """The next step for an operator, or None when nothing is wrong."""
     connect = (f"integrations connect {row['provider']} --tenant {row['tenant_id']} --profile {row['profile_id']}"

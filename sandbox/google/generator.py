@@ -205,8 +205,8 @@ def populate(sb, users: list[str], messages_per_user: int = 50, events_per_user:
     """Fill ``sb`` with mail and calendars for ``users`` (grouped into tenants by domain)."""
     summary = {"users": [], "messages": 0, "events": 0, "shared": []}
     users = [u.lower() for u in users]
-    for domain, members in _tenants(users).items():
-        for index, user in enumerate(members):
+    for members in _tenants(users).values():
+        for user in members:
             rng = random.Random(f"{seed}/{user}")
             sb.add_account(user)
             peers = [m for m in members if m != user]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.gmail.conftest import google_sandbox, gsb  # noqa: F401  (shared session sandbox)
 from tests.fixtures.accounts import connect_account
+from tests.gmail.conftest import google_sandbox, gsb  # noqa: F401  (shared session sandbox)
 from worker.app import open_app_async
 from worker.db.connect import connect
 from worker.providers.google.capabilities import CALENDAR_EVENTS, CALENDAR_READONLY

@@ -96,7 +96,7 @@ async def test_a_full_sync_whose_worker_is_sigkilled_resumes_at_the_uncommitted_
 
 async def test_incremental_changes_and_cancellations(calendar_account):
     acct = calendar_account()
-    keep, change, gone = acct.add("keep"), acct.add("change", day=2), acct.add("gone", day=3)
+    _keep, change, gone = acct.add("keep"), acct.add("change", day=2), acct.add("gone", day=3)
     await acct.run()
     before = len(acct.records())
     acct.sandbox.clear_requests()

@@ -2,8 +2,8 @@
 
 import pytest
 
-from worker.errors import BadInput
 from worker.api import action_result, cancel_meeting, create_meeting, update_meeting
+from worker.errors import BadInput
 from worker.providers.google.calendar.actions import (
     event_id_for,
 )

@@ -9,7 +9,7 @@ pytestmark = pytest.mark.asyncio
 
 async def test_once_sync_stages_a_window_and_leaves_the_live_cursor(calendar_account):
     acct = calendar_account()
-    inside = [acct.add("in a", day=10), acct.add("in b", day=11)]
+    _inside = [acct.add("in a", day=10), acct.add("in b", day=11)]
     outside = acct.add("outside", day=20)
     master = acct.add("daily", day=9, recurrence=["RRULE:FREQ=DAILY;COUNT=4"])
     await acct.run()

@@ -26,13 +26,20 @@ import uuid
 
 import pytest
 
+from sandbox.google import Sandbox
 from tests.chaos.harness import (
-    Mutator, Workers, in_scope, make_raw, new_key, query, sandbox_mail, sandbox_meetings,
+    Mutator,
+    Workers,
+    in_scope,
+    make_raw,
+    new_key,
+    query,
+    sandbox_mail,
+    sandbox_meetings,
 )
 from tests.fixtures.accounts import connect_account, reconnect_account
 from worker.app import open_app_async
 from worker.providers.google.capabilities import CALENDAR_READONLY, GMAIL_READONLY, GMAIL_SEND
-from sandbox.google import Sandbox
 from worker.settings import get_settings
 
 pytestmark = [pytest.mark.chaos, pytest.mark.asyncio]

@@ -122,5 +122,5 @@ def test_demo_failure_exits_1_naming_the_step(settings_env, monkeypatch):
     get_settings.cache_clear()
     result = CliRunner().invoke(cli, ["demo", *SMALL])
     assert result.exit_code == 1
-    assert "error: the demo failed at migrating the integrations schema: database at 127.0.0.1:1 did not answer" in result.output
+    assert "error: the demo failed at migrating the integrations schema: database at 127.0.0.1:1 did not answer" in result.output  # noqa: E501
     assert "127.0.0.1:1" in result.output

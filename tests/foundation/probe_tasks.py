@@ -9,7 +9,7 @@ from worker.app import app
 @app.task(name="tests.probe_hang_once", pass_context=True)
 async def probe_hang_once(context, marker: str) -> None:
     async with app.connector.pool.connection() as conn:
-        await conn.execute("create table if not exists probe_runs (marker text, job_id bigint, at timestamptz default now())")
+        await conn.execute("create table if not exists probe_runs (marker text, job_id bigint, at timestamptz default now())")  # noqa: E501
         cur = await conn.execute("select count(*) from probe_runs where marker = %s", (marker,))
         attempts = (await cur.fetchone())[0]
         await conn.execute("insert into probe_runs (marker, job_id) values (%s, %s)", (marker, context.job.id))

@@ -30,7 +30,7 @@ def test_every_command_help_shows_an_example():
             for name, sub in command.commands.items():
                 yield from walk(sub, path + [name])
 
-    for path, command in walk(cli, []):
+    for path, _command in walk(cli, []):
         result = run(*path, "--help")
         assert result.exit_code == 0, path
         assert "Example" in result.output, f"`integrations {' '.join(path)} --help` shows no example"

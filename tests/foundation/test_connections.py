@@ -5,10 +5,15 @@ import uuid
 import pytest
 
 from worker.connections import (
-    capability_states, create_connection, disable_capability, enable_capability, get_connection,
-    list_connections, store_credentials,
+    capability_states,
+    create_connection,
+    disable_capability,
+    enable_capability,
+    get_connection,
+    list_connections,
+    store_credentials,
 )
-from worker.crypto import Keyring, Key
+from worker.crypto import Key, Keyring
 from worker.errors import BadInput
 from worker.providers.google.capabilities import CALENDAR_EVENTS, CALENDAR_READONLY, GMAIL_READONLY, GMAIL_SEND
 from worker.registry import get_provider

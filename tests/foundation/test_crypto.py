@@ -5,7 +5,7 @@ import stat
 
 import pytest
 
-from worker.crypto import Key, Keyring, KeyError_, parse_keys, read_or_create_key_file, new_key_spec
+from worker.crypto import Key, KeyError_, Keyring, new_key_spec, parse_keys, read_or_create_key_file
 
 
 def test_ciphertext_carries_key_id_and_is_bound_to_the_connection():

@@ -22,7 +22,11 @@ import worker
 from tests.fixtures.accounts import connect_account
 from tests.gmail.conftest import gsb  # noqa: F401 (fixture)
 from worker.providers.google.capabilities import (
-    CALENDAR_EVENTS, CALENDAR_READONLY, GMAIL_COMPOSE, GMAIL_READONLY, GMAIL_SEND,
+    CALENDAR_EVENTS,
+    CALENDAR_READONLY,
+    GMAIL_COMPOSE,
+    GMAIL_READONLY,
+    GMAIL_SEND,
 )
 
 WORKER_ROOT = Path(worker.__file__).parent
@@ -123,9 +127,8 @@ async def _defer_one_job_of_each_kind(url: str, sandbox, task_names: set[str]) -
     its job may fail on them, but a worker must still know its name."""
     import importlib
 
-    from worker.api import send_email, sync_once
+    from worker.api import create_meeting, send_email, sync_once
     from worker.app import open_app_async
-    from worker.api import create_meeting
 
     email = f"bare-{uuid.uuid4().hex[:6]}@tenant.example"
     capabilities = {"sync_inbox_live": None, "sync_inbox_once": None, "send_email": {"drafts": True},

@@ -17,8 +17,8 @@ from google.oauth2.credentials import Credentials
 from worker.app import open_app_async
 from worker.connections import load_credentials
 from worker.crypto import keyring_from_settings
-from worker.providers.google.capabilities import GMAIL_READONLY
 from worker.providers.google.auth.connect import connect_google
+from worker.providers.google.capabilities import GMAIL_READONLY
 from worker.providers.google.context import google_context
 from worker.settings import get_settings
 

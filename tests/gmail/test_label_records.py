@@ -133,7 +133,7 @@ async def test_reconcile_sees_the_labels_of_label_records_and_repair_restages_th
     from worker.api import reconcile
 
     box = mailbox()
-    kept, archived = box.add("kept"), box.add("archived")
+    _kept, archived = box.add("kept"), box.add("archived")
     await box.run_live()
     box.sandbox.relabel(box.email, archived, remove=["INBOX"])
     await box.run_live()

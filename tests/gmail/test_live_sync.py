@@ -22,7 +22,7 @@ async def test_first_run_full_syncs_inbox_and_sent_only(mailbox):
 
 async def test_incremental_adds_deletes_and_label_changes(mailbox):
     box = mailbox()
-    keep, gone, relabel = box.add("keep"), box.add("gone"), box.add("relabel")
+    _keep, gone, relabel = box.add("keep"), box.add("gone"), box.add("relabel")
     await box.run_live()
     before = box.raw_count()
     new = box.add("new one")

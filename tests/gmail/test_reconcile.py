@@ -29,7 +29,7 @@ async def test_reconcile_finds_and_repairs_missing_and_vanished_messages(own_mai
     box.sandbox.relabel(box.email, ids[1], remove=["INBOX"])
     with connect(box.url) as conn:  # as if the sync never saw those changes
         conn.execute("update integrations.sync_state set cursor = %s where connection_id = %s"
-                     " and capability = 'sync_inbox_live'", (json.dumps({"historyId": str(box.sandbox.history_id(box.email))}), box.id))
+                     " and capability = 'sync_inbox_live'", (json.dumps({"historyId": str(box.sandbox.history_id(box.email))}), box.id))  # noqa: E501
         conn.commit()
 
     [found] = await reconcile(box.url, box.id, "sync_inbox_live")

@@ -4,7 +4,6 @@ import pytest
 
 from tests.gmail.conftest import SYNC_QUEUES
 from tests.gmail.isolated import own_mailbox  # noqa: F401  (fixture: the killed worker takes every job it finds)
-
 from worker.api import send_email, sync_once
 from worker.app import open_app_async
 from worker.db.connect import connect

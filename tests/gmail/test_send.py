@@ -7,7 +7,6 @@ import pytest
 
 from tests.gmail.conftest import SYNC_QUEUES
 from tests.gmail.isolated import own_mailbox  # noqa: F401  (fixture: a database of its own)
-
 from worker.api import send_email
 from worker.app import open_app_async
 from worker.db.connect import connect

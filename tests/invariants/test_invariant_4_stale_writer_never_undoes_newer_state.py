@@ -23,9 +23,9 @@ from worker.providers.google.context import google_context
 from worker.providers.google.gmail.api import GmailApi
 from worker.providers.google.gmail.live import InboxCursor
 from worker.providers.google.gmail.messages import fetch_objects
+from worker.store.staging import RawObject, StaleWriter, stage_records
 from worker.sync.cursors import OnceProgress
 from worker.sync.stager import PageStager
-from worker.store.staging import RawObject, StaleWriter, stage_records
 
 pytestmark = pytest.mark.asyncio
 

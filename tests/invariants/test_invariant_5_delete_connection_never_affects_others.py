@@ -14,10 +14,9 @@ import uuid
 
 import pytest
 
+from tests.normalize.helpers import create_connection, dbt, make_message, query, stage_calendar, stage_gmail
 from worker.connections import delete_connection
 from worker.db.connect import connect
-
-from tests.normalize.helpers import create_connection, dbt, make_message, query, stage_calendar, stage_gmail
 
 SHARED_ID = "<shared-plan@partner.example>"
 

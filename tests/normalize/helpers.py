@@ -6,11 +6,10 @@ import uuid
 from email.message import EmailMessage
 from pathlib import Path
 
+from tests.normalize.gmail_payloads import gmail_full
 from worker.db.connect import connect
 from worker.normalize import run_dbt_sync
 from worker.store.staging import RawObject, stage_records
-
-from tests.normalize.gmail_payloads import gmail_full
 
 PRODUCT_TABLES = {
     "product.emails": "email_id",

@@ -11,12 +11,11 @@ import uuid
 
 import pytest
 
-from worker.db.connect import connect
-from worker.normalize import dbt_env
-
 from tests.gmail.conftest import google_sandbox, gsb  # noqa: F401  (the session's sandbox, reset per test)
 from tests.gmail.isolated import own_mailbox  # noqa: F401  (a connected account in a database of its own)
 from tests.normalize.helpers import create_connection, dbt, make_message, query, stage_gmail
+from worker.db.connect import connect
+from worker.normalize import dbt_env
 
 
 @pytest.fixture

@@ -12,11 +12,9 @@ import uuid
 
 import pytest
 
-from worker.db.connect import connect
-
 from tests.normalize.gmail_payloads import gmail_full
-from tests.normalize.helpers import (create_connection, dbt, dump_all, make_message, query, stage_calendar,
-                                    stage_gmail)
+from tests.normalize.helpers import create_connection, dbt, dump_all, make_message, query, stage_calendar, stage_gmail
+from worker.db.connect import connect
 from worker.store.staging import RawObject, stage_records
 
 MSG_ID = "<shared-1@example.com>"
@@ -66,7 +64,7 @@ def test_same_message_in_two_mailboxes_is_one_email(world):
     emails = query(world["url"], "select * from product.emails where message_id_header = %s", (MSG_ID,))
     assert len(emails) == 1
     email = emails[0]
-    assert (email["subject"], email["from_address"], email["from_name"]) == ("Quarterly plan", "jane@partner.com", "Doe, Jane")
+    assert (email["subject"], email["from_address"], email["from_name"]) == ("Quarterly plan", "jane@partner.com", "Doe, Jane")  # noqa: E501
     assert email["direction"] == "inbound" and email["mailbox_count"] == 2
     mailboxes = query(world["url"], "select connection_id, provider_message_id from product.email_mailboxes"
                       " where email_id = %s order by provider_message_id", (email["email_id"],))

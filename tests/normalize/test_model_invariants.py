@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import uuid
 
-from worker.db.connect import connect
-
 from tests.normalize.helpers import create_connection, dbt, query, stage_calendar
+from worker.db.connect import connect
 
 RESULTS = "select test_name, status, failures from integrations_staging.normalize_test_results"
 

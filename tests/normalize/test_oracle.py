@@ -13,12 +13,11 @@ from collections import Counter
 
 import pytest
 
-from worker.db.connect import connect
 from sandbox.google import Sandbox
 from sandbox.google.mime import b64url_decode
-from worker.store.staging import RawObject, stage_records
-
 from tests.normalize.helpers import create_connection, dbt, query
+from worker.db.connect import connect
+from worker.store.staging import RawObject, stage_records
 
 USERS = ["ana@acme.example", "ben@acme.example", "cleo@globex.example"]  # two tenants
 MESSAGES_PER_USER = 110

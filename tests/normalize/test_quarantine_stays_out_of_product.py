@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import uuid
 
-from worker.db.connect import connect
-
 from tests.normalize.helpers import create_connection, dbt, make_message, query, stage_gmail
+from worker.db.connect import connect
 
 BROKEN = {"id": "broken", "internalDate": "1705312800000", "payload": {
     "partId": "", "mimeType": "text/plain", "filename": "",

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import uuid
 
-from worker.db.connect import connect
-
 from tests.normalize.gmail_payloads import gmail_full
 from tests.normalize.helpers import create_connection, dbt, make_message, query, stage_gmail
+from worker.db.connect import connect
 
 MESSAGE_ID = "<plan@acme.example>"
 

@@ -5,9 +5,8 @@ longer has."""
 
 from __future__ import annotations
 
-from worker.db.connect import connect
-
 from tests.normalize.helpers import dbt, query
+from worker.db.connect import connect
 
 
 def test_the_watermark_of_a_model_that_no_longer_exists_is_forgotten(make_database, tmp_path):

@@ -15,8 +15,7 @@ import uuid
 import pytest
 
 from tests.normalize.gmail_payloads import gmail_full
-from tests.normalize.helpers import (create_connection, dbt, dump_all, make_message, query, stage_calendar,
-                                    stage_gmail)
+from tests.normalize.helpers import create_connection, dbt, dump_all, make_message, query, stage_calendar, stage_gmail
 from worker.db.connect import connect
 
 GENUINE_DATE = "Mon, 15 Jan 2024 10:00:00 +0000"

@@ -139,7 +139,7 @@ def test_parse_address_list(pg, value, addresses):
 
 
 @pytest.mark.parametrize(("html", "text"), [
-    ("<p>Hi&nbsp;<b>there</b></p><ul><li>one</li><li>two</li></ul>", "Hi there\n\n- one\n- two"),  # </p> and <ul> each end a block
+    ("<p>Hi&nbsp;<b>there</b></p><ul><li>one</li><li>two</li></ul>", "Hi there\n\n- one\n- two"),  # noqa: E501 - </p> and <ul> each end a block
     ("<html><head><title>T</title><style>p{}</style></head><body>x<script>alert(1)</script>y</body>",
      "xy"),
     ("a<br>b<!-- hidden -->", "a\nb"),

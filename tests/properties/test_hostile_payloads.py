@@ -19,13 +19,13 @@ import random
 import uuid
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings, strategies as st
-
-from worker.db.connect import connect
-from worker.store.staging import ProviderJson, RawObject, stage_records
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 
 from tests.normalize.gmail_payloads import gmail_full
 from tests.normalize.helpers import create_connection, dbt, make_message, query
+from worker.db.connect import connect
+from worker.store.staging import ProviderJson, RawObject, stage_records
 
 EXAMPLES = int(os.environ.get("HOSTILE_EXAMPLES", "3"))
 HOSTILE_TEXT = ["\x00", "a\x00b", "\ud800", "x\udfffy", "\ufffe", "\x1b$B", "=?x-unknown?Q?zz?=", "H" * 120_000]

@@ -8,9 +8,9 @@ the test fails at teardown if any answer broke Google's schema.
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 from email.message import EmailMessage
 from email.utils import format_datetime
-from datetime import datetime, timezone
 
 import pytest
 

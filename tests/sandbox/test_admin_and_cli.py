@@ -7,8 +7,8 @@ import base64
 import httpx
 from click.testing import CliRunner
 
-from tests.sandbox.conftest import USER, make_raw
 from sandbox.cli import sandbox as sandbox_group
+from tests.sandbox.conftest import USER, make_raw
 
 
 def admin(sb, method, path, **kw):

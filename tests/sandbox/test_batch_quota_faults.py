@@ -75,8 +75,8 @@ def test_batch_refuses_more_than_100_parts_and_non_multipart(gmail):
 
 def test_batch_works_with_google_api_python_client_format(sandbox, gmail):
     """googleapiclient's own BatchHttpRequest serialization is understood and answered."""
-    from googleapiclient.http import BatchHttpRequest, HttpRequest
     import httplib2
+    from googleapiclient.http import BatchHttpRequest, HttpRequest
 
     ids = import_many(sandbox, 2)
     token = gmail.headers["authorization"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.sandbox.conftest import USER
 from sandbox.google import scopes
+from tests.sandbox.conftest import USER
 
 BASE = "/calendar/v3/calendars/primary/events"
 

@@ -13,10 +13,10 @@ from pathlib import Path
 import googleapiclient
 import pytest
 
+from sandbox.core.wire import Request
+from sandbox.google import spec
 from tests.sandbox.conftest import USER
 from tests.sandbox.discovery_schema import validate, validate_response
-from sandbox.google import spec
-from sandbox.core.wire import Request
 
 SHIPPED = Path(googleapiclient.__file__).parent / "discovery_cache" / "documents"
 

@@ -10,8 +10,8 @@ from email.policy import default
 
 import pytest
 
-from tests.sandbox.conftest import USER, make_raw
 from sandbox.google import scopes
+from tests.sandbox.conftest import USER, make_raw
 
 
 def b64(data: bytes) -> str:

@@ -166,10 +166,9 @@ def delete_command(connection_id, yes, as_json) -> None:
     Example:
       integrations connections delete 3d6f... --yes
     """
+    from worker.cli.common import settings
     from worker.connections import delete_and_revoke
     from worker.crypto import keyring_from_settings
-
-    from worker.cli.common import settings
 
     if not yes:
         click.confirm(f"delete connection {connection_id}, everything staged for it, and revoke its grant?",

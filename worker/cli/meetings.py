@@ -74,8 +74,8 @@ def create_command(connection_id, calendar_id, idempotency_key, as_json, **field
     Example:
       integrations meetings create --connection 3d6f... --title Offsite --date 2026-12-10 --end-date 2026-12-12
     """
-    from worker.errors import BadInput
     from worker.api import create_meeting
+    from worker.errors import BadInput
 
     values = _fields(**fields)
     if "title" not in values:

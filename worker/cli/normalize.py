@@ -2,7 +2,8 @@
 
 Both stream dbt's output as it runs and exit with dbt's own exit code (0 ok, 1 a model or unit test
 failed, 2 dbt could not run). Data tests only warn, so one tenant's bad rows never block another's
-models: their failures show as WARN lines here and in `integrations status`. `reprocess` rebuilds every selected model from all raw records
+models: their failures show as WARN lines here and in `integrations status`. `reprocess` rebuilds every
+selected model from all raw records
 (`--full-refresh`) without a single provider API call.
 """
 

@@ -11,8 +11,16 @@ from dataclasses import dataclass
 from typing import Callable, Iterator
 
 from worker.demo import report
-from worker.demo.world import ANA, BEN, DEMO_TENANT, USERS, add_new_mail, change_meetings, consent_in_background, \
-    start_sandbox
+from worker.demo.world import (
+    ANA,
+    BEN,
+    DEMO_TENANT,
+    USERS,
+    add_new_mail,
+    change_meetings,
+    consent_in_background,
+    start_sandbox,
+)
 
 # all five Google capabilities; two-way calendar and drafts so every scope is asked for
 CAPABILITIES = {"sync_inbox_live": None, "sync_inbox_once": None, "send_email": {"drafts": True},
@@ -126,7 +134,7 @@ class Demo:
             def on_url(url: str) -> None:
                 self.say(f"consent URL: {url[:100]}…")
                 self.say("the demo plays the browser; the sandbox consents as the login_hint account")
-                browsers.append(consent_in_background(url))
+                browsers.append(consent_in_background(url))  # noqa: B023 - used within this iteration
 
             row = connect_google(self.url, settings, keyring, tenant_id=DEMO_TENANT, profile_id=profile_id,
                                  account=account, capabilities=CAPABILITIES, on_url=on_url, timeout=60)

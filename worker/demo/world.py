@@ -11,7 +11,6 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-
 from typing import Any
 
 import httpx

@@ -13,7 +13,11 @@ from typing import Awaitable, Callable, Iterable, Sequence, TypeVar
 
 from worker.store.staging import RawObject, StageCount, StaleWriter, astage_records, snapshot
 from worker.store.sync_state import (
-    load_cursor_locked, mark_full_sync, record_item_failures, resolve_item_failures, save_cursor,
+    load_cursor_locked,
+    mark_full_sync,
+    record_item_failures,
+    resolve_item_failures,
+    save_cursor,
 )
 from worker.sync.cursors import Cursor
 

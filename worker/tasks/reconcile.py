@@ -8,7 +8,8 @@ import logging
 from procrastinate.exceptions import AlreadyEnqueued
 
 from worker.app import MAINTENANCE, app
-from worker.reconcile.runner import reconcile_connection as run, reconcilable_keys
+from worker.reconcile.runner import reconcilable_keys
+from worker.reconcile.runner import reconcile_connection as run
 from worker.settings import get_settings
 from worker.store.connections import dict_connection, fetch_connection
 from worker.store.reads import due_reconciles

@@ -9,12 +9,12 @@ import httpx
 
 from worker.crypto import keyring_from_settings
 from worker.errors import IntegrationsError
+from worker.providers.google.auth.tokens import REAUTH_REASON, ConnectionTokens
 from worker.providers.google.client.endpoints import GoogleEndpoints
 from worker.providers.google.client.errors import Reauth
 from worker.providers.google.client.http import GoogleClient
 from worker.providers.google.client.pacing import pacer_for
 from worker.providers.google.client.quota_tables import gmail_units_per_minute
-from worker.providers.google.auth.tokens import REAUTH_REASON, ConnectionTokens
 from worker.settings import Settings, get_settings
 from worker.store.connections import get_connection_row
 from worker.sync.context import ConnectionContext

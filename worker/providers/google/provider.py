@@ -8,18 +8,26 @@ from worker.capabilities import Action, Capability, NoSettings, Provider
 from worker.providers.google.auth.oauth import revoke_grant
 from worker.providers.google.blueprint import blueprint
 from worker.providers.google.calendar import tasks as calendar_tasks  # noqa: F401  (its tasks join the blueprint)
-from worker.providers.google.calendar.actions import ACTIONS as MEETING_ACTIONS, prepare_action
+from worker.providers.google.calendar.actions import ACTIONS as MEETING_ACTIONS
+from worker.providers.google.calendar.actions import prepare_action
 from worker.providers.google.calendar.api import RESOURCE as EVENT
 from worker.providers.google.calendar.once import CalendarOnceParams
 from worker.providers.google.calendar.reconcile import CalendarReconciler
 from worker.providers.google.capabilities import (
-    CALENDAR_EVENTS, CALENDAR_READONLY, GMAIL_COMPOSE, GMAIL_READONLY, GMAIL_SEND, CalendarLiveSettings,
-    InboxLiveSettings, SendEmailSettings,
+    CALENDAR_EVENTS,
+    CALENDAR_READONLY,
+    GMAIL_COMPOSE,
+    GMAIL_READONLY,
+    GMAIL_SEND,
+    CalendarLiveSettings,
+    InboxLiveSettings,
+    SendEmailSettings,
 )
 from worker.providers.google.context import open_google_context
 from worker.providers.google.gmail import tasks as gmail_tasks  # noqa: F401  (its tasks join the blueprint)
 from worker.providers.google.gmail.actions import prepare_send
-from worker.providers.google.gmail.messages import BODY_RESOURCE, LABELS_RESOURCE, RESOURCE as MESSAGE
+from worker.providers.google.gmail.messages import BODY_RESOURCE, LABELS_RESOURCE
+from worker.providers.google.gmail.messages import RESOURCE as MESSAGE
 from worker.providers.google.gmail.once import InboxOnceParams
 from worker.providers.google.gmail.reconcile import InboxReconciler
 

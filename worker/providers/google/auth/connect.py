@@ -14,15 +14,25 @@ import secrets
 from typing import Callable
 
 from worker.connections import (
-    create_connection, enable_capability, get_connection, load_credentials, set_status, store_credentials,
+    create_connection,
+    enable_capability,
+    get_connection,
+    load_credentials,
+    set_status,
+    store_credentials,
 )
 from worker.crypto import Keyring
 from worker.db.connect import session
 from worker.errors import BadInput, IntegrationsError
-from worker.providers.google.client.endpoints import GoogleEndpoints
 from worker.providers.google.auth.oauth import (
-    LoopbackReceiver, Pkce, authorization_url, consented_account, exchange_code, revoke_grant,
+    LoopbackReceiver,
+    Pkce,
+    authorization_url,
+    consented_account,
+    exchange_code,
+    revoke_grant,
 )
+from worker.providers.google.client.endpoints import GoogleEndpoints
 from worker.providers.google.gmail.tasks import resume_waiting_sends
 from worker.providers.google.provider import GOOGLE
 from worker.settings import Settings

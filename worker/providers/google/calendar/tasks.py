@@ -5,10 +5,10 @@ from __future__ import annotations
 from worker.providers.google.blueprint import ACTION_RETRY, blueprint, run_google
 from worker.providers.google.calendar.actions import ACTIONS_STREAM, MeetingConflict, perform_action
 from worker.providers.google.calendar.live import sync_calendar_live as run_live
-from worker.providers.google.calendar.once import CalendarOnceParams, sync_calendar_once as run_once
+from worker.providers.google.calendar.once import CalendarOnceParams
+from worker.providers.google.calendar.once import sync_calendar_once as run_once
 from worker.providers.google.context import open_google_context
 from worker.sync.tasks import live_task, once_task
-
 
 sync_calendar_live = live_task(blueprint, "sync_calendar_live", open_google_context, run_live)
 sync_calendar_once = once_task(blueprint, "sync_calendar_once", CalendarOnceParams, open_google_context, run_once)

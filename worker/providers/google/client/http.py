@@ -19,7 +19,12 @@ from typing import Any, Awaitable, Callable
 import httpx
 
 from worker.providers.google.client.errors import (
-    GoogleError, MalformedResponse, RateLimited, Transient, Unauthorized, error_from_response,
+    GoogleError,
+    MalformedResponse,
+    RateLimited,
+    Transient,
+    Unauthorized,
+    error_from_response,
 )
 from worker.providers.google.client.pacing import Backoff, Pacer
 from worker.store.staging import ProviderJson

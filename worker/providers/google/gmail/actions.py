@@ -20,12 +20,19 @@ from psycopg.types.json import Jsonb
 
 from worker.errors import BadInput, NotFound
 from worker.providers.google.client.errors import (
-    BadRequest, Conflict, Forbidden, NotFound as GoogleNotFound, Reauth, Transient,
+    BadRequest,
+    Conflict,
+    Forbidden,
+    Reauth,
+    Transient,
 )
+from worker.providers.google.client.errors import (
+    NotFound as GoogleNotFound,
+)
+from worker.providers.google.context import google_context
 from worker.providers.google.gmail.api import GmailApi
 from worker.providers.google.gmail.compose import compose, new_message_id, to_base64url
 from worker.providers.google.gmail.messages import BODY_RESOURCE, fetch_objects
-from worker.providers.google.context import google_context
 from worker.store import query
 from worker.store.connections import dict_connection
 from worker.store.staging import astage_records
@@ -34,7 +41,8 @@ from worker.sync.outcome import describe_failure, run_capability
 CAPABILITY = "send_email"
 
 
-async def prepare_send(aconn, connection: dict, request: dict[str, Any], idempotency_key: str | None = None) -> tuple[dict, bool]:
+async def prepare_send(aconn, connection: dict, request: dict[str, Any],
+                       idempotency_key: str | None = None) -> tuple[dict, bool]:
     """Validate and record the request; returns (row, created) — a known key returns the first row.
     (That send_email is enabled with its scopes granted was checked by the caller, worker/api.py.)"""
     if not request.get("to"):

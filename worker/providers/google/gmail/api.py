@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from worker.providers.google.client.quota_tables import table_in_force
-
 from urllib.parse import quote, urlsplit
 
 from worker.providers.google.client.errors import GoogleError, MalformedResponse
 from worker.providers.google.client.http import BatchCall
+from worker.providers.google.client.quota_tables import table_in_force
 
 BATCH_SIZE = 50  # Google recommends at most 50 calls per batch
 

@@ -15,7 +15,13 @@ from worker.providers.google.capabilities import InboxLiveSettings
 from worker.providers.google.client.errors import CursorExpired, GoogleError, NotFound, Reauth, Transient
 from worker.providers.google.gmail.api import GmailApi
 from worker.providers.google.gmail.messages import (
-    BODY_RESOURCE, LABELS_RESOURCE, RESOURCE, fetch_bodies, fetch_objects, newer_than_query, wanted,
+    BODY_RESOURCE,
+    LABELS_RESOURCE,
+    RESOURCE,
+    fetch_bodies,
+    fetch_objects,
+    newer_than_query,
+    wanted,
 )
 from worker.providers.google.gmail.reconcile import InboxReconciler
 from worker.store.reads import staged_heads, staged_messages

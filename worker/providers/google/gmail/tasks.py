@@ -10,7 +10,8 @@ from worker.providers.google.blueprint import ACTION_RETRY, blueprint
 from worker.providers.google.context import open_google_context
 from worker.providers.google.gmail.actions import run_send_job
 from worker.providers.google.gmail.live import sync_inbox_live as run_live
-from worker.providers.google.gmail.once import InboxOnceParams, sync_inbox_once as run_once
+from worker.providers.google.gmail.once import InboxOnceParams
+from worker.providers.google.gmail.once import sync_inbox_once as run_once
 from worker.store import query
 from worker.sync.tasks import live_task, once_task
 
