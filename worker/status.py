@@ -17,7 +17,8 @@ from worker.store import query
 
 def remedy(row: dict) -> str | None:
     """The next step for an operator, or None when nothing is wrong."""
-    connect = (f"integrations connect {row['provider']} --tenant {row['tenant_id']} --profile {row['profile_id']}"
+    profile = f" --profile {row['profile_id']}" if row["profile_id"] else ""  # tenant-owned providers have none
+    connect = (f"integrations connect {row['provider']} --tenant {row['tenant_id']}{profile}"
                f" --account {row['account_id']} --capability {row['capability']}")
     if row["connection_status"] == "needs_reauth" or row["status"] == "needs_reauth":
         return f"reconnect: the refresh token was revoked or expired — {connect}"

@@ -7,20 +7,20 @@ from typing import Callable
 
 import psycopg
 
+from worker.store import query
+
 Echo = Callable[[str], object]
 
 QUARANTINE = "integrations_staging.normalize_quarantine"
 
 
 def _exists(conn: psycopg.Connection, relation: str) -> bool:
-    return conn.execute("select to_regclass(%s) is not null as present", (relation,)).fetchone()["present"]
+    return conn.execute(query("schema.relation_exists"), {"relation": relation}).fetchone()["present"]
 
 
 def product_models(conn: psycopg.Connection) -> list[str]:
     """Every table and view in the `product` schema (whatever dbt built), plus the quarantine."""
-    rows = conn.execute(
-        "select table_schema || '.' || table_name as name from information_schema.tables"
-        " where table_schema = 'product' order by table_name").fetchall()
+    rows = conn.execute(query("demo.product_relations")).fetchall()
     names = [r["name"] for r in rows]
     if _exists(conn, QUARANTINE):
         names.append(QUARANTINE)
@@ -29,8 +29,7 @@ def product_models(conn: psycopg.Connection) -> list[str]:
 
 def _columns(conn: psycopg.Connection, relation: str) -> set[str]:
     schema, _, table = relation.partition(".")
-    rows = conn.execute("select column_name from information_schema.columns where table_schema = %s"
-                        " and table_name = %s", (schema, table)).fetchall()
+    rows = conn.execute(query("demo.columns"), {"schema": schema, "table": table}).fetchall()
     return {r["column_name"] for r in rows}
 
 
@@ -49,62 +48,42 @@ def row_counts(conn: psycopg.Connection, tenant_id) -> dict[str, int]:
             where = "connection_id in (select id from integrations.connections where tenant_id = %(t)s)"
         else:
             where = "true"
+        # the one composed statement: relation and filter come from the catalog, not from input
         counts[relation] = conn.execute(f"select count(*) as n from {relation} where {where}",
                                         {"t": tenant_id}).fetchone()["n"]
     return counts
 
 
 def connections(conn: psycopg.Connection, tenant_id) -> list[dict]:
-    return conn.execute(
-        "select id, account_id, status, capabilities from integrations.connections where tenant_id = %s"
-        " order by account_id", (tenant_id,)).fetchall()
+    return conn.execute(query("demo.connections"), {"tenant_id": tenant_id}).fetchall()
 
 
 def capability_states(conn: psycopg.Connection, tenant_id) -> list[dict]:
-    return conn.execute(
-        "select c.account_id, s.capability, s.stream, s.status, s.last_success_at, s.last_error"
-        " from integrations.sync_state s join integrations.connections c on c.id = s.connection_id"
-        " where c.tenant_id = %s order by c.account_id, s.capability, s.stream", (tenant_id,)).fetchall()
+    return conn.execute(query("demo.capability_states"), {"tenant_id": tenant_id}).fetchall()
 
 
 def staged_counts(conn: psycopg.Connection, tenant_id) -> dict[str, int]:
-    rows = conn.execute(
-        "select resource_type, count(*) as n from integrations.raw_records where tenant_id = %s"
-        " group by resource_type order by resource_type", (tenant_id,)).fetchall()
+    rows = conn.execute(query("demo.staged_counts"), {"tenant_id": tenant_id}).fetchall()
     return {r["resource_type"]: r["n"] for r in rows}
 
 
 def sample_emails(conn: psycopg.Connection, tenant_id, limit: int = 5, email_ids=None) -> list[dict]:
-    return conn.execute(
-        "select e.email_id, e.subject, e.from_address, e.sent_at, e.direction,"
-        " (select count(*) from product.email_mailboxes m where m.email_id = e.email_id) as mailboxes"
-        " from product.emails e where e.tenant_id = %(t)s"
-        " and (%(ids)s::text[] is null or e.email_id::text = any(%(ids)s::text[]))"
-        " order by e.sent_at desc nulls last, e.email_id limit %(n)s",
-        {"t": tenant_id, "n": limit, "ids": None if email_ids is None else [str(i) for i in email_ids]},
-    ).fetchall()
+    ids = None if email_ids is None else [str(i) for i in email_ids]
+    return conn.execute(query("demo.sample_emails"), {"t": tenant_id, "n": limit, "ids": ids}).fetchall()
 
 
 def shared_emails(conn: psycopg.Connection, tenant_id, limit: int = 3) -> list[dict]:
     """Emails held by more than one mailbox of the tenant: one product row, several mailbox rows."""
-    return conn.execute(
-        "select e.email_id, e.subject, e.from_address, e.sent_at, e.direction, count(*) as mailboxes"
-        " from product.emails e join product.email_mailboxes m on m.email_id = e.email_id"
-        " where e.tenant_id = %s group by 1, 2, 3, 4, 5 having count(*) > 1"
-        " order by e.sent_at desc nulls last limit %s", (tenant_id, limit)).fetchall()
+    return conn.execute(query("demo.shared_emails"), {"tenant_id": tenant_id, "limit": limit}).fetchall()
 
 
 def email_ids(conn: psycopg.Connection, tenant_id) -> set[str]:
-    rows = conn.execute("select email_id::text as id from product.emails where tenant_id = %s", (tenant_id,))
+    rows = conn.execute(query("demo.email_ids"), {"tenant_id": tenant_id})
     return {r["id"] for r in rows.fetchall()}
 
 
 def meetings(conn: psycopg.Connection, tenant_id) -> dict[str, dict]:
-    rows = conn.execute(
-        "select m.meeting_id::text as meeting_id, m.title, m.status, m.start_at, m.start_date, m.organizer_address,"
-        " (select count(*) from product.meeting_attendees a where a.meeting_id = m.meeting_id) as attendees"
-        " from product.meetings m where m.tenant_id = %s order by m.start_at nulls last, m.start_date",
-        (tenant_id,)).fetchall()
+    rows = conn.execute(query("demo.meetings"), {"tenant_id": tenant_id}).fetchall()
     return {r["meeting_id"]: r for r in rows}
 
 

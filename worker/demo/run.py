@@ -21,6 +21,7 @@ from worker.demo.world import (
     consent_in_background,
     start_sandbox,
 )
+from worker.store import query
 
 # all five Google capabilities; two-way calendar and drafts so every scope is asked for
 CAPABILITIES = {"sync_inbox_live": None, "sync_inbox_once": None, "send_email": {"drafts": True},
@@ -95,17 +96,16 @@ class Demo:
         """A second run starts clean: the demo tenant's connections go, and with them (cascade) their
         raw records, sync state and outbound actions; queued jobs for them are dropped."""
         with self.connect() as conn:
-            ids = [r["id"] for r in conn.execute("select id from integrations.connections where tenant_id = %s",
-                                                 (DEMO_TENANT,)).fetchall()]
+            ids = [r["id"] for r in conn.execute(query("demo.tenant_connection_ids"),
+                                                 {"tenant_id": DEMO_TENANT}).fetchall()]
             if not ids:
                 return False
             self.step(f"resetting demo tenant {DEMO_TENANT} from an earlier run ({len(ids)} connections)")
-            if conn.execute("select to_regclass('procrastinate_jobs') is not null as p").fetchone()["p"]:
-                dropped = conn.execute(
-                    "delete from procrastinate_jobs where status = 'todo' and args->>'connection_id' = any(%s)",
-                    ([str(i) for i in ids],)).rowcount
+            if conn.execute(query("schema.relation_exists"), {"relation": "procrastinate_jobs"}).fetchone()["present"]:
+                dropped = conn.execute(query("demo.drop_queued_jobs"),
+                                       {"connection_ids": [str(i) for i in ids]}).rowcount
                 self.say(f"dropped {dropped} queued jobs of the old connections")
-            conn.execute("delete from integrations.connections where tenant_id = %s", (DEMO_TENANT,))
+            conn.execute(query("demo.delete_tenant_connections"), {"tenant_id": DEMO_TENANT})
             conn.commit()
         self.say("deleted its connections, raw records and sync state; the next normalize is a full refresh")
         return True
@@ -222,8 +222,8 @@ class Demo:
             report.print_emails(self.echo, report.shared_emails(conn, DEMO_TENANT, 3))
             self.echo("  meetings in both calendars are one meeting each")
             shared = {m["ical_uid"] for m in self.world["shared_meetings"]}
-            rows = conn.execute("select meeting_id::text as meeting_id from product.meetings"
-                                " where tenant_id = %s and ical_uid = any(%s)", (DEMO_TENANT, list(shared))).fetchall()
+            rows = conn.execute(query("demo.meetings_by_uid"),
+                                {"tenant_id": DEMO_TENANT, "ical_uids": list(shared)}).fetchall()
             all_meetings = report.meetings(conn, DEMO_TENANT)
             report.print_meetings(self.echo, [all_meetings[r["meeting_id"]] for r in rows])
         self.results["first_counts"] = counts
@@ -263,8 +263,8 @@ class Demo:
         calls = self.sandbox.count_requests()
         asyncio.run(self._burst())
         with self.connect() as conn:
-            rows = conn.execute("select action, status, last_error from integrations.outbound where id = any(%s)"
-                                " order by created_at", ([sent["outbound_id"], meeting["outbound_id"]],)).fetchall()
+            rows = conn.execute(query("demo.outbound_results"),
+                                {"ids": [sent["outbound_id"], meeting["outbound_id"]]}).fetchall()
         for row in rows:
             self.say(" ".join(f"{k}={v}" for k, v in row.items() if v is not None))
         if any(r["status"] != "done" for r in rows):
