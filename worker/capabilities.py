@@ -111,6 +111,9 @@ class Provider:
     open_context: Callable[[Any, Any, str], AsyncContextManager[Any]] | None = None
     blueprint: Any = None  # procrastinate.Blueprint holding every task of the provider
     actions: dict[str, Action] = field(default_factory=dict)
+    # earlier names of its tasks (alias → task name on the Blueprint): jobs queued under them
+    # before an upgrade still run
+    task_aliases: dict[str, str] = field(default_factory=dict)
     # "module:function" of the CLI's `connect <provider>` flow: (url, settings, keyring, *, tenant_id,
     # profile_id, account, capabilities, on_url, timeout) → the stored connection row. A path, not
     # the function: the flow writes connections, whose module reads this registry.

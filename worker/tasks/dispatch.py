@@ -24,6 +24,8 @@ def bind(provider: Provider) -> None:
     if any(task.blueprint is app for task in blueprint.tasks.values()):
         return
     app.add_tasks_from(blueprint, namespace=provider.name)
+    for alias, task in provider.task_aliases.items():
+        app.add_task_alias(app.tasks[provider.task_name(task)], alias)
 
 
 def bind_all() -> None:

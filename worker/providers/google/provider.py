@@ -80,6 +80,10 @@ GOOGLE = Provider(
         **{name: Action(prepare=partial(prepare_action, action=name), task="meeting_action", lock=_meeting_lock)
            for name in MEETING_ACTIONS},
     },
+    # before the Blueprint, Google's tasks were named `google.<task>`
+    task_aliases={f"google.{task}": task for task in (
+        "sync_inbox_live", "sync_inbox_once", "send_email", "sync_calendar_live", "sync_calendar_once",
+        "meeting_action")},
     revoke_grant=revoke_grant,
     open_context=open_google_context,
     blueprint=blueprint,
