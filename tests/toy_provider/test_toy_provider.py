@@ -4,45 +4,16 @@ expired token resynced and settled), `status` shows it and reconcile compares it
 
 from __future__ import annotations
 
-import uuid
-
 import psycopg
 import pytest
 from psycopg.rows import dict_row
 
-from tests.toy_provider.provider import CAPABILITY, RESOURCE, TOY
-from tests.toy_provider.world import ACCOUNTS, ToyAccount
+from tests.toy_provider.harness import make_due, run_due
+from tests.toy_provider.provider import CAPABILITY, RESOURCE
 from worker.api import reconcile
-from worker.app import open_app_async
-from worker.connections import create_connection
-from worker.registry import register, unregister
 from worker.status import collect_status
-from worker.tasks.dispatch import schedule_due_live_syncs
 
 pytestmark = pytest.mark.asyncio
-
-
-@pytest.fixture
-def toy(make_database, settings_env):
-    register(TOY)
-    url = make_database.create(prefix="toy")
-    account = f"acct-{uuid.uuid4().hex[:6]}"
-    ACCOUNTS[account] = ToyAccount()
-    with psycopg.connect(url, row_factory=dict_row) as conn:
-        row = create_connection(conn, tenant_id=uuid.uuid4(), profile_id=None, provider="toy", account_id=account,
-                                capabilities={CAPABILITY: None})
-        conn.commit()
-    yield url, row["id"], ACCOUNTS[account]
-    unregister("toy")
-    ACCOUNTS.pop(account)
-
-
-async def run_due(url: str) -> int:
-    """What a worker does: the scheduler defers every due live capability, the jobs run."""
-    async with open_app_async(url) as app:
-        queued = await schedule_due_live_syncs()
-        await app.run_worker_async(concurrency=1, wait=False, queues=["default"])
-    return queued
 
 
 def heads(url: str, connection_id) -> dict[str, bool]:
@@ -55,12 +26,6 @@ def state(url: str, connection_id) -> dict:
     with psycopg.connect(url, row_factory=dict_row) as conn:
         return conn.execute("select * from integrations.sync_state where connection_id = %s and capability = %s"
                             " and stream = ''", (connection_id, CAPABILITY)).fetchone()
-
-
-def make_due(url: str, connection_id) -> None:
-    with psycopg.connect(url) as conn:
-        conn.execute("update integrations.sync_state set next_run_at = now() where connection_id = %s",
-                     (connection_id,))
 
 
 async def test_a_toy_provider_syncs_shows_status_and_reconciles_through_the_generic_core(toy):

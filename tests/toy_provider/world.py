@@ -1,7 +1,10 @@
 """The toy provider's "API": an in-memory account of things with a change log.
 
 It behaves like a real incremental API: a full listing in pages, changes since a token, and a
-token that can expire (the remedy is a full resync).
+token that can expire (the remedy is a full resync). A thing is a dict of fields; it may be
+email-like -- `subject`, `from` (an address), `message_id` (an RFC 5322 Message-ID, with angle
+brackets) and `sent_at` (ISO 8601 with a UTC offset) -- which the toy's dbt models
+(tests/toy_provider/dbt/) turn into a mailbox copy of an email.
 """
 
 from __future__ import annotations
@@ -23,6 +26,11 @@ class ToyAccount:
     def put(self, thing_id: str, **fields) -> None:
         self.things[thing_id] = {"id": thing_id, **fields}
         self.log.append(thing_id)
+
+    def put_email(self, thing_id: str, *, subject: str, sender: str, message_id: str, sent_at: str,
+                  **fields) -> None:
+        """A thing that is a copy of an email (`from` is a Python keyword, hence `sender`)."""
+        self.put(thing_id, subject=subject, message_id=message_id, sent_at=sent_at, **{"from": sender}, **fields)
 
     def delete(self, thing_id: str) -> None:
         self.things.pop(thing_id)
