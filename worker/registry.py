@@ -9,9 +9,10 @@ from __future__ import annotations
 from worker.capabilities import Capability, Provider
 from worker.errors import BadInput
 from worker.providers.google.provider import GOOGLE
+from worker.providers.microsoft.provider import MICROSOFT
 from worker.providers.slack import SLACK
 
-_PROVIDERS: dict[str, Provider] = {p.name: p for p in (GOOGLE, SLACK)}
+_PROVIDERS: dict[str, Provider] = {p.name: p for p in (GOOGLE, MICROSOFT, SLACK)}
 
 
 def register(provider: Provider) -> Provider:

@@ -26,6 +26,18 @@ async def stream_staged(conn, connection_id, resource_type: str) -> AsyncIterato
             yield row["external_id"], row["labels"], row["status"]
 
 
+async def stream_staged_field(conn, connection_id, resource_type: str, field: str) -> AsyncIterator[tuple[str, str | None]]:
+    """(external id, one top-level payload field as text) of every live staged object of one
+    resource of a connection, streamed like `stream_staged`."""
+    async with conn.transaction():
+        cursor = conn.cursor(name="reconcile_staged_field")
+        cursor.itersize = BATCH
+        await cursor.execute(query("reconcile.staged_field"),
+                             {"connection_id": connection_id, "resource_type": resource_type, "field": field})
+        async for row in cursor:
+            yield row["external_id"], row["value"]
+
+
 async def staged_heads(conn, connection_id, resource_type: str, external_ids: list[str]) -> set[str]:
     """The ids among `external_ids` staged (live or tombstone) for this connection and resource."""
     if not external_ids:

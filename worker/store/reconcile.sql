@@ -30,6 +30,21 @@ left join lateral (
 ) as label_record on true
 where h.connection_id = %(connection_id)s and h.resource_type = %(resource_type)s and not h.is_deleted
 
+-- name: staged_field
+-- Live staged objects of one resource of a connection with one top-level field of their newest
+-- version (an Outlook message's parentFolderId): what reconcile scopes by, never the payload.
+select h.external_id, newest.value
+from integrations.raw_heads as h
+cross join lateral (
+    select r.payload ->> %(field)s as value
+    from integrations.raw_records as r
+    where r.connection_id = h.connection_id and r.resource_type = h.resource_type
+      and r.external_id = h.external_id
+    order by r.id desc
+    limit 1
+) as newest
+where h.connection_id = %(connection_id)s and h.resource_type = %(resource_type)s and not h.is_deleted
+
 -- name: save
 update integrations.sync_state
 set reconcile = %(result)s, updated_at = now()

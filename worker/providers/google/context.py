@@ -13,11 +13,11 @@ from worker.providers.google.auth.tokens import REAUTH_REASON, ConnectionTokens
 from worker.providers.google.client.endpoints import GoogleEndpoints
 from worker.providers.google.client.errors import Reauth
 from worker.providers.google.client.http import GoogleClient
-from worker.providers.google.client.pacing import pacer_for
 from worker.providers.google.client.quota_tables import gmail_units_per_minute
 from worker.settings import Settings, get_settings
 from worker.store.connections import get_connection_row
 from worker.sync.context import ConnectionContext
+from worker.sync.pacing import pacer_for
 
 
 class GoogleContext(ConnectionContext):

@@ -26,8 +26,8 @@ from worker.providers.google.client.errors import (
     Unauthorized,
     error_from_response,
 )
-from worker.providers.google.client.pacing import Backoff, Pacer
 from worker.store.staging import ProviderJson
+from worker.sync.pacing import Backoff, Pacer
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,6 @@
-"""Client-side pacing and backoff, so a user's quota is used fully but not exceeded.
+"""Client-side pacing and backoff, so an account's provider quota is used fully but not exceeded.
+
+Provider-neutral: each provider's client paces its calls per account with `pacer_for`.
 
 Pacing is a token bucket per account: `rate = units_per_minute / 60 * headroom` units per second,
 holding at most `burst_seconds` worth of units. A call of `u` units waits until the bucket holds
@@ -62,7 +64,7 @@ _PACERS: dict[tuple[str, str, int], Pacer] = {}
 
 
 def pacer_for(account: str, api: str, units_per_minute: float) -> Pacer:
-    """One bucket per account and API in this process (Gmail and Calendar quotas are separate)."""
+    """One bucket per account and API in this process (e.g. Gmail and Calendar quotas are separate)."""
     key = (account, api, id(asyncio.get_running_loop()))
     pacer = _PACERS.get(key)
     if pacer is None or abs(pacer.rate - units_per_minute / 60.0 * 0.97) > 1e-9:

@@ -1,0 +1,54 @@
+"""Compare-and-swap of a connection's stored grant, for every provider whose tokens we refresh.
+
+The credentials were read when the job started; a person may reconnect while it runs, and another
+job of the same connection may refresh at the same moment. So what a refresh learns (an access
+token, and with rotating refresh tokens a new refresh token) is written only while the stored grant
+is still the one that was refreshed — checked under the row lock, in the transaction that writes —
+and otherwise the stored, newer grant is adopted. A refused grant marks the connection
+`needs_reauth` only when the stored grant is still the refused one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from worker.crypto import Keyring
+from worker.store import query
+
+
+class StoredGrant:
+    def __init__(self, pool, keyring: Keyring, connection_id) -> None:
+        self.pool, self.keyring, self.connection_id = pool, keyring, connection_id
+
+    async def _locked(self, conn) -> dict[str, Any] | None:
+        cur = await conn.execute(query("connections.credentials_for_update"), {"id": self.connection_id})
+        row = await cur.fetchone()
+        blob = None if row is None else (row["credentials"] if isinstance(row, dict) else row[0])
+        return None if blob is None else self.keyring.decrypt(blob, str(self.connection_id))
+
+    async def write_if_current(self, used_refresh_token: str | None, refreshed: dict[str, Any]) -> dict[str, Any] | None:
+        """Store `refreshed` (merged over what is stored) if the stored refresh token is still the
+        one used. Returns None when written, else what is stored now (adopt it; `{}` when the
+        connection was deleted or disconnected meanwhile)."""
+        async with self.pool.connection() as conn, conn.transaction():
+            current = await self._locked(conn)
+            if current is None:
+                return {}
+            if current.get("refresh_token") != used_refresh_token:
+                return current
+            blob = self.keyring.encrypt({**current, **refreshed}, str(self.connection_id))
+            await conn.execute(query("connections.set_refreshed_credentials"), {
+                "id": self.connection_id, "credentials": blob, "key_id": self.keyring.current.key_id})
+            return None
+
+    async def newer_or_mark_reauth(self, failed_refresh_token: str | None, reason: str) -> dict[str, Any] | None:
+        """After the provider refused `failed_refresh_token`: the newer stored grant if a reconnect
+        (or another refresh) stored one, else None with the connection marked `needs_reauth`."""
+        async with self.pool.connection() as conn, conn.transaction():
+            current = await self._locked(conn)
+            if current is not None and current.get("refresh_token") not in (None, failed_refresh_token):
+                return current
+            if current is not None:
+                await conn.execute(query("connections.set_status"),
+                                   {"id": self.connection_id, "status": "needs_reauth", "reason": reason})
+            return None
