@@ -264,18 +264,18 @@ async def test_a_reconnect_landing_just_before_a_send_parks_makes_it_retry_not_w
     """Interleaving: the job hits the revoked grant; the person reconnects (which resumes the
     sends waiting so far: none yet); only then does the job try to park its row."""
     from tests.gmail.test_grants import reconnect
-    from worker.providers.google.gmail import actions as send_module
+    from worker.sync import actions as send_module
 
     box = mailbox()
     box.sandbox.revoke_refresh_tokens(box.email)
-    real_mark = send_module._mark
+    real_mark = send_module.mark
 
     async def reconnect_then_mark(pool, name, outbound_id, error, **params):
         if name == "outbound.wait_for_reauth" and not box.sandbox.count_requests(method_id="oauth.authorize"):
             reconnect(box, {"send_email": {"drafts": True}})
         return await real_mark(pool, name, outbound_id, error, **params)
 
-    monkeypatch.setattr(send_module, "_mark", reconnect_then_mark)
+    monkeypatch.setattr(send_module, "mark", reconnect_then_mark)
     result = await send_email(box.url, box.id, to=["bob@ext.example"], subject="Raced", text="x")
     await drain(box.url)
 

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from worker.capabilities import Capability, NoSettings, Provider
+from worker.capabilities import Action, Capability, NoSettings, Provider
 from worker.providers.microsoft.blueprint import blueprint
-from worker.providers.microsoft.capabilities import MAIL_READ, OFFLINE_ACCESS, InboxLiveSettings
+from worker.providers.microsoft.capabilities import (
+    MAIL_READ,
+    MAIL_READWRITE,
+    MAIL_SEND,
+    OFFLINE_ACCESS,
+    InboxLiveSettings,
+    SendEmailSettings,
+)
 from worker.providers.microsoft.context import open_microsoft_context
 from worker.providers.microsoft.mail import tasks as mail_tasks  # noqa: F401  (its tasks join the blueprint)
 from worker.providers.microsoft.mail.api import FOLDER, MESSAGE
 from worker.providers.microsoft.mail.once import MailOnceParams
 from worker.providers.microsoft.mail.reconcile import MailReconciler
+from worker.providers.microsoft.mail.send import prepare_send
 
 
 def revoke_grant(settings, credentials: dict | None) -> str:
@@ -34,6 +42,16 @@ MICROSOFT = Provider(
             description="manual Outlook mail sync of a folder, a date window and a maximum",
             task="sync_inbox_once", params_model=MailOnceParams, resource_types=(MESSAGE, FOLDER),
         ),
+        # drafts carry our Message-ID (Mail.ReadWrite); the exactly-once lookup reads Sent Items and
+        # Drafts, and the sent copy is staged (Mail.ReadWrite covers reading)
+        "send_email": Capability(
+            "send_email", "action", frozenset({MAIL_SEND, MAIL_READWRITE}), SendEmailSettings,
+            description="send, draft, reply in thread", task="send_email", resource_types=(MESSAGE, FOLDER),
+        ),
+    },
+    actions={
+        "send_email": Action(prepare=prepare_send, task="send_email", capability="send_email",
+                             lock=lambda connection, outbound: f"send:{outbound['id']}"),
     },
     revoke_grant=revoke_grant,
     open_context=open_microsoft_context,

@@ -13,10 +13,7 @@ refuses the request for good or the retries run out. The reason is in `last_erro
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
-
-from psycopg.types.json import Jsonb
 
 from worker.errors import BadInput, NotFound
 from worker.providers.google.client.errors import (
@@ -24,7 +21,6 @@ from worker.providers.google.client.errors import (
     Conflict,
     Forbidden,
     Reauth,
-    Transient,
 )
 from worker.providers.google.client.errors import (
     NotFound as GoogleNotFound,
@@ -34,9 +30,8 @@ from worker.providers.google.gmail.api import GmailApi
 from worker.providers.google.gmail.compose import compose, new_message_id, to_base64url
 from worker.providers.google.gmail.messages import BODY_RESOURCE, fetch_objects
 from worker.store import query
-from worker.store.connections import dict_connection
 from worker.store.staging import astage_records
-from worker.sync.outcome import describe_failure, run_capability
+from worker.sync.actions import record_outbound, run_action_job
 
 CAPABILITY = "send_email"
 
@@ -49,16 +44,9 @@ async def prepare_send(aconn, connection: dict, request: dict[str, Any],
         raise BadInput("at least one --to recipient is required")
     if request.get("draft") and not (connection["settings"].get(CAPABILITY) or {}).get("drafts"):
         raise BadInput("drafts need the send_email setting drafts=true (and the gmail.compose scope)")
-    key = idempotency_key or str(uuid.uuid4())
-    created = await (await aconn.execute(query("outbound.insert"), {
-        "connection_id": connection["id"], "tenant_id": connection["tenant_id"],
-        "action": "create_draft" if request.get("draft") else "send_email", "idempotency_key": key,
-        "request": Jsonb(request), "message_id_header": new_message_id(connection["account_id"]),
-    })).fetchone()
-    if created:
-        return created, True
-    return await (await aconn.execute(query("outbound.by_key"), {"connection_id": connection["id"],
-                                                                  "idempotency_key": key})).fetchone(), False
+    action = "create_draft" if request.get("draft") else "send_email"
+    return await record_outbound(aconn, connection, action, request, idempotency_key,
+                                 new_message_id(connection["account_id"]))
 
 
 async def _reply_headers(api: GmailApi, message_id: str) -> tuple[str | None, str | None, str | None]:
@@ -108,7 +96,6 @@ async def _finish(ctx, api: GmailApi, row: dict, provider_id: str, thread_id: st
             "id": row["id"], "provider_id": provider_id, "thread_id": thread_id})).fetchone()
 
 
-WAITING_REAUTH = "waiting_reauth"
 # Google refuses the request itself: retrying the same request cannot succeed
 REFUSED = (BadInput, BadRequest, Conflict, GoogleNotFound)
 
@@ -118,44 +105,12 @@ def _waits_for_reconnect(error: Exception) -> bool:
     return isinstance(error, Reauth) or (isinstance(error, Forbidden) and error.reason == "insufficientPermissions")
 
 
-async def _mark(pool, name: str, outbound_id, error: str, **params) -> dict | None:
-    async with dict_connection(pool) as conn:
-        return await (await conn.execute(query(name), {"id": outbound_id, "error": error[:2000], **params})).fetchone()
-
-
 async def run_send_job(pool, connection_id, outbound_id, final_attempt: bool) -> dict:
-    """The `google.send_email` task body: send, and leave the outbound row in a visible state.
+    """The `google:send_email` task body (the row's states: worker/sync/actions.py)."""
+    async def perform() -> dict:
+        async with google_context(pool, connection_id, "gmail") as ctx:
+            return await perform_send(ctx, outbound_id)
 
-    A revoked grant parks the row `waiting_reauth` (and `run_capability` records the connection's
-    `needs_reauth`); a refused request ends it `failed`; any other error is recorded on the row and
-    raised so the queue retries — on the last attempt the row ends `failed` instead.
-    """
-    async def body() -> dict:
-        try:
-            async with google_context(pool, connection_id, "gmail") as ctx:
-                row = await perform_send(ctx, outbound_id)
-        except Exception as error:
-            reason = describe_failure(error)
-            if _waits_for_reconnect(error):
-                revoked = isinstance(error, Reauth)
-                parked = await _mark(pool, "outbound.wait_for_reauth", outbound_id,
-                                     f"waiting for the account to be reconnected: {reason}",
-                                     only_while_needs_reauth=revoked)
-                if parked is None and revoked:  # reconnected meanwhile: retry with the new grant
-                    raise Transient(0, "reconnected", "the account was reconnected during this send; retrying") \
-                        from error
-                if revoked:
-                    raise
-                return {"outbound_id": str(outbound_id), "status": WAITING_REAUTH}
-            if isinstance(error, REFUSED):
-                await _mark(pool, "outbound.give_up", outbound_id, reason)
-                return {"outbound_id": str(outbound_id), "status": "failed", "error": reason}
-            if final_attempt:
-                await _mark(pool, "outbound.give_up", outbound_id,
-                            f"gave up after the last retry: {reason} (if Google accepted it, it is in Sent)")
-            else:
-                await _mark(pool, "outbound.fail", outbound_id, reason)
-            raise
-        return {"outbound_id": str(row["id"]), "status": row["status"], "provider_id": row["provider_id"]}
-
-    return await run_capability(pool, connection_id, CAPABILITY, body)
+    return await run_action_job(pool, connection_id, outbound_id, capability=CAPABILITY, final_attempt=final_attempt,
+                                perform=perform, waits_for_reconnect=_waits_for_reconnect, refused=REFUSED,
+                                provider_label="Google")

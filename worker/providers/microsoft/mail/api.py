@@ -60,3 +60,23 @@ class MailApi:
         if filter_:
             params["$filter"] = filter_
         return await self.client.call("GET", f"/me/mailFolders/{segment(folder)}/messages", params=params)
+
+    async def message(self, message_id: str) -> dict:
+        return await self.client.call("GET", f"/me/messages/{segment(message_id)}", params={"$select": MESSAGE_FIELDS})
+
+    async def find(self, folder: str, internet_message_id: str) -> list[dict]:
+        """Messages of a folder carrying our Message-ID (the exactly-once lookup of a send)."""
+        quoted = internet_message_id.replace("'", "''")
+        page = await self.client.call("GET", f"/me/mailFolders/{segment(folder)}/messages", params={
+            "$filter": f"internetMessageId eq '{quoted}'", "$select": MESSAGE_FIELDS, "$top": "5"})
+        return [m for m in page.get("value") or [] if isinstance(m, dict) and m.get("id")]
+
+    async def create_draft(self, message: dict) -> dict:
+        return await self.client.call("POST", "/me/messages", json_body=message, idempotent=False)
+
+    async def create_reply_draft(self, message_id: str, message: dict) -> dict:
+        return await self.client.call("POST", f"/me/messages/{segment(message_id)}/createReply",
+                                      json_body={"message": message}, idempotent=False)
+
+    async def send_draft(self, draft_id: str) -> None:
+        await self.client.call("POST", f"/me/messages/{segment(draft_id)}/send", expect_json=False, idempotent=False)

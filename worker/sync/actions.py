@@ -1,0 +1,75 @@
+"""The job of an outbound action (send an email, ...) for any provider: perform it, and leave its
+`integrations.outbound` row in a state the CRM can see.
+
+A revoked grant, or one lacking a scope the action needs, parks the row `waiting_reauth` (a
+reconnect queues it again); a request the provider refuses for good ends it `failed`; any other
+error is recorded on the row and raised so the queue retries — on the last attempt the row ends
+`failed` instead. Exactly-once is the provider's `perform`: its retry looks for what an earlier
+attempt may have done before doing it again.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Awaitable, Callable
+
+from psycopg.types.json import Jsonb
+
+from worker.store import query
+from worker.store.connections import dict_connection
+from worker.sync.errors import Reauth, Transient
+from worker.sync.outcome import describe_failure, run_capability
+
+WAITING_REAUTH = "waiting_reauth"
+
+
+async def record_outbound(aconn, connection: dict, action: str, request: dict[str, Any],
+                          idempotency_key: str | None, message_id_header: str | None = None) -> tuple[dict, bool]:
+    """Record a validated request; returns (row, created) — a known key returns the first row."""
+    key = idempotency_key or str(uuid.uuid4())
+    created = await (await aconn.execute(query("outbound.insert"), {
+        "connection_id": connection["id"], "tenant_id": connection["tenant_id"], "action": action,
+        "idempotency_key": key, "request": Jsonb(request), "message_id_header": message_id_header,
+    })).fetchone()
+    if created:
+        return created, True
+    return await (await aconn.execute(query("outbound.by_key"), {"connection_id": connection["id"],
+                                                                  "idempotency_key": key})).fetchone(), False
+
+
+async def mark(pool, name: str, outbound_id, error: str, **params) -> dict | None:
+    async with dict_connection(pool) as conn:
+        return await (await conn.execute(query(name), {"id": outbound_id, "error": error[:2000], **params})).fetchone()
+
+
+async def run_action_job(pool, connection_id, outbound_id, *, capability: str, final_attempt: bool,
+                         perform: Callable[[], Awaitable[dict]], waits_for_reconnect: Callable[[Exception], bool],
+                         refused: tuple[type[BaseException], ...], provider_label: str) -> dict:
+    """`perform()` returns the finished outbound row; its outcome is recorded on `capability`'s row."""
+    async def body() -> dict:
+        try:
+            row = await perform()
+        except Exception as error:
+            reason = describe_failure(error)
+            if waits_for_reconnect(error):
+                revoked = isinstance(error, Reauth)
+                parked = await mark(pool, "outbound.wait_for_reauth", outbound_id,
+                                    f"waiting for the account to be reconnected: {reason}",
+                                    only_while_needs_reauth=revoked)
+                if parked is None and revoked:  # reconnected meanwhile: retry with the new grant
+                    raise Transient("the account was reconnected during this action; retrying") from error
+                if revoked:
+                    raise
+                return {"outbound_id": str(outbound_id), "status": WAITING_REAUTH}
+            if isinstance(error, refused):
+                await mark(pool, "outbound.give_up", outbound_id, reason)
+                return {"outbound_id": str(outbound_id), "status": "failed", "error": reason}
+            if final_attempt:
+                await mark(pool, "outbound.give_up", outbound_id,
+                           f"gave up after the last retry: {reason} (if {provider_label} accepted it, it is in Sent)")
+            else:
+                await mark(pool, "outbound.fail", outbound_id, reason)
+            raise
+        return {"outbound_id": str(row["id"]), "status": row["status"], "provider_id": row["provider_id"]}
+
+    return await run_capability(pool, connection_id, capability, body)
