@@ -13,8 +13,11 @@ from __future__ import annotations
 import uuid
 from typing import Any, Awaitable, Callable
 
+import procrastinate
+from procrastinate.manager import JobManager
 from psycopg.types.json import Jsonb
 
+from worker.app import app
 from worker.store import query
 from worker.store.connections import dict_connection
 from worker.sync.errors import Reauth, Transient
@@ -73,3 +76,20 @@ async def run_action_job(pool, connection_id, outbound_id, *, capability: str, f
         return {"outbound_id": str(row["id"]), "status": row["status"], "provider_id": row["provider_id"]}
 
     return await run_capability(pool, connection_id, capability, body)
+
+
+def resume_waiting_sends(conn, connection_id, task_name: str) -> int:
+    """After a reconnect: queue every send that waited for it (as `task_name`, the provider's send
+    task), in the caller's (sync) transaction.
+
+    The jobs are inserted on `conn` itself through a job manager of their own, so they exist only
+    if the reconnect commits, and the shared app's connector (maybe serving a worker in this
+    process) is never swapped.
+    """
+    rows = conn.execute(query("outbound.resume_waiting_sends"), {"connection_id": connection_id}).fetchall()
+    manager = JobManager(procrastinate.SyncPsycopgConnector())
+    for row in rows:
+        job = app.configure_task(name=task_name, lock=f"send:{row['id']}").make_new_job(
+            connection_id=str(row["connection_id"]), outbound_id=str(row["id"]))
+        manager.defer_job(job, connection=conn)
+    return len(rows)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import procrastinate
-from procrastinate.manager import JobManager
 
 from worker.app import app
 from worker.providers.google.blueprint import ACTION_RETRY, blueprint
@@ -12,7 +11,7 @@ from worker.providers.google.gmail.actions import run_send_job
 from worker.providers.google.gmail.live import sync_inbox_live as run_live
 from worker.providers.google.gmail.once import InboxOnceParams
 from worker.providers.google.gmail.once import sync_inbox_once as run_once
-from worker.store import query
+from worker.sync.actions import resume_waiting_sends as resume_actions
 from worker.sync.tasks import live_task, once_task
 
 SEND_RETRY = ACTION_RETRY
@@ -30,16 +29,5 @@ async def send_email(context: procrastinate.JobContext, connection_id: str, outb
 
 
 def resume_waiting_sends(conn, connection_id) -> int:
-    """After a reconnect: queue every send that waited for it, in the caller's (sync) transaction.
-
-    The jobs are inserted on `conn` itself through a job manager of their own, so they exist only
-    if the reconnect commits, and the shared app's connector (maybe serving a worker in this
-    process) is never swapped.
-    """
-    rows = conn.execute(query("outbound.resume_waiting_sends"), {"connection_id": connection_id}).fetchall()
-    manager = JobManager(procrastinate.SyncPsycopgConnector())
-    for row in rows:
-        job = app.configure_task(name=SEND_TASK, lock=f"send:{row['id']}").make_new_job(
-            connection_id=str(row["connection_id"]), outbound_id=str(row["id"]))
-        manager.defer_job(job, connection=conn)
-    return len(rows)
+    """After a reconnect: queue every Gmail send that waited for it (worker/sync/actions.py)."""
+    return resume_actions(conn, connection_id, SEND_TASK)

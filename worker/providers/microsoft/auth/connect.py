@@ -20,6 +20,7 @@ from worker.providers.microsoft.provider import MICROSOFT
 from worker.providers.microsoft.settings import microsoft_settings
 from worker.settings import Settings
 from worker.store import query
+from worker.sync.actions import resume_waiting_sends
 
 
 class WrongAccount(BadInput):
@@ -89,6 +90,7 @@ def connect_microsoft(database_url: str, settings: Settings, keyring: Keyring, *
                              capabilities=capabilities)
         store_credentials(conn, keyring, row["id"], to_stored(tokens), granted_scopes=granted)
         set_status(conn, row["id"], "active", None)
+        resume_waiting_sends(conn, row["id"], MICROSOFT.task_name("send_email"))
         stored = get_connection(conn, row["id"])
     if missing:  # stored (what was granted works), but the operator must know what is not
         stored["missing_scopes"] = missing
