@@ -90,10 +90,11 @@ def test_every_task_defined_in_the_code_is_registered_by_the_imports_a_worker_ma
 
 
 def _jobs(url: str, ids: list[int]) -> dict[int, tuple[str, str]]:
+    """job id → (task, status); a job that ran, failed and waits for its retry counts as `retrying`."""
     with psycopg.connect(url) as conn:
-        rows = conn.execute("select id, task_name, status from procrastinate_jobs where id = any(%s)",
+        rows = conn.execute("select id, task_name, status, attempts from procrastinate_jobs where id = any(%s)",
                             (ids,)).fetchall()
-    return {row[0]: (row[1], row[2]) for row in rows}
+    return {row[0]: (row[1], "retrying" if row[2] == "todo" and row[3] > 0 else row[2]) for row in rows}
 
 
 def _run_bare_worker(url: str, queue: str) -> str:
@@ -141,8 +142,10 @@ async def _defer_one_job_of_each_kind(url: str, sandbox, task_names: set[str]) -
     examples = _examples(cid)
     ids: list[int] = []
     async with open_app_async(url) as app:
-        registered = {name.rpartition(":")[2]: name for name in app.tasks}  # blueprint tasks: `provider:name`
-        task_names = {registered.get(name, name) for name in task_names}
+        registered: dict[str, set[str]] = {}  # blueprint tasks: `provider:name`, one per provider
+        for name in app.tasks:
+            registered.setdefault(name.rpartition(":")[2], set()).add(name)
+        task_names = {full for name in task_names for full in registered.get(name, {name})}
         for task in sorted(task_names):
             if task in examples:
                 ids.append(await app.tasks[task].defer_async(**examples[task]))
