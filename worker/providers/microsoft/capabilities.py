@@ -6,6 +6,8 @@ Graph scopes are written short (`Mail.Read` is `https://graph.microsoft.com/Mail
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, field_validator
 
 from worker.capabilities import CapabilitySettings
@@ -19,6 +21,7 @@ OFFLINE_ACCESS = "offline_access"
 # added by msal to every authorization request, never asked for by name (msal refuses them)
 RESERVED = frozenset({OFFLINE_ACCESS, "openid", "profile"})
 
+DEFAULT_CALENDAR = "default"  # the mailbox's default calendar (`/me/calendar`)
 WELL_KNOWN_FOLDERS = ("inbox", "sentitems", "drafts", "deleteditems", "archive", "junkemail")
 
 
@@ -38,3 +41,20 @@ class InboxLiveSettings(CapabilitySettings):
 
 class SendEmailSettings(CapabilitySettings):
     pass
+
+
+class CalendarLiveSettings(CapabilitySettings):
+    calendars: list[str] | Literal["all"] = Field(
+        default_factory=lambda: [DEFAULT_CALENDAR], description="calendar ids, `default`, or `all`")
+    # Graph's v1.0 event delta works on a calendar view: a window around today, moved forward as
+    # days pass (a new window is a full resync of that calendar, settled by reconcile)
+    past_days: int = Field(default=90, ge=1, le=3650)
+    future_days: int = Field(default=365, ge=1, le=3650)
+    two_way: bool = Field(default=False, description="CRM → Outlook writes (adds Calendars.ReadWrite)")
+
+    @field_validator("calendars")
+    @classmethod
+    def _calendars(cls, calendars):
+        if isinstance(calendars, list) and (not calendars or any(not c.strip() or "/" in c for c in calendars)):
+            raise ValueError("calendars are calendar ids or `default`, at least one")
+        return calendars

@@ -18,66 +18,20 @@ import base64
 import hashlib
 import json
 import uuid
-from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from datetime import timedelta
+from typing import Any
 
-from psycopg.types.json import Jsonb
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
-
-from worker.capabilities import validation_problems
-from worker.errors import BadInput, IntegrationsError
+from worker.errors import BadInput
 from worker.providers.google.calendar.api import RESOURCE, CalendarApi, external_id
 from worker.providers.google.capabilities import CALENDAR_EVENTS
 from worker.providers.google.client.errors import Conflict, CursorExpired
 from worker.store import query
 from worker.store.staging import RawObject, astage_records
+from worker.sync.actions import record_outbound
+from worker.sync.meetings import ACTIONS, MeetingConflict, MeetingFields, validate_meeting_request  # noqa: F401
 
 CAPABILITY = "sync_calendar_live"  # two-way writes are a setting of the live capability
-ACTIONS = ("create_meeting", "update_meeting", "cancel_meeting")
 ACTIONS_STREAM = "actions"  # sync_state row recording the action jobs' failures
-
-
-class MeetingConflict(IntegrationsError):
-    """Someone changed the event in Google since we last saw it (HTTP 412): nothing was overwritten."""
-
-    def __init__(self, event: str, ours: dict, theirs: dict) -> None:
-        super().__init__(f"meeting {event} was changed in Google since we last saw it (etag "
-                         f"{ours.get('etag')} → {theirs.get('etag')}); not overwritten")
-        self.event, self.ours, self.theirs = event, ours, theirs
-
-
-class MeetingFields(BaseModel):
-    """What the CRM may set on a meeting; times are RFC 3339 (with `time_zone`) or all-day dates."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    title: str | None = None
-    description: str | None = None
-    location: str | None = None
-    start: datetime | None = None
-    end: datetime | None = None
-    start_date: date | None = None
-    end_date: date | None = None  # exclusive, like Google; defaults to the day after start_date
-    time_zone: str | None = None
-    attendees: list[str] | None = None
-    conference: bool = False  # ask Google for a Meet link
-    send_updates: Literal["all", "externalOnly", "none"] | None = None
-
-    @model_validator(mode="after")
-    def _times(self):
-        if (self.start or self.end) and (self.start_date or self.end_date):
-            raise ValueError("give start/end times or all-day dates, not both")
-        if bool(self.start) != bool(self.end):
-            raise ValueError("start and end go together")
-        if self.start and self.end <= self.start:
-            raise ValueError("end must be after start")
-        if self.end_date and not self.start_date:
-            raise ValueError("end_date needs start_date")
-        if self.start_date and self.end_date and self.end_date <= self.start_date:
-            raise ValueError("end_date must be after start_date (it is exclusive)")
-        if self.start and self.start.tzinfo is None and not self.time_zone:
-            raise ValueError("times without an offset need time_zone")
-        return self
 
 
 def event_body(fields: MeetingFields, request_id: str) -> dict:
@@ -119,30 +73,13 @@ def check_two_way(connection: dict) -> None:
 async def prepare_action(aconn, connection: dict, action: str, request: dict,
                          idempotency_key: str | None = None) -> tuple[dict, bool]:
     """Validate and record the request; the same idempotency key returns the first row (and False)."""
-    if action not in ACTIONS:
-        raise BadInput(f"unknown meeting action {action!r}")
     check_two_way(connection)
-    fields = {k: v for k, v in request.items() if k not in ("calendar_id", "event_id")}
-    try:
-        validated = MeetingFields.model_validate(fields)
-    except ValidationError as error:
-        raise BadInput(f"invalid {action}: {validation_problems(error, 'meeting')}") from None
-    if action == "create_meeting" and not (validated.start or validated.start_date):
-        raise BadInput("create_meeting needs start/end or start_date")
-    if action != "create_meeting" and not request.get("event_id"):
-        raise BadInput(f"{action} needs the event id")
+    validated = validate_meeting_request(action, request)
     key = idempotency_key or str(uuid.uuid4())
     stored = {"calendar_id": request.get("calendar_id") or "primary",
               "event_id": request.get("event_id") or event_id_for(connection["id"], key),
               **validated.model_dump(mode="json", exclude_none=True, exclude_defaults=True)}
-    created = await (await aconn.execute(query("outbound.insert"), {
-        "connection_id": connection["id"], "tenant_id": connection["tenant_id"], "action": action,
-        "idempotency_key": key, "request": Jsonb(stored), "message_id_header": None,
-    })).fetchone()
-    if created:
-        return created, True
-    return await (await aconn.execute(query("outbound.by_key"), {"connection_id": connection["id"],
-                                                                  "idempotency_key": key})).fetchone(), False
+    return await record_outbound(aconn, connection, action, stored, key)
 
 
 # -- the job ---------------------------------------------------------------------------------------
@@ -160,7 +97,7 @@ def applied(body: dict, event: dict) -> bool:
 
 
 async def _fail_conflict(ctx, row: dict, ours: dict, theirs: dict, calendar_id: str) -> MeetingConflict:
-    conflict = MeetingConflict(external_id(calendar_id, row["request"]["event_id"]), ours, theirs)
+    conflict = MeetingConflict("Google", external_id(calendar_id, row["request"]["event_id"]), ours, theirs)
     async with ctx.db() as conn, conn.transaction():
         await astage_records(conn, ctx.connection_id, ctx.tenant_id, CAPABILITY, RESOURCE,
                              [RawObject(external_id(calendar_id, theirs["id"]), theirs,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import procrastinate
 
 from worker.app import app
-from worker.providers.microsoft.blueprint import blueprint
+from worker.providers.microsoft.blueprint import ACTION_RETRY, blueprint
 from worker.providers.microsoft.context import open_microsoft_context
 from worker.providers.microsoft.mail.live import sync_inbox_live as run_live
 from worker.providers.microsoft.mail.once import MailOnceParams
@@ -13,8 +13,7 @@ from worker.providers.microsoft.mail.once import sync_inbox_once as run_once
 from worker.providers.microsoft.mail.send import run_send_job
 from worker.sync.tasks import live_task, once_task
 
-# actions are retried by the queue; exactly-once comes from the outbound row, not from the queue
-SEND_RETRY = procrastinate.RetryStrategy(max_attempts=10, exponential_wait=2)
+SEND_RETRY = ACTION_RETRY
 
 sync_inbox_live = live_task(blueprint, "sync_inbox_live", open_microsoft_context, run_live)
 sync_inbox_once = once_task(blueprint, "sync_inbox_once", MailOnceParams, open_microsoft_context, run_once)
