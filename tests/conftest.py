@@ -3,3 +3,5 @@ import pathlib
 pytest_plugins = ["tests.fixtures.database"]
 if (pathlib.Path(__file__).parent / "fixtures" / "sandbox.py").exists():
     pytest_plugins.append("tests.fixtures.sandbox")
+if (pathlib.Path(__file__).parent / "fixtures" / "microsoft_sandbox.py").exists():
+    pytest_plugins.append("tests.fixtures.microsoft_sandbox")

@@ -44,6 +44,8 @@ class Exchange:
 
 
 class App:
+    provider: str | None = None  # named in every request-log entry ("microsoft" ...)
+
     def __init__(self, faults: Faults, log: RequestLog, admin=None) -> None:
         self.faults, self.log, self.admin = faults, log, admin
 
@@ -82,7 +84,7 @@ class App:
             response = self.error_response(error)
         if rule is not None and rule.kind in ("truncate", "invalid_json"):
             response.body = corrupt(response.body, rule.kind)
-        self.log.record(method=req.method, path=req.path, query=req.query, in_batch=in_batch,
+        self.log.record(provider=self.provider, method=req.method, path=req.path, query=req.query, in_batch=in_batch,
                         status=response.status, fault=rule.kind if rule else None,
                         duration=time.perf_counter() - started, method_id=exchange.method_id,
                         user=exchange.user, units=exchange.units)

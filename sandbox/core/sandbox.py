@@ -12,6 +12,7 @@ Seam: a provider's ``Sandbox`` subclasses it and implements
 - ``new_app(admin)``: its ``core.app.App`` subclass, given the ``AdminApi`` to answer ``/_sandbox/``;
 - ``admin_routes()``: its extra admin endpoints (see ``core.admin``);
 - ``env()``: the ``INTEGRATIONS_*`` settings that point the project's client at this sandbox;
+- ``ssl_context()`` (optional): an ``ssl.SSLContext`` to serve HTTPS with (``core.tls``); None = http;
 
 and adds its own mutation methods (Google: ``import_message``, ``update_event`` ...).
 """
@@ -55,6 +56,9 @@ class BaseSandbox:
     def env(self) -> dict[str, str]:
         raise NotImplementedError
 
+    def ssl_context(self):
+        return None
+
     def _build(self) -> None:
         self.world = self.new_world()
         self.tokens = self.new_tokens()
@@ -64,7 +68,7 @@ class BaseSandbox:
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self, host: str = "127.0.0.1", port: int = 0):
-        self._server = HttpServer(self.app, host, port)
+        self._server = HttpServer(self.app, host, port, self.ssl_context())
         self._server.start()
         return self
 
@@ -84,7 +88,7 @@ class BaseSandbox:
         if self._server is None:
             raise RuntimeError("the sandbox is not started; call start() first")
         host, port = self._server.address
-        return f"http://{host}:{port}"
+        return f"{self._server.scheme}://{host}:{port}"
 
     def reset(self) -> None:
         """Empty state, faults, log and quota spending; restore construction-time settings."""

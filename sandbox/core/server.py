@@ -1,12 +1,15 @@
 """The HTTP transport: a standard-library threaded server that turns sockets into ``Request``s.
 
-Kept free of any provider semantics; the only behaviour here is how to answer (keep-alive HTTP/1.1)
-and how to *not* answer (an injected connection reset closes the socket with RST).
+Kept free of any provider semantics; the only behaviour here is how to answer (keep-alive HTTP/1.1),
+how to *not* answer (an injected connection reset closes the socket with RST) and, when given an
+``ssl.SSLContext``, HTTPS (the TLS handshake runs in the connection's own thread, so a slow or
+failing client never stalls the accept loop).
 """
 
 from __future__ import annotations
 
 import socket
+import ssl
 import struct
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,6 +23,8 @@ class _Handler(BaseHTTPRequestHandler):
     sys_version = ""
 
     def setup(self) -> None:
+        if isinstance(self.request, ssl.SSLSocket):
+            self.request.do_handshake()
         super().setup()
         # answers are written whole; without this, Nagle + delayed ACK add ~40 ms per keep-alive call
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -80,8 +85,12 @@ class _Server(ThreadingHTTPServer):
 class HttpServer:
     """Serve ``app`` on ``host:port`` from a background thread."""
 
-    def __init__(self, app, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, app, host: str = "127.0.0.1", port: int = 0, ssl_context: ssl.SSLContext | None = None) -> None:
         self._server = _Server((host, port), _Handler)
+        if ssl_context is not None:
+            self._server.socket = ssl_context.wrap_socket(self._server.socket, server_side=True,
+                                                          do_handshake_on_connect=False)
+        self.scheme = "https" if ssl_context is not None else "http"
         self._server.app = app
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
                                         name="sandbox-http", daemon=True)
