@@ -322,4 +322,11 @@ def reply_fields(sender: str, original: StoredMessage, body: dict) -> dict:
     data.setdefault("body", {"contentType": "html", "content": mime.text_to_html(comment)})
     data.setdefault("conversationId", original.data.get("conversationId"))
     data.update(isDraft=True, isRead=True, **{"from": person(sender)})
+    answered = original.data.get("internetMessageId")
+    if answered:  # Outlook threads a reply by these headers, as the sent message carries them
+        earlier = next((h.get("value") for h in original.data.get("internetMessageHeaders") or []
+                        if str(h.get("name", "")).lower() == "references"), "")
+        data["internetMessageHeaders"] = [{"name": "In-Reply-To", "value": answered},
+                                          {"name": "References", "value": f"{earlier} {answered}".strip()},
+                                          *(data.get("internetMessageHeaders") or [])]
     return data

@@ -18,11 +18,18 @@ SCOPES = [MAIL_READ, MAIL_READWRITE, MAIL_SEND, OFFLINE_ACCESS]
 
 
 def graph_message(subject: str, sender: str = "bob@ext.example", to: str = "ana@tenant.example",
-                  body: str = "hello", message_id: str | None = None, html: bool = False) -> dict:
+                  body: str = "hello", message_id: str | None = None, html: bool = False,
+                  in_reply_to: str | None = None) -> dict:
+    """A received message as Graph returns it, with the transport headers a received message has."""
+    message_id = message_id or f"<{uuid.uuid4().hex}@ext.example>"
+    headers = [{"name": "Message-ID", "value": message_id}, {"name": "From", "value": f"Bob <{sender}>"},
+               {"name": "To", "value": to}, {"name": "Subject", "value": subject}]
+    if in_reply_to:
+        headers += [{"name": "In-Reply-To", "value": in_reply_to}, {"name": "References", "value": in_reply_to}]
     return {"subject": subject, "from": {"emailAddress": {"name": "Bob", "address": sender}},
             "toRecipients": [{"emailAddress": {"address": to}}],
             "body": {"contentType": "html" if html else "text", "content": body},
-            "internetMessageId": message_id or f"<{uuid.uuid4().hex}@ext.example>"}
+            "internetMessageId": message_id, "internetMessageHeaders": headers}
 
 
 class Outlook:
@@ -87,7 +94,7 @@ async def drain(url: str) -> None:
 
 
 @pytest.fixture
-def msb(microsoft_sandbox_env):
+def msb(microsoft_sandbox_env, settings_env):
     """The session's Microsoft sandbox, reset, quotas as constructed, settings pointing at it."""
     get_settings.cache_clear()
     yield microsoft_sandbox_env

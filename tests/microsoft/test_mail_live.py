@@ -91,8 +91,8 @@ async def test_a_failure_mid_full_sync_resumes_at_the_stored_next_link(outlook, 
     assert set(box.heads()) == set(ids)
     assert box.states()["inbox"]["status"] == "ok"
     # resumed at the stored nextLink: the folder's delta was not enumerated from its start again
-    firsts = [r for r in box.sandbox.requests(path=r"/messages/delta") if "token" not in (r.get("query") or "")]
-    assert firsts == []
+    calls = box.sandbox.requests(path=r"/messages/delta")
+    assert calls and all(any("token" in key for key in r["query"]) for r in calls)
 
 
 async def test_one_failing_folder_is_recorded_on_its_row_while_the_others_sync(outlook):

@@ -54,7 +54,7 @@ async def microsoft_context(pool, connection_id, capability: str = "") -> AsyncI
     tokens = MicrosoftTokens(StoredGrant(pool, keyring, row["id"]), stored, ms)
     # Graph's Outlook budget is 10,000 requests per 10 minutes per app and mailbox
     pacer = pacer_for(row["account_id"], "graph", ms.requests_per_ten_minutes / 10)
-    async with httpx.AsyncClient(timeout=ms.http_timeout_seconds, verify=ms.verify,
+    async with httpx.AsyncClient(timeout=ms.http_timeout_seconds, verify=ms.tls_context(),
                                  limits=httpx.Limits(max_connections=ms.concurrency)) as http:
         client = GraphClient(http, ms.graph, tokens, pacer, mailbox_slots(row["account_id"], ms.concurrency))
         yield MicrosoftContext(row, client, ms, pool)

@@ -7,6 +7,7 @@ only an https authority, so a local stand-in serves TLS and names its CA in `CA_
 
 from __future__ import annotations
 
+import ssl
 from pathlib import Path
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -57,10 +58,9 @@ class MicrosoftSettings(BaseSettings):
     def graph(self) -> str:
         return f"{self.base_url or GRAPH_HOST}/v1.0"
 
-    @property
-    def verify(self) -> str | bool:
-        """What httpx and msal verify TLS against."""
-        return str(self.ca_bundle) if self.ca_bundle else True
+    def tls_context(self) -> ssl.SSLContext | bool:
+        """What httpx verifies TLS against: the configured CAs, else the system's."""
+        return ssl.create_default_context(cafile=str(self.ca_bundle)) if self.ca_bundle else True
 
 
 def microsoft_settings() -> MicrosoftSettings:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import msal
+import requests
 
 from worker.errors import IntegrationsError
 from worker.providers.microsoft.capabilities import OFFLINE_ACCESS, RESERVED
@@ -21,13 +22,27 @@ REAUTH_ERRORS = {"invalid_grant", "interaction_required", "consent_required", "i
                  "unauthorized_client"}
 
 
+class _TrustingSession(requests.Session):
+    """requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE replace a session's `verify` (msal's
+    `verify=`); a configured CA bundle is passed with every request instead, where nothing overrides it."""
+
+    def __init__(self, ca_bundle: str) -> None:
+        super().__init__()
+        self.ca_bundle = ca_bundle
+
+    def request(self, method, url, **kwargs):
+        kwargs["verify"] = self.ca_bundle
+        return super().request(method, url, **kwargs)
+
+
 def msal_app(settings: MicrosoftSettings) -> msal.ConfidentialClientApplication:
     """A confidential client on the configured authority; raises IntegrationsError when the
     authority cannot be reached or is not one (msal reads its OpenID configuration first)."""
+    session = _TrustingSession(str(settings.ca_bundle)) if settings.ca_bundle else None
     try:
         return msal.ConfidentialClientApplication(
             settings.client_id, client_credential=settings.client_secret.get_secret_value(),
-            authority=settings.authority, instance_discovery=settings.base_url is None, verify=settings.verify,
+            authority=settings.authority, instance_discovery=settings.base_url is None, http_client=session,
             timeout=settings.http_timeout_seconds)
     except Exception as error:  # requests' errors, msal's ValueError for a bad authority
         raise IntegrationsError(f"the Microsoft identity platform at {settings.authority} could not be used:"
