@@ -138,24 +138,24 @@ class Sandbox(BaseSandbox):
             account = self.world.calendar_account(email)
             stored = account.insert(calendar_id, {k: v for k, v in event.items() if not k.startswith("@odata")},
                                     event.get("id"))
-            return render_event(account, stored.id, self._origin())
+            return render_event(account, stored.id)
 
     def get_event(self, email: str, event_id: str) -> dict:
         with self.world.lock:
-            return render_event(self.world.calendar_account(email), event_id, self._origin())
+            return render_event(self.world.calendar_account(email), event_id)
 
     def update_event(self, email: str, event_id: str, changes: dict) -> dict:
         """Patch an event, a series master or one occurrence (which becomes an exception)."""
         with self.world.lock:
             account = self.world.calendar_account(email)
-            return render_event(account, account.update(event_id, changes), self._origin())
+            return render_event(account, account.update(event_id, changes))
 
     def cancel_event(self, email: str, event_id: str) -> dict:
         """Mark an event, a series or one occurrence cancelled (``isCancelled``: true, as attendees
         see it); it stays in calendar views. ``delete_event`` removes it instead."""
         with self.world.lock:
             account = self.world.calendar_account(email)
-            return render_event(account, account.cancel(event_id), self._origin())
+            return render_event(account, account.cancel(event_id))
 
     def delete_event(self, email: str, event_id: str) -> None:
         with self.world.lock:
