@@ -148,12 +148,13 @@ class CalendarAccount:
         transaction = data.get("transactionId")
         if transaction and transaction in self.transactions and self.transactions[transaction] in self.events:
             return self.events[self.transactions[transaction]]
+        ical_uid = data.get("iCalUId") or "040000008200E00074C5B7101A82E008" + secrets.token_hex(24)
         data = {k: v for k, v in data.items() if k not in FIXED}
         moment(data.get("start"), "start"), moment(data.get("end"), "end")
         data.setdefault("organizer", {"emailAddress": {"name": self.email.split("@")[0].title(),
                                                        "address": self.email}})
         identifier = event_id if event_id and event_id not in self.events else new_id("AAMkADev")
-        event = StoredEvent(identifier, calendar.id, data, "040000008200E00074C5B7101A82E008" + secrets.token_hex(24))
+        event = StoredEvent(identifier, calendar.id, data, ical_uid)  # an import keeps its iCalUId (shared meetings)
         self.events[event.id] = event
         if transaction:
             self.transactions[transaction] = event.id
