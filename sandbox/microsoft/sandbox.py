@@ -12,6 +12,7 @@ from ..core.admin import AdminApi
 from ..core.sandbox import BaseSandbox
 from ..core.tokens import TokenStore
 from ..core.wire import Request
+from . import scopes as graph_scopes
 from .admin import microsoft_admin_routes
 from .app import MicrosoftApp
 from .calendar_api import CalendarApi, render_event
@@ -72,6 +73,11 @@ class Sandbox(BaseSandbox):
         """How the Python API renders resources: full access, immutable ids, html bodies."""
         req = Request("GET", "/", headers={"prefer": 'IdType="ImmutableId"'})
         return Call(req, email.lower(), FULL_ACCESS, self._origin(), self.world)
+
+    def issue_tokens(self, email: str, scopes, offline: bool = True) -> dict:
+        """Skip the consent screen (core); Graph scopes may be given as full URIs
+        (``https://graph.microsoft.com/Mail.Read``) and are kept in their short form."""
+        return super().issue_tokens(email, sorted(graph_scopes.normalize(scopes)), offline)
 
     # -- mail ----------------------------------------------------------------------------------
     def import_message(self, email: str, message: dict, folder: str = "inbox") -> dict:
