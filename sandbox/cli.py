@@ -1,24 +1,43 @@
 """``integrations sandbox ...`` (and ``python -m sandbox ...``): the provider sandboxes' commands.
 
-``serve`` runs the Google sandbox; a later provider adds its own command here (e.g.
-``serve-microsoft``, from ``sandbox.microsoft.cli``).
+``serve`` runs the Google sandbox (its options, ``sandbox.google.cli``) and the Microsoft 365
+sandbox beside it on its own HTTPS port (``--microsoft-port``), both with the generated ``--users``;
+``--print-env`` prints Google's settings, then Microsoft's.
 """
 
 from __future__ import annotations
 
 import click
 
-from .google.cli import serve
+from .core.cli import companions
+from .google.cli import serve as google_serve
 
 
 @click.group(name="sandbox")
 def sandbox() -> None:
-    """The local Google (OAuth, Gmail v1, Calendar v3) the demo and tests run against.
+    """The local Google (OAuth, Gmail v1, Calendar v3) and Microsoft 365 (Entra ID, Graph mail and
+    calendars over HTTPS) the demo and tests run against.
 
-    \b
+    \\b
     Example:
       integrations sandbox serve --port 8765 --users ana@acme.test,ben@acme.test --print-env
     """
 
 
+@click.command(name="serve", params=[
+    *google_serve.params,
+    click.Option(["--microsoft-port"], default=0, show_default=True, type=int,
+                 help="Port of the Microsoft 365 sandbox (HTTPS; 0 picks a free one)."),
+])
+@click.pass_context
+def serve(ctx, microsoft_port, **options) -> None:
+    from .microsoft.cli import banner, start
+
+    users = [u.strip() for u in options["users"].split(",") if u.strip()]
+    microsoft = start(options["host"], microsoft_port, options["seed"], users, options["messages"], options["events"])
+    companions().append((microsoft, lambda: banner(microsoft)))
+    ctx.invoke(google_serve, **options)
+
+
+serve.help = google_serve.help
 sandbox.add_command(serve)

@@ -12,6 +12,7 @@ from ..core.admin import AdminApi
 from ..core.sandbox import BaseSandbox
 from ..core.tokens import TokenStore
 from ..core.wire import Request
+from . import scopes as graph_scopes
 from .admin import microsoft_admin_routes
 from .app import MicrosoftApp
 from .calendar_api import CalendarApi, render_event
@@ -72,6 +73,11 @@ class Sandbox(BaseSandbox):
         """How the Python API renders resources: full access, immutable ids, html bodies."""
         req = Request("GET", "/", headers={"prefer": 'IdType="ImmutableId"'})
         return Call(req, email.lower(), FULL_ACCESS, self._origin(), self.world)
+
+    def issue_tokens(self, email: str, scopes, offline: bool = True) -> dict:
+        """Skip the consent screen (core); Graph scopes may be given as full URIs
+        (``https://graph.microsoft.com/Mail.Read``) and are kept in their short form."""
+        return super().issue_tokens(email, sorted(graph_scopes.normalize(scopes)), offline)
 
     # -- mail ----------------------------------------------------------------------------------
     def import_message(self, email: str, message: dict, folder: str = "inbox") -> dict:
@@ -138,24 +144,24 @@ class Sandbox(BaseSandbox):
             account = self.world.calendar_account(email)
             stored = account.insert(calendar_id, {k: v for k, v in event.items() if not k.startswith("@odata")},
                                     event.get("id"))
-            return render_event(account, stored.id, self._origin())
+            return render_event(account, stored.id)
 
     def get_event(self, email: str, event_id: str) -> dict:
         with self.world.lock:
-            return render_event(self.world.calendar_account(email), event_id, self._origin())
+            return render_event(self.world.calendar_account(email), event_id)
 
     def update_event(self, email: str, event_id: str, changes: dict) -> dict:
         """Patch an event, a series master or one occurrence (which becomes an exception)."""
         with self.world.lock:
             account = self.world.calendar_account(email)
-            return render_event(account, account.update(event_id, changes), self._origin())
+            return render_event(account, account.update(event_id, changes))
 
     def cancel_event(self, email: str, event_id: str) -> dict:
         """Mark an event, a series or one occurrence cancelled (``isCancelled``: true, as attendees
         see it); it stays in calendar views. ``delete_event`` removes it instead."""
         with self.world.lock:
             account = self.world.calendar_account(email)
-            return render_event(account, account.cancel(event_id), self._origin())
+            return render_event(account, account.cancel(event_id))
 
     def delete_event(self, email: str, event_id: str) -> None:
         with self.world.lock:

@@ -156,3 +156,20 @@ def test_env_names_the_https_base_and_ca_bundle(microsoft_sandbox):
     assert env["INTEGRATIONS_MICROSOFT_BASE_URL"].startswith("https://127.0.0.1:")
     assert open(env["INTEGRATIONS_MICROSOFT_CA_BUNDLE"]).read().startswith("-----BEGIN CERTIFICATE-----")
     assert env["INTEGRATIONS_MICROSOFT_CLIENT_ID"] and env["INTEGRATIONS_MICROSOFT_CLIENT_SECRET"]
+
+
+def test_msal_with_its_own_session_trusts_the_ca_even_when_requests_ca_bundle_is_set(microsoft_sandbox, monkeypatch):
+    """requests prefers REQUESTS_CA_BUNDLE over a session's ``verify`` unless ``trust_env`` is off:
+    a client that must trust the sandbox's CA whatever the environment passes such a session."""
+    import requests
+
+    sb = microsoft_sandbox
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
+    session = requests.Session()
+    session.verify, session.trust_env = sb.ca_path, False
+    app = msal.ConfidentialClientApplication(sb.client_id, client_credential=sb.client_secret,
+                                             authority=f"{sb.base_url}/common", instance_discovery=False,
+                                             http_client=session)
+    tokens = sb.issue_tokens(USER, ["Mail.Read", "offline_access"])
+    refreshed = app.acquire_token_by_refresh_token(tokens["refresh_token"], ["Mail.Read"])
+    assert refreshed.get("refresh_token") not in (None, tokens["refresh_token"]), refreshed

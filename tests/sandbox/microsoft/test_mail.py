@@ -228,7 +228,8 @@ def test_scopes_and_tokens_are_enforced_in_graphs_error_format(microsoft_sandbox
     denied = basic.post("/me/sendMail", json={"message": {}})
     assert denied.status_code == 403
     assert parse(ODataError, denied.content).error.code == "ErrorAccessDenied"
-    reader = graph_client(USER, scopes=["Mail.Read"])
+    reader = graph_client(USER, scopes=["https://graph.microsoft.com/Mail.Read"])  # the same grant as Mail.Read
+    assert reader.get(f"/me/messages/{stored['id']}").json()["body"]["content"]
     assert reader.post("/me/messages", json={"subject": "x"}).status_code == 403
     assert reader.get("/me/events").status_code in (403, 400)
 
