@@ -39,6 +39,8 @@ BATCH_PATHS = {"/batch", "/batch/gmail/v1", "/batch/calendar/v3"}
 
 
 class GoogleApp(App):
+    provider = "google"
+
     def __init__(self, world: World, oauth: OAuth, quota: GoogleQuota, faults: Faults, log: RequestLog,
                  admin=None) -> None:
         super().__init__(faults, log, admin)

@@ -123,9 +123,12 @@ def test_serve_prints_env_then_serves(monkeypatch):
                                                 "--messages", "3", "--events", "1", "--quota", "0"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert [l.split("=", 1)[0] for l in lines] == ["INTEGRATIONS_GOOGLE_BASE_URL", "INTEGRATIONS_GOOGLE_CLIENT_ID",
-                                                   "INTEGRATIONS_GOOGLE_CLIENT_SECRET", "INTEGRATIONS_GMAIL_QUOTA_TABLE"]
-    assert lines[-1] == "INTEGRATIONS_GMAIL_QUOTA_TABLE=2026"  # a new project's table by default
+    assert [l.split("=", 1)[0] for l in lines] == [
+        "INTEGRATIONS_GOOGLE_BASE_URL", "INTEGRATIONS_GOOGLE_CLIENT_ID", "INTEGRATIONS_GOOGLE_CLIENT_SECRET",
+        "INTEGRATIONS_GMAIL_QUOTA_TABLE", "INTEGRATIONS_MICROSOFT_BASE_URL", "INTEGRATIONS_MICROSOFT_CLIENT_ID",
+        "INTEGRATIONS_MICROSOFT_CLIENT_SECRET", "INTEGRATIONS_MICROSOFT_CA_BUNDLE"]
+    assert lines[3] == "INTEGRATIONS_GMAIL_QUOTA_TABLE=2026"  # a new project's table by default
+    assert lines[4].startswith("INTEGRATIONS_MICROSOFT_BASE_URL=https://127.0.0.1:")
     plain = CliRunner().invoke(sandbox_group, ["serve", "--port", "0"])
     assert plain.exit_code == 0, plain.output
     assert "Google sandbox at http://127.0.0.1:" in plain.output and "client secret" in plain.output
