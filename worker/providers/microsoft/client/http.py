@@ -65,16 +65,17 @@ class GraphClient:
 
     async def call(self, method: str, path: str, *, params: dict | None = None, json_body: Any = None,
                    headers: dict | None = None, expect_json: bool = True, idempotent: bool = True,
-                   raw: bool = False) -> Any:
+                   raw: bool = False, units: int = 1) -> Any:
         """One call with pacing and retries; the decoded JSON (a `ProviderJson`), None for an empty
         answer, the response itself with `raw`.
 
         `idempotent=False` (send): a transport failure after the request may have reached Graph is
-        not retried here; it raises `Transient` and the caller's retry first looks for the result."""
+        not retried here; it raises `Transient` and the caller's retry first looks for the result.
+        `units`: what the call spends of the mailbox's request budget (a `$batch` spends one per part)."""
         url = self.url(path)
         attempt, refreshed = 0, False
         while True:
-            await self.pacer.acquire(1)
+            await self.pacer.acquire(units)
             try:
                 response = await self._send(method, url, params=params, json=json_body, headers=dict(headers or {}))
                 if response.status_code == 401 and not refreshed:
@@ -115,30 +116,29 @@ class GraphClient:
         results: list[Any] = [None] * len(requests)
         for start in range(0, len(requests), BATCH_LIMIT):
             indexes = list(range(start, min(start + BATCH_LIMIT, len(requests))))
-            attempt = refreshes = 0
+            attempt = refreshes = 0  # per chunk
             while indexes:
-                answer = await self.call("POST", "/$batch", json_body={"requests": [
+                answer = await self.call("POST", "/$batch", units=len(indexes) + 1, json_body={"requests": [
                     {"id": str(i), "method": requests[i].get("method", "GET"), "url": requests[i]["url"],
                      "headers": {**prefer(), **requests[i].get("headers", {})},
                      **({"body": requests[i]["body"]} if "body" in requests[i] else {})} for i in indexes]})
                 parts = {str(p.get("id")): p for p in (answer or {}).get("responses", []) if isinstance(p, dict)}
-                retry, worst = [], None
-                for i in indexes:
-                    outcome = part_outcome(parts.get(str(i)))
-                    if isinstance(outcome, (Transient, Unauthorized)):
-                        retry.append(i)
-                        worst = outcome if worst is None or isinstance(outcome, RateLimited) else worst
-                    else:
+                outcomes = {i: part_outcome(parts.get(str(i))) for i in indexes}
+                indexes = [i for i, o in outcomes.items() if isinstance(o, (Transient, Unauthorized))]
+                for i, outcome in outcomes.items():
+                    if i not in indexes:
                         results[i] = outcome
-                if any(isinstance(part_outcome(parts.get(str(i))), Unauthorized) for i in retry):
+                refused = [outcomes[i] for i in indexes if isinstance(outcomes[i], Unauthorized)]
+                failing = [outcomes[i] for i in indexes if isinstance(outcomes[i], Transient)]
+                if refused:  # a token expiring between parts needs one refresh, never many
                     if refreshes >= 2:
-                        raise worst if isinstance(worst, Unauthorized) else Unauthorized(401, None, "batch parts refused")
+                        raise refused[0]
                     refreshes += 1
                     await self.token(True)
-                indexes = retry
-                if worst is not None and not isinstance(worst, Unauthorized):
+                if failing:
                     attempt += 1
-                    await self._pause(worst, attempt, "POST", self.base + "/$batch")
+                    await self._pause(next((o for o in failing if isinstance(o, RateLimited)), failing[0]), attempt,
+                                      "POST", self.base + "/$batch")
         return results
 
 
