@@ -107,6 +107,8 @@ class Provider:
     # revokes a connection's grant at the provider (deleting a connection calls it, invariant 5);
     # None for providers without revocable grants
     revoke_grant: Callable | None = None
+    # where the account's owner removes the app's access by hand (when revoking failed or is impossible)
+    access_settings_url: str | None = None
     # (pool, connection_id, capability name) → async context manager yielding a ProviderContext
     open_context: Callable[[Any, Any, str], AsyncContextManager[Any]] | None = None
     blueprint: Any = None  # procrastinate.Blueprint holding every task of the provider

@@ -189,11 +189,18 @@ def delete_command(connection_id, yes, as_json) -> None:
             click.echo(f"its {provider} grant was already revoked")
         elif outcome.grant == "kept_shared":
             click.echo(f"kept its {provider} grant: connection {outcome.shared_with} uses the same account")
+        elif outcome.grant == "not_revocable":
+            click.echo(f"{provider} offers apps no way to revoke a grant: its stored token is deleted; the account's"
+                       f" owner can remove the app's access{_by_hand(provider)}")
     if outcome.revoke_failed:
         click.echo(f"error: could not revoke its {outcome.provider} grant: {outcome.error}. "
-                   f"The grant may still be alive: revoke the app's access by hand"
-                   f"{REVOKE_BY_HAND.get(outcome.provider, '')}.", err=True)
+                   f"The grant may still be alive: revoke the app's access by hand{_by_hand(outcome.provider)}.",
+                   err=True)
         raise SystemExit(1)
 
 
-REVOKE_BY_HAND = {"google": " at https://myaccount.google.com/permissions"}
+def _by_hand(provider: str) -> str:
+    from worker.registry import get_provider
+
+    url = get_provider(provider).access_settings_url
+    return f" at {url}" if url else ""

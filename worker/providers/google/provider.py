@@ -85,6 +85,7 @@ GOOGLE = Provider(
         "sync_inbox_live", "sync_inbox_once", "send_email", "sync_calendar_live", "sync_calendar_once",
         "meeting_action")},
     revoke_grant=revoke_grant,
+    access_settings_url="https://myaccount.google.com/permissions",
     open_context=open_google_context,
     blueprint=blueprint,
     connect="worker.providers.google.auth.connect:connect_google",

@@ -30,11 +30,13 @@ from worker.providers.microsoft.mail.reconcile import MailReconciler
 from worker.providers.microsoft.mail.send import prepare_send
 from worker.sync.meetings import ACTIONS
 
+NOT_REVOCABLE = "not_revocable"
+
 
 def revoke_grant(settings, credentials: dict | None) -> str:
     """The identity platform has no endpoint that revokes one app's refresh token (RFC 7009): the
     token dies with the connection row; the person removes the app's consent in their account."""
-    return "not_revocable"
+    return NOT_REVOCABLE
 
 
 def _meeting_lock(connection: dict, outbound: dict) -> str:
@@ -84,6 +86,7 @@ MICROSOFT = Provider(
            for name in ACTIONS},
     },
     revoke_grant=revoke_grant,
+    access_settings_url="https://myapps.microsoft.com",
     open_context=open_microsoft_context,
     blueprint=blueprint,
     connect="worker.providers.microsoft.auth.connect:connect_microsoft",
