@@ -71,7 +71,8 @@ class GraphClient:
 
         `idempotent=False` (send): a transport failure after the request may have reached Graph is
         not retried here; it raises `Transient` and the caller's retry first looks for the result.
-        `units`: what the call spends of the mailbox's request budget (a `$batch` spends one per part)."""
+        `units`: what the call spends of the mailbox's request budget (a `$batch`: one per part, as Graph
+        evaluates each part against the limits; the envelope itself is not counted)."""
         url = self.url(path)
         attempt, refreshed = 0, False
         while True:
@@ -118,7 +119,7 @@ class GraphClient:
             indexes = list(range(start, min(start + BATCH_LIMIT, len(requests))))
             attempt = refreshes = 0  # per chunk
             while indexes:
-                answer = await self.call("POST", "/$batch", units=len(indexes) + 1, json_body={"requests": [
+                answer = await self.call("POST", "/$batch", units=len(indexes), json_body={"requests": [
                     {"id": str(i), "method": requests[i].get("method", "GET"), "url": requests[i]["url"],
                      "headers": {**prefer(), **requests[i].get("headers", {})},
                      **({"body": requests[i]["body"]} if "body" in requests[i] else {})} for i in indexes]})
