@@ -11,11 +11,12 @@ from click.testing import CliRunner
 
 from worker.cli import cli
 from worker.db.connect import connect
-from worker.demo.world import ANA, BEN, DEMO_TENANT, SHARED_MEETINGS
+from worker.demo.world import ANA, BEN, CLEO, DEMO_TENANT, SHARED_MEETINGS, SHARED_WITH_OUTLOOK
 from worker.settings import get_settings
 
 SMALL = ["--messages", "60", "--events", "8", "--concurrency", "2"]
-STEPS = ["migrating", "starting the Google sandbox", f"connecting {ANA}", f"connecting {BEN}",
+STEPS = ["migrating", "starting the Google sandbox", "starting the Microsoft 365 sandbox", f"connecting {ANA}",
+         f"connecting {BEN}", f"connecting {CLEO}",
          "running a worker until the first syncs finish", "normalizing raw records", "summary",
          "lifecycle", "running the live syncs again", "sending an email", "creating a meeting",
          "what changed", "reprocess", "explore"]
@@ -27,7 +28,9 @@ def demo_db(settings_env, make_database, monkeypatch):
     url = make_database.create(migrated=False, prefix="demo")
     monkeypatch.setenv("INTEGRATIONS_DATABASE_URL", url)
     for name in ("INTEGRATIONS_GOOGLE_BASE_URL", "INTEGRATIONS_GOOGLE_CLIENT_ID",
-                 "INTEGRATIONS_GOOGLE_CLIENT_SECRET", "INTEGRATIONS_GMAIL_QUOTA_UNITS_PER_MINUTE"):
+                 "INTEGRATIONS_GOOGLE_CLIENT_SECRET", "INTEGRATIONS_GMAIL_QUOTA_UNITS_PER_MINUTE",
+                 "INTEGRATIONS_MICROSOFT_BASE_URL", "INTEGRATIONS_MICROSOFT_CLIENT_ID",
+                 "INTEGRATIONS_MICROSOFT_CLIENT_SECRET", "INTEGRATIONS_MICROSOFT_CA_BUNDLE"):
         monkeypatch.delenv(name, raising=False)
     get_settings.cache_clear()
     return url
@@ -68,12 +71,13 @@ def test_demo_end_to_end_twice(demo_db):
     with connect(demo_db) as conn:
         connections = conn.execute("select account_id, status from integrations.connections where tenant_id = %s"
                                    " order by account_id", (DEMO_TENANT,)).fetchall()
-        assert [(c["account_id"], c["status"]) for c in connections] == [(ANA, "active"), (BEN, "active")]
+        assert [(c["account_id"], c["status"]) for c in connections] == [
+            (ANA, "active"), (BEN, "active"), (CLEO, "active")]
         per_user = conn.execute(
             "select c.account_id, count(*) as n from product.email_mailboxes m"
             " join integrations.connections c on c.id = m.connection_id where c.tenant_id = %s"
             " group by c.account_id order by 1", (DEMO_TENANT,)).fetchall()
-        assert [r["account_id"] for r in per_user] == [ANA, BEN] and all(r["n"] >= 50 for r in per_user)
+        assert [r["account_id"] for r in per_user] == [ANA, BEN, CLEO] and all(r["n"] >= 10 for r in per_user)
         # the same message in both mailboxes is one email with two mailbox rows
         doubled = conn.execute("select message_id_header from product.emails where tenant_id = %s and"
                                " message_id_header is not null group by 1 having count(*) > 1",
@@ -84,6 +88,16 @@ def test_demo_end_to_end_twice(demo_db):
         # lifecycle: new mail (one of them in both mailboxes) and the sent email
         assert [r["accounts"] for r in emails_by_subject(conn, "Signed order form attached")] == [[ANA, BEN]]
         assert [r["accounts"] for r in emails_by_subject(conn, "Invoice 5120 due")] == [[ANA]]
+        # one email in Ana's Gmail and Cleo's Outlook; one meeting in Ana's Google and Cleo's Outlook calendar
+        assert [r["accounts"] for r in emails_by_subject(conn, SHARED_WITH_OUTLOOK)] == [[ANA, CLEO]]
+        assert "one email in a Gmail and an Outlook mailbox is one email" in output
+        assert re.search(rf"{re.escape(SHARED_WITH_OUTLOOK)}.*\s2\s*$", output, re.M)
+        across = conn.execute(
+            "select m.title, count(distinct u.provider) as providers from product.meetings m"
+            " join integrations_staging.int_calendar_events_unioned u on u.meeting_id = m.meeting_id"
+            " where m.tenant_id = %s and m.title = %s group by m.meeting_id, m.title",
+            (DEMO_TENANT, SHARED_MEETINGS[2])).fetchall()
+        assert [(r["title"], r["providers"]) for r in across] == [(SHARED_MEETINGS[2], 2)]
         sent = emails_by_subject(conn, "Kick-off next week")
         assert len(sent) == 1 and sent[0]["direction"] == "outbound" and ANA in sent[0]["accounts"]
         # meetings in both calendars are one meeting each; the changes were applied
@@ -105,7 +119,7 @@ def test_demo_end_to_end_twice(demo_db):
     assert "provider API calls during reprocess: 0" in again
     with connect(demo_db) as conn:
         assert conn.execute("select count(*) as n from integrations.connections where tenant_id = %s",
-                            (DEMO_TENANT,)).fetchone()["n"] == 2
+                            (DEMO_TENANT,)).fetchone()["n"] == 3
         second = conn.execute("select (select count(*) from product.emails where tenant_id = %(t)s) as emails,"
                               " (select count(*) from product.meetings where tenant_id = %(t)s) as meetings",
                               {"t": DEMO_TENANT}).fetchone()

@@ -77,6 +77,18 @@ def shared_emails(conn: psycopg.Connection, tenant_id, limit: int = 3) -> list[d
     return conn.execute(query("demo.shared_emails"), {"tenant_id": tenant_id, "limit": limit}).fetchall()
 
 
+def cross_provider_emails(conn: psycopg.Connection, tenant_id, limit: int = 3) -> list[dict]:
+    """Emails held by mailboxes of more than one provider (a Gmail and an Outlook mailbox)."""
+    return conn.execute(query("demo.cross_provider_emails"), {"tenant_id": tenant_id, "limit": limit}).fetchall()
+
+
+def cross_provider_meetings(conn: psycopg.Connection, tenant_id, limit: int = 3) -> list[dict]:
+    """Meetings whose copies come from calendars of more than one provider."""
+    rows = conn.execute(query("demo.cross_provider_meetings"), {"tenant_id": tenant_id, "limit": limit}).fetchall()
+    every = meetings(conn, tenant_id)
+    return [every[r["meeting_id"]] for r in rows]
+
+
 def email_ids(conn: psycopg.Connection, tenant_id) -> set[str]:
     rows = conn.execute(query("demo.email_ids"), {"tenant_id": tenant_id})
     return {r["id"] for r in rows.fetchall()}

@@ -14,11 +14,15 @@ from worker.demo import report
 from worker.demo.world import (
     ANA,
     BEN,
+    CLEO,
     DEMO_TENANT,
+    MICROSOFT_USERS,
     USERS,
     add_new_mail,
     change_meetings,
     consent_in_background,
+    share_with_outlook,
+    start_microsoft_sandbox,
     start_sandbox,
 )
 from worker.store import query
@@ -26,6 +30,9 @@ from worker.store import query
 # all five Google capabilities; two-way calendar and drafts so every scope is asked for
 CAPABILITIES = {"sync_inbox_live": None, "sync_inbox_once": None, "send_email": {"drafts": True},
                 "sync_calendar_live": {"two_way": True}, "sync_calendar_once": None}
+# Cleo's Outlook: the same five; her calendar window reaches back to the demo's 2024 meetings
+MICROSOFT_CAPABILITIES = {"sync_inbox_live": None, "sync_inbox_once": None, "send_email": None,
+                          "sync_calendar_live": {"past_days": 3650}, "sync_calendar_once": None}
 LIVE = ("sync_inbox_live", "sync_calendar_live")
 SYNC_QUEUES = ["default"]  # normalization runs in the foreground so its output can be shown
 
@@ -54,6 +61,7 @@ class Demo:
         self.current = "starting"
         self.url: str | None = None
         self.sandbox = None
+        self.microsoft = None  # Cleo's Microsoft 365 sandbox
         self.world: dict = {}
         self.connections: dict[str, object] = {}  # account -> connection id
         self.results: dict = {}
@@ -119,6 +127,13 @@ class Demo:
         self.say(f"listening on {self.sandbox.base_url} (Gmail quota {o.quota_units} units/user/minute)")
         self.say(f"generated {self.world['messages']} messages ({len(self.world['shared'])} in both mailboxes), "
                  f"{self.world['events']} events + {len(self.world['shared_meetings'])} meetings in both calendars")
+        self.step(f"starting the Microsoft 365 sandbox: {CLEO}, {o.messages // 5} messages and {o.events} events")
+        self.microsoft, generated = start_microsoft_sandbox(o.messages // 5, o.events)
+        self.world["outlook"] = share_with_outlook(self.sandbox, self.microsoft, self.world["shared_meetings"])
+        self.say(f"listening on {self.microsoft.base_url} (HTTPS; Graph's 10,000 requests/10 min per mailbox)")
+        self.say(f"generated {generated.get('messages', 0)} messages and {generated.get('events', 0)} events; "
+                 f"'{self.world['outlook']['email']}' is also in {ANA}'s Gmail and "
+                 f"'{self.world['outlook']['meeting']}' also in {CLEO}'s Outlook calendar")
 
     def connect_users(self) -> None:
         from worker.crypto import keyring_from_settings
@@ -142,6 +157,33 @@ class Demo:
                 browser.join(10)
             self.connections[account] = row["id"]
             self.say(f"connection {row['id']} {row['status']}, {len(row['granted_scopes'])} scopes granted")
+        self.connect_outlook()
+
+    def connect_outlook(self) -> None:
+        from worker.crypto import keyring_from_settings
+        from worker.providers.microsoft.auth.connect import connect_microsoft
+        from worker.settings import get_settings
+
+        settings = get_settings()
+        for account, profile_id in MICROSOFT_USERS.items():
+            self.step(f"connecting {account} through the Microsoft identity platform (msal; all five capabilities)")
+            browsers = []
+
+            def on_url(url: str) -> None:
+                self.say(f"consent URL: {url[:100]}…")
+                browsers.append(consent_in_background(url, verify=self.microsoft.ca_path))  # noqa: B023
+
+            row = connect_microsoft(self.url, settings, keyring_from_settings(settings), tenant_id=DEMO_TENANT,
+                                    profile_id=profile_id, account=account, capabilities=MICROSOFT_CAPABILITIES,
+                                    on_url=on_url, timeout=60)
+            for browser in browsers:
+                browser.join(10)
+            self.connections[account] = row["id"]
+            self.say(f"connection {row['id']} {row['status']}, scopes: {' '.join(row['granted_scopes'])}")
+
+    def provider_calls(self) -> list[dict]:
+        """Every call either sandbox answered so far (Google's log, then Microsoft's)."""
+        return self.sandbox.requests() + (self.microsoft.requests() if self.microsoft else [])
 
     # -- jobs --------------------------------------------------------------------------------
     async def _burst(self, defer: Callable | None = None) -> None:
@@ -162,12 +204,12 @@ class Demo:
                     await defer_live(connection_id, capability)
 
         began = time.monotonic()
-        seq = len(self.sandbox.requests())
+        seen = {"google": len(self.sandbox.requests()), "microsoft": len(self.microsoft.requests())}
         asyncio.run(self._burst(defer))
         self.check_live_ok()
         with self.connect() as conn:
             staged = report.staged_counts(conn, DEMO_TENANT)
-        calls = self.sandbox.requests()[seq:]
+        calls = self.sandbox.requests()[seen["google"]:] + self.microsoft.requests()[seen["microsoft"]:]
         refused: dict[int, int] = {}
         for call in calls:
             if (call.get("status") or 200) >= 400:
@@ -220,6 +262,10 @@ class Demo:
             report.print_emails(self.echo, report.sample_emails(conn, DEMO_TENANT, 5))
             self.echo("  the same message in both mailboxes is one email")
             report.print_emails(self.echo, report.shared_emails(conn, DEMO_TENANT, 3))
+            self.echo("  one email in a Gmail and an Outlook mailbox is one email")
+            report.print_emails(self.echo, report.cross_provider_emails(conn, DEMO_TENANT, 3))
+            self.echo("  one meeting in a Google and an Outlook calendar is one meeting")
+            report.print_meetings(self.echo, report.cross_provider_meetings(conn, DEMO_TENANT, 3))
             self.echo("  meetings in both calendars are one meeting each")
             shared = {m["ical_uid"] for m in self.world["shared_meetings"]}
             rows = conn.execute(query("demo.meetings_by_uid"),
@@ -298,9 +344,10 @@ class Demo:
         with self.connect() as conn:
             before = report.row_counts(conn, DEMO_TENANT)
         self.sandbox.clear_requests()
-        self.say("sandbox request log cleared")
+        self.microsoft.clear_requests()
+        self.say("sandbox request logs cleared (Google and Microsoft)")
         self.normalize(full_refresh=True)
-        calls = self.sandbox.count_requests()
+        calls = self.sandbox.count_requests() + self.microsoft.count_requests()
         with self.connect() as conn:
             after = report.row_counts(conn, DEMO_TENANT)
         self.results["reprocess_calls"] = calls
@@ -329,7 +376,7 @@ class Demo:
     def sandbox_env(self) -> dict[str, str]:
         """The sandbox's endpoints and credentials; the client paces Gmail to the sandbox's quota
         (unless INTEGRATIONS_GMAIL_QUOTA_UNITS_PER_MINUTE is set)."""
-        env = dict(self.sandbox.env())
+        env = {**self.sandbox.env(), **self.microsoft.env()}
         if "INTEGRATIONS_GMAIL_QUOTA_UNITS_PER_MINUTE" not in os.environ:
             env["INTEGRATIONS_GMAIL_QUOTA_UNITS_PER_MINUTE"] = str(self.options.quota_units)
         return env
@@ -353,6 +400,8 @@ class Demo:
                 self.explore_hints()
         finally:
             self.sandbox.stop()
+            if self.microsoft is not None:
+                self.microsoft.stop()
         self.results["connections"] = {k: str(v) for k, v in self.connections.items()}
         self.results["seconds"] = time.monotonic() - self.started
         return self.results

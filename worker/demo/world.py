@@ -1,7 +1,8 @@
-"""The demo's sandbox: a generated tenant, meetings shared by both users, and later changes.
+"""The demo's sandboxes: a generated tenant, meetings shared by its users, and later changes.
 
-The Google sandbox is the separately installed `sandbox` package, loaded at run time
-(`worker.optional`); `Sandbox` below means `sandbox.google.Sandbox`.
+Ana and Ben are on Google, Cleo on Microsoft 365, all in one tenant. The sandboxes are the
+separately installed `sandbox` package, loaded at run time (`worker.optional`); `Sandbox` below
+means `sandbox.google.Sandbox`, `MicrosoftSandbox` `sandbox.microsoft.Sandbox`.
 """
 
 from __future__ import annotations
@@ -18,12 +19,16 @@ import httpx
 from worker.optional import load_sandbox
 
 Sandbox = Any  # sandbox.google.Sandbox, never imported statically
+MicrosoftSandbox = Any  # sandbox.microsoft.Sandbox
 
 DEMO_TENANT = uuid.UUID("00000000-0000-4000-8000-00000000d3e0")
 ANA = "ana@acme.example"
 BEN = "ben@acme.example"
-USERS = {ANA: uuid.UUID("00000000-0000-4000-8000-00000000a11c"),  # email -> CRM profile id
+CLEO = "cleo@acme.example"  # on Microsoft 365
+USERS = {ANA: uuid.UUID("00000000-0000-4000-8000-00000000a11c"),  # email -> CRM profile id (Google)
          BEN: uuid.UUID("00000000-0000-4000-8000-00000000b0b0")}
+MICROSOFT_USERS = {CLEO: uuid.UUID("00000000-0000-4000-8000-00000000c1e0")}
+SHARED_WITH_OUTLOOK = "Order confirmation for Acme"
 SEED = 7
 SHARED_MEETINGS = ["Acme weekly pipeline review", "Renewal strategy with Globex", "Quarterly business review"]
 
@@ -36,6 +41,52 @@ def start_sandbox(messages: int, events: int, quota_units: int) -> tuple[Sandbox
     summary["shared_meetings"] = add_shared_meetings(sandbox)
     sandbox.start()
     return sandbox, summary
+
+
+def start_microsoft_sandbox(messages: int, events: int) -> tuple[MicrosoftSandbox, dict]:
+    """A started Microsoft sandbox (HTTPS) holding Cleo's Outlook mailbox and calendar."""
+    microsoft = load_sandbox("sandbox.microsoft", "`integrations demo`")
+    sandbox = microsoft.Sandbox(seed=SEED)
+    summary = sandbox.generate(list(MICROSOFT_USERS), messages=messages, events=events)
+    sandbox.start()
+    return sandbox, summary
+
+
+def share_with_outlook(google: Sandbox, microsoft: MicrosoftSandbox, shared_meetings: list[dict]) -> dict:
+    """One email in Ana's Gmail and Cleo's Outlook (one Message-ID, one sender, one date) and Ana's
+    first shared meeting in Cleo's Outlook calendar (its iCalUID, its start): one row each in the
+    product tables, with a mailbox (an attendee copy) per provider."""
+    sent = datetime(2024, 6, 7, 15, 30, tzinfo=timezone.utc)
+    message_id = make_msgid(idstring="acme-order", domain="client.example")
+    sender, body = "carla.client@client.example", "Hi Ana, hi Cleo,\nthe order is confirmed.\nCarla\n"
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = f"Carla Client <{sender}>", f"{ANA}, {CLEO}", SHARED_WITH_OUTLOOK
+    msg["Date"], msg["Message-ID"] = format_datetime(sent), message_id
+    msg.set_content(body)
+    google.import_message(ANA, msg.as_bytes(), ["INBOX"])
+    microsoft.import_message(CLEO, {
+        "subject": SHARED_WITH_OUTLOOK, "internetMessageId": message_id,
+        "from": {"emailAddress": {"name": "Carla Client", "address": sender}},
+        "toRecipients": [{"emailAddress": {"address": ANA}}, {"emailAddress": {"address": CLEO}}],
+        "sentDateTime": sent.isoformat().replace("+00:00", "Z"),
+        "receivedDateTime": sent.isoformat().replace("+00:00", "Z"),
+        "body": {"contentType": "text", "content": body},
+        "internetMessageHeaders": [{"name": "Message-ID", "value": message_id},
+                                   {"name": "Date", "value": format_datetime(sent)}]}, "inbox")
+    meeting = shared_meetings[-1]  # the one the lifecycle leaves unchanged
+    event = google.get_event(ANA, meeting["ana_id"])
+    start = datetime.fromisoformat(event["start"]["dateTime"]).astimezone(timezone.utc)
+    end = datetime.fromisoformat(event["end"]["dateTime"]).astimezone(timezone.utc)
+    microsoft.import_event(CLEO, {
+        "iCalUId": meeting["ical_uid"], "subject": event["summary"], "isOrganizer": False,
+        "start": {"dateTime": start.strftime("%Y-%m-%dT%H:%M:%S.0000000"), "timeZone": "UTC"},
+        "end": {"dateTime": end.strftime("%Y-%m-%dT%H:%M:%S.0000000"), "timeZone": "UTC"},
+        "location": {"displayName": event.get("location") or ""},
+        "organizer": {"emailAddress": {"address": ANA}},
+        "attendees": [{"emailAddress": {"address": ANA}, "type": "required", "status": {"response": "organizer"}},
+                      {"emailAddress": {"address": CLEO}, "type": "required", "status": {"response": "accepted"}}]})
+    return {"email": SHARED_WITH_OUTLOOK, "message_id": message_id, "meeting": meeting["title"],
+            "ical_uid": meeting["ical_uid"]}
 
 
 def add_shared_meetings(sandbox: Sandbox) -> list[dict]:
@@ -61,14 +112,14 @@ def add_shared_meetings(sandbox: Sandbox) -> list[dict]:
     return shared
 
 
-def consent_in_background(url: str) -> threading.Thread:
+def consent_in_background(url: str, verify=True) -> threading.Thread:
     """Play the browser: open the consent URL; the sandbox consents as the login_hint account and
-    redirects to the loopback receiver `connect_google` waits on."""
+    redirects to the loopback receiver the connect flow waits on."""
     errors: list[BaseException] = []
 
     def browse() -> None:
         try:
-            httpx.get(url, follow_redirects=True, timeout=30.0)
+            httpx.get(url, follow_redirects=True, timeout=30.0, verify=verify)
         except BaseException as error:  # reported through connect_google's timeout
             errors.append(error)
 

@@ -47,6 +47,28 @@ having count(*) > 1
 order by e.sent_at desc nulls last
 limit %(limit)s
 
+-- name: cross_provider_emails
+-- Emails held by mailboxes of more than one provider: one product row, a mailbox row per copy.
+select e.email_id, e.subject, e.from_address, e.sent_at, e.direction, count(*) as mailboxes,
+       string_agg(distinct m.provider, '+' order by m.provider) as providers
+from product.emails as e
+join product.email_mailboxes as m on m.email_id = e.email_id
+where e.tenant_id = %(tenant_id)s
+group by 1, 2, 3, 4, 5
+having count(distinct m.provider) > 1
+order by e.sent_at desc nulls last
+limit %(limit)s
+
+-- name: cross_provider_meetings
+-- Meetings whose copies come from calendars of more than one provider.
+select u.meeting_id::text as meeting_id
+from integrations_staging.int_calendar_events_unioned as u
+join product.meetings as m on m.meeting_id = u.meeting_id
+where m.tenant_id = %(tenant_id)s and not u.is_deleted
+group by u.meeting_id
+having count(distinct u.provider) > 1
+limit %(limit)s
+
 -- name: email_ids
 select email_id::text as id from product.emails where tenant_id = %(tenant_id)s
 
