@@ -3,7 +3,8 @@
     materialized='incremental',
     incremental_strategy='merge',
     unique_key='object_key',
-    pre_hook=["{{ drop_consumed_removals(['emails', 'email_participants', 'email_mailboxes']) }}",
+    pre_hook=["{{ drop_consumed_removals(['int_email_copies_identified', 'emails', 'email_participants',
+                                          'email_mailboxes']) }}",
               "{{ watermark_begin() }}"],
     post_hook="{{ watermark_commit() }}",
     indexes=[
@@ -25,8 +26,9 @@
 -- connection; the folder id when the folder is unknown), then its categories. A moved message is a
 -- new version with another parentFolderId; a renamed folder rebuilds the messages in it.
 --
--- email_id: md5(tenant | Message-ID without brackets), the key Gmail gives a copy agreeing with its
--- canonical copy, so an Outlook copy and a Gmail copy of one message are one email.
+-- email_id: md5(tenant | Message-ID without brackets), the key copies of one Message-ID share
+-- across providers; which copies agree with the canonical one is decided over every provider's
+-- copies downstream.
 with changed_raw as (
 
     select distinct
