@@ -89,3 +89,45 @@ def stage_events(conn, connection_id, tenant_id, events: dict[str, dict | RawObj
     """Stage {event id: Graph event JSON | RawObject (a tombstone)} as the calendar sync does."""
     objects = [e if isinstance(e, RawObject) else RawObject(key, e) for key, e in events.items()]
     return stage_records(conn, connection_id, tenant_id, "sync_calendar_live", "outlook.event", objects)
+
+
+def graph_time(value: str, zone: str = "UTC") -> dict:
+    """Graph's dateTimeTimeZone: a zone-less local time with 7 fraction digits, and its zone."""
+    return {"dateTime": f"{value}.0000000", "timeZone": zone}
+
+
+def graph_event(event_id: str, *, subject="Weekly sync", ical_uid: str | None = None, start="2026-03-02T09:00:00",
+                end="2026-03-02T10:00:00", zone="UTC", event_type="singleInstance", series_master_id=None,
+                original_start=None, organizer="me@acme.com", organizer_name="Me", is_organizer=True,
+                attendees=(), is_all_day=False, is_cancelled=False, recurrence=None, join_url=None,
+                location="Room 1", body="<html><body><p>Agenda</p></body></html>") -> dict:
+    """A Graph `event` as calendarView/delta (or GET /me/events/{id} for a master) returns it.
+    `attendees`: (address, response, type) triples."""
+    return {
+        "@odata.etag": f'W/"{uuid.uuid4().hex[:16]}"',
+        "id": event_id,
+        "createdDateTime": "2026-02-20T08:00:00.0000000Z",
+        "lastModifiedDateTime": "2026-02-21T08:00:00.0000000Z",
+        "iCalUId": ical_uid or f"040000008200E00074C5B7101A82E008{uuid.uuid4().hex.upper()}",
+        "type": event_type,
+        "seriesMasterId": series_master_id,
+        "originalStart": original_start,
+        "originalStartTimeZone": zone,
+        "isCancelled": is_cancelled,
+        "isAllDay": is_all_day,
+        "isOrganizer": is_organizer,
+        "subject": subject,
+        "bodyPreview": "Agenda",
+        "body": {"contentType": "html", "content": body},
+        "start": graph_time(start, zone),
+        "end": graph_time(end, zone),
+        "location": {"displayName": location},
+        "organizer": {"emailAddress": {"name": organizer_name, "address": organizer}},
+        "attendees": [{"type": kind, "status": {"response": response, "time": "0001-01-01T00:00:00Z"},
+                       "emailAddress": {"name": addr.split("@")[0].title(), "address": addr}}
+                      for addr, response, kind in attendees],
+        "isOnlineMeeting": join_url is not None,
+        "onlineMeeting": {"joinUrl": join_url} if join_url else None,
+        "showAs": "busy",
+        "recurrence": recurrence,
+    }
