@@ -83,10 +83,10 @@
 {#- The meetings a product model must rebuild: those of every calendar copy changed since the
     model's watermark, and the ones such a copy left (its meeting_id changed). -#}
 {% macro changed_meeting_ids() -%}
-    select meeting_id from {{ ref('int_calendar_events_unioned') }}
+    select meeting_id from {{ ref('int_calendar_events_identified') }}
     where changed_txid >= {{ watermark_low() }} and meeting_id is not null
     union
-    select prior_meeting_id from {{ ref('int_calendar_events_unioned') }}
+    select prior_meeting_id from {{ ref('int_calendar_events_identified') }}
     where changed_txid >= {{ watermark_low() }} and prior_meeting_id is not null
 {%- endmacro %}
 

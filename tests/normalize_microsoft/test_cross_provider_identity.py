@@ -1,7 +1,9 @@
 """The canonical-copy rule holds across providers: a Gmail copy and an Outlook copy of one
 Message-ID whose sender and Date agree are one product.emails row in two mailboxes; an Outlook copy
 whose sender or Date disagrees with the copy the tenant can vouch for (the sender's own sent copy,
-here in Gmail) is kept apart under its own email_id, whichever arrives first."""
+here in Gmail) is kept apart under its own email_id, whichever arrives first. Meetings likewise: an
+Outlook invite from another organizer reusing the iCalUID of a meeting organized in Google is
+another meeting, and an Outlook copy from the same organizer is the same meeting."""
 
 from __future__ import annotations
 
@@ -11,8 +13,22 @@ import uuid
 import pytest
 
 from tests.normalize.gmail_payloads import gmail_full
-from tests.normalize.helpers import create_connection, dbt, dump_all, make_message, query, stage_gmail
-from tests.normalize_microsoft.graph_payloads import create_microsoft_connection, graph_message, stage_outlook
+from tests.normalize.helpers import (
+    create_connection,
+    dbt,
+    dump_all,
+    make_message,
+    query,
+    stage_calendar,
+    stage_gmail,
+)
+from tests.normalize_microsoft.graph_payloads import (
+    create_microsoft_connection,
+    graph_event,
+    graph_message,
+    stage_events,
+    stage_outlook,
+)
 from worker.db.connect import connect
 
 GENUINE_DATE = "Mon, 15 Jan 2024 10:00:00 +0000"
@@ -106,6 +122,52 @@ def test_a_spoof_arriving_first_gives_the_key_back_when_the_senders_copy_arrives
     assert [(m["provider_message_id"], str(m["email_id"])) for m in mailboxes] == [
         ("o3", email_id(world["tenant"], f"{key}|me@acme.com|2024-01-16T08:00:00Z")),
         ("s3", email_id(world["tenant"], key))]
+
+
+def stage_google_meeting(world, event_id: str, uid: str):
+    with connect(world["url"]) as conn:
+        stage_calendar(conn, world["me"], world["tenant"], {f"primary/{event_id}": {
+            "id": event_id, "iCalUID": uid, "status": "confirmed", "summary": "Board review",
+            "start": {"dateTime": "2026-03-04T09:00:00Z"}, "end": {"dateTime": "2026-03-04T10:00:00Z"},
+            "organizer": {"email": "me@acme.com", "self": True}, "created": "2026-02-01T00:00:00Z",
+            "updated": "2026-02-01T00:00:00Z",
+            "attendees": [{"email": "me@acme.com", "organizer": True, "responseStatus": "accepted"},
+                          {"email": "bob@acme.com", "responseStatus": "needsAction"}]}})
+        conn.commit()
+
+
+def stage_outlook_invite(world, event_id: str, uid: str, *, organizer: str, subject: str):
+    with connect(world["url"]) as conn:
+        stage_events(conn, world["bob"], world["tenant"], {event_id: graph_event(
+            event_id, subject=subject, ical_uid=uid, organizer=organizer, is_organizer=False,
+            start="2026-03-04T09:00:00", end="2026-03-04T10:00:00", attendees=[("bob@acme.com", "none", "required")])})
+        conn.commit()
+
+
+def meetings_with(world, uid: str) -> dict:
+    return {str(r["meeting_id"]): (r["title"], r["organizer_address"]) for r in query(
+        world["url"], "select * from product.meetings where ical_uid = %s", (uid,))}
+
+
+def test_an_outlook_invite_from_the_same_organizer_is_the_google_meeting(world):
+    uid = "board-1@acme.com"
+    stage_google_meeting(world, "g1", uid)
+    stage_outlook_invite(world, "e1", uid, organizer="Me@Acme.com", subject="Board review")
+    dbt(world["url"], world["runs"], command="run")
+    assert meetings_with(world, uid) == {email_id(world["tenant"], uid): ("Board review", "me@acme.com")}
+
+
+def test_an_outsiders_outlook_invite_reusing_the_ical_uid_is_another_meeting_whichever_arrives_first(world):
+    uid = "board-2@acme.com"
+    stage_outlook_invite(world, "e2", uid, organizer="mallory@evil.example", subject="Urgent call")
+    dbt(world["url"], world["runs"], command="run")
+    assert meetings_with(world, uid) == {email_id(world["tenant"], uid): ("Urgent call", "mallory@evil.example")}
+
+    stage_google_meeting(world, "g2", uid)
+    dbt(world["url"], world["runs"], command="run")
+    assert meetings_with(world, uid) == {
+        email_id(world["tenant"], uid): ("Board review", "me@acme.com"),
+        email_id(world["tenant"], f"{uid}|organizer:mallory@evil.example"): ("Urgent call", "mallory@evil.example")}
 
 
 def test_cross_provider_identity_incrementally_equals_a_full_refresh(world):

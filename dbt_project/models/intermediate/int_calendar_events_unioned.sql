@@ -56,7 +56,11 @@ with google_calendar as (
         updated_at,
 
         -- run bookkeeping
-        changed_txid
+        changed_txid,
+
+        -- what the canonical-organizer rule compares
+        organizer_key,
+        created_at
 
     from {{ ref('int_google_calendar_events_latest') }} as events
 
@@ -106,7 +110,11 @@ outlook_calendar as (
         updated_at,
 
         -- run bookkeeping
-        changed_txid
+        changed_txid,
+
+        -- what the canonical-organizer rule compares
+        organizer_key,
+        created_at
 
     from {{ ref('int_outlook_events_latest') }}
 

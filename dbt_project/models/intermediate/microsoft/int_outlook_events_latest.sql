@@ -3,7 +3,8 @@
     materialized='incremental',
     incremental_strategy='merge',
     unique_key='object_key',
-    pre_hook=["{{ drop_consumed_removals(['meetings', 'meeting_attendees']) }}",
+    pre_hook=["{{ drop_consumed_removals(['int_calendar_events_identified', 'meetings',
+                                          'meeting_attendees']) }}",
               "{{ watermark_begin() }}"],
     post_hook="{{ watermark_commit() }}",
     indexes=[
@@ -26,7 +27,9 @@
 -- Google and an Outlook calendar of one tenant is then one product.meetings row. The master is
 -- staged as an `outlook.event` of its own; when it changes, its instances are rebuilt too, and an
 -- instance whose master is not staged (yet) gets the provisional uid `outlook:<seriesMasterId>`.
--- meeting_id = md5(tenant | iCalUID [| original start]).
+-- meeting_id = md5(tenant | iCalUID [| original start]), the key every provider gives the copies of
+-- one meeting; the canonical-organizer rule is applied over all providers' copies downstream
+-- (int_calendar_events_identified).
 with changed_raw as (
 
     select distinct
@@ -162,10 +165,13 @@ heads as (
         -- run bookkeeping
         pg_current_xact_id() as changed_txid,
 
+        -- the identity the canonical-organizer rule compares (int_calendar_events_identified)
+        e.organizer_address as organizer_key,
+        e.created_at,
+
         -- Outlook's own
         e.event_type,
-        e.series_master_id,
-        e.created_at
+        e.series_master_id
 
     from versions
     left join {{ source('integrations', 'connections') }} as connections
