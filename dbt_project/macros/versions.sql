@@ -49,11 +49,11 @@
 {#- pre-hook of an intermediate model: removal markers (rows with no raw version left, head_raw_id
     NULL) that every model downstream has already read are deleted for good. A marker tells the
     product models which email or meeting to rebuild or drop; once they all ran past it, nothing
-    is left of the removed object. -#}
-{% macro drop_consumed_removals(downstream) -%}
+    is left of the removed object. `marker` is the condition that makes a row a marker. -#}
+{% macro drop_consumed_removals(downstream, marker='head_raw_id is null') -%}
     {%- if is_incremental() -%}
     delete from {{ this }}
-    where head_raw_id is null
+    where {{ marker }}
       and changed_txid < (
           select min(low_xmin) from {{ watermark_table() }}
           where model in ('{{ downstream | join("', '") }}')
@@ -73,20 +73,20 @@
     watermark, and the ones such a row left (its email_id changed); in a post-hook the watermark
     is still the previous one. -#}
 {% macro changed_email_ids() -%}
-    select email_id from {{ ref('int_email_copies_unioned') }}
+    select email_id from {{ ref('int_email_copies_identified') }}
     where changed_txid >= {{ watermark_low() }} and email_id is not null
     union
-    select prior_email_id from {{ ref('int_email_copies_unioned') }}
+    select prior_email_id from {{ ref('int_email_copies_identified') }}
     where changed_txid >= {{ watermark_low() }} and prior_email_id is not null
 {%- endmacro %}
 
 {#- The meetings a product model must rebuild: those of every calendar copy changed since the
     model's watermark, and the ones such a copy left (its meeting_id changed). -#}
 {% macro changed_meeting_ids() -%}
-    select meeting_id from {{ ref('int_calendar_events_unioned') }}
+    select meeting_id from {{ ref('int_calendar_events_identified') }}
     where changed_txid >= {{ watermark_low() }} and meeting_id is not null
     union
-    select prior_meeting_id from {{ ref('int_calendar_events_unioned') }}
+    select prior_meeting_id from {{ ref('int_calendar_events_identified') }}
     where changed_txid >= {{ watermark_low() }} and prior_meeting_id is not null
 {%- endmacro %}
 

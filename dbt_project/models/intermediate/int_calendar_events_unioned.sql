@@ -56,15 +56,75 @@ with google_calendar as (
         updated_at,
 
         -- run bookkeeping
-        changed_txid
+        changed_txid,
+
+        -- what the canonical-organizer rule compares
+        organizer_key,
+        created_at
 
     from {{ ref('int_google_calendar_events_latest') }} as events
+
+),
+
+outlook_calendar as (
+
+    select
+        -- ids
+        object_key,
+        provider,
+        connection_id,
+        tenant_id,
+        external_id,
+        content_raw_id,
+        meeting_id,
+        prior_meeting_id,
+        ical_uid,
+        recurring_meeting_id,
+        original_start,
+
+        -- state of the copy
+        is_deleted,
+        is_removed,
+        quarantine_reason,
+
+        -- event
+        status,
+        title,
+        description,
+        location,
+        organizer_address,
+        organizer_name,
+        organizer_is_self,
+        conference_url,
+        recurrence,
+        recurrence_rule,
+        attendees,
+
+        -- times
+        is_all_day,
+        start_at,
+        end_at,
+        start_date,
+        end_date,
+        time_zone,
+        updated_at,
+
+        -- run bookkeeping
+        changed_txid,
+
+        -- what the canonical-organizer rule compares
+        organizer_key,
+        created_at
+
+    from {{ ref('int_outlook_events_latest') }}
 
 ),
 
 unioned as (
 
     select * from google_calendar
+    union all
+    select * from outlook_calendar
 
 )
 

@@ -5,7 +5,7 @@
     unique_key='mailbox_message_id',
     pre_hook="{{ watermark_begin() }}",
     post_hook=[
-      "delete from {{ this }} as gone using {{ ref('int_email_copies_unioned') }} as m
+      "delete from {{ this }} as gone using {{ ref('int_email_copies_identified') }} as m
          where m.changed_txid >= {{ watermark_low() }}
            and (m.is_removed or m.quarantine_reason is not null)
            and gone.mailbox_message_id = {{ stable_uuid(['m.connection_id::text', 'm.external_id']) }}",
@@ -23,7 +23,7 @@
 -- A mailbox row whose message was removed (its connection deleted) or quarantined is deleted.
 with mailbox_messages as (
 
-    select * from {{ ref('int_email_copies_unioned') }}
+    select * from {{ ref('int_email_copies_identified') }}
     where email_id is not null
       and quarantine_reason is null
       and is_removed is not true

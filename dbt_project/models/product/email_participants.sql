@@ -40,7 +40,7 @@ addresses as (
         nullif(p ->> 'display_name', '') as display_name,
         (p ->> 'ord')::int as position
     from emails
-    inner join {{ ref('int_email_copies_unioned') }} as mailbox_messages
+    inner join {{ ref('int_email_copies_identified') }} as mailbox_messages
         on emails.source_object_key = mailbox_messages.object_key
     cross join lateral jsonb_array_elements(mailbox_messages.participants) as p
 

@@ -6,7 +6,7 @@
     pre_hook="{{ watermark_begin() }}",
     post_hook=[
       "delete from {{ this }} as gone where gone.email_id in ({{ changed_email_ids() }})
-         and not exists (select 1 from {{ ref('int_email_copies_unioned') }} as m
+         and not exists (select 1 from {{ ref('int_email_copies_identified') }} as m
                          where m.email_id = gone.email_id and m.quarantine_reason is null
                            and m.is_removed is not true)",
       "{{ watermark_commit() }}",
@@ -25,7 +25,7 @@
 -- holds any more (its only copies came from a deleted connection) is deleted by the post-hook.
 with mailbox_messages as (
 
-    select * from {{ ref('int_email_copies_unioned') }}
+    select * from {{ ref('int_email_copies_identified') }}
     where email_id is not null
       and quarantine_reason is null
       and is_removed is not true

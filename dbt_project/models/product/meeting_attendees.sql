@@ -43,7 +43,7 @@ attendees as (
         (a ->> 'is_optional')::boolean as is_optional,
         (a ->> 'ord')::bigint as position
     from meetings
-    inner join {{ ref('int_calendar_events_unioned') }} as events
+    inner join {{ ref('int_calendar_events_identified') }} as events
         on meetings.source_object_key = events.object_key
     cross join lateral jsonb_array_elements(events.attendees) as a
 

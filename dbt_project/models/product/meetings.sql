@@ -6,7 +6,7 @@
     pre_hook="{{ watermark_begin() }}",
     post_hook=[
       "delete from {{ this }} as m where not exists (
-         select 1 from {{ ref('int_calendar_events_unioned') }} as e
+         select 1 from {{ ref('int_calendar_events_identified') }} as e
          where e.meeting_id = m.meeting_id and e.quarantine_reason is null and e.is_removed is not true)",
       "{{ watermark_commit() }}",
     ],
@@ -24,7 +24,7 @@
 -- the post-hook drops meetings no event maps to any more, so the table equals a full refresh.
 with events as (
 
-    select * from {{ ref('int_calendar_events_unioned') }}
+    select * from {{ ref('int_calendar_events_identified') }}
     where meeting_id is not null
       and quarantine_reason is null
       and is_removed is not true

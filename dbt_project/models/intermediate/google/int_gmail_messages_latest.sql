@@ -3,7 +3,8 @@
     materialized='incremental',
     incremental_strategy='merge',
     unique_key='object_key',
-    pre_hook=["{{ drop_consumed_removals(['emails', 'email_participants', 'email_mailboxes']) }}",
+    pre_hook=["{{ drop_consumed_removals(['int_email_copies_identified', 'emails', 'email_participants',
+                                          'email_mailboxes']) }}",
               "{{ watermark_begin() }}"],
     post_hook="{{ watermark_commit() }}",
     indexes=[
@@ -24,13 +25,10 @@
 -- email_id kept so the product models rebuild or drop that email; markers are deleted once every
 -- product model has read them (macros/versions.sql).
 --
--- email_id: copies of one Message-ID (per tenant) whose sender or Date disagree are different
--- emails, so an outsider reusing a Message-ID cannot rewrite a tenant's email. The copy the tenant
--- can vouch for -- the sender's own mailbox (SENT first), else the earliest received -- sets the
--- canonical sender and Date; agreeing copies keep md5(tenant | Message-ID), a disagreeing copy gets
--- md5(tenant | Message-ID | sender | Date). Which copy is canonical depends on every copy, so a
--- build also rebuilds the other copies of each changed Message-ID; `prior_email_id` tells the
--- product models which email a copy left.
+-- email_id: md5(tenant | Message-ID), the key every provider gives the copies of one Message-ID;
+-- the canonical-copy rule (a copy whose sender or Date disagrees with the copy the tenant can vouch
+-- for is another email) is applied over every provider's copies in int_email_copies_identified.
+-- copy_rank (the sender's own SENT copy first) is what that rule and product.emails rank copies by.
 with changed_objects as (
 
     -- a message changes with a new full version or a new label record (gmail.labels)
@@ -49,62 +47,11 @@ with changed_objects as (
 
 ),
 
-{% if is_incremental() %}
-changed_versions as (
-
-    {{ object_versions('changed_objects', 'gmail.message') }}
-
-),
-
-changed_keys as (
-
-    -- the Message-IDs (per tenant) the changed objects have now or had before
-    select
-        r.tenant_id,
-        {{ gmail_email_key("(" ~ header_map("r.payload -> 'payload' -> 'headers'") ~ ")",
-                           "r.payload ->> 'id'") }} as email_key
-    from changed_versions
-    inner join {{ source('integrations', 'raw_records') }} as r on changed_versions.content_raw_id = r.id
-    union
-    select
-        known.tenant_id,
-        known.email_key
-    from {{ this }} as known
-    inner join changed_objects
-      on known.connection_id = changed_objects.connection_id and known.external_id = changed_objects.external_id
-    where known.email_key is not null
-
-),
-
-objects as (
-
-    select
-        connection_id,
-        external_id
-    from changed_objects
-    union
-    -- the other copies of those Message-IDs: the canonical copy may have changed
-    select
-        known.connection_id,
-        known.external_id
-    from {{ this }} as known
-    inner join changed_keys on known.tenant_id = changed_keys.tenant_id and known.email_key = changed_keys.email_key
-    where known.head_raw_id is not null
-
-),
-
-versions as (
-
-    {{ object_versions('objects', 'gmail.message') }}
-
-),
-{% else %}
 versions as (
 
     {{ object_versions('changed_objects', 'gmail.message') }}
 
 ),
-{% endif %}
 
 decoded as (
 
@@ -172,8 +119,7 @@ copies as (
         -- identity of the copy: who sent it and when it says it was sent
         (select lower(btrim(p ->> 'address')) from jsonb_array_elements(decoded.participants) as p
          where p ->> 'role' = 'from'
-         order by (p ->> 'ord')::int limit 1) as sender_key,
-        to_char(decoded.date_header_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as date_key
+         order by (p ->> 'ord')::int limit 1) as sender_key
     from versions
     left join decoded on versions.content_raw_id = decoded.raw_id
     left join current_labels
@@ -196,35 +142,14 @@ ranked as (
 
 ),
 
-canonical as (
-
-    -- per tenant and Message-ID: the identity of the copy the tenant can vouch for
-    select distinct on (copy_tenant_id, email_key)
-        copy_tenant_id,
-        email_key,
-        sender_key,
-        date_key
-    from ranked
-    where raw_id is not null and quarantine_reason is null
-    order by copy_tenant_id, email_key, copy_rank, sent_at, connection_id, external_id
-
-),
-
 identified as (
 
     select
         ranked.connection_id,
         ranked.external_id,
         ranked.copy_rank,
-        case when canonical.email_key is null
-                  or (ranked.sender_key is not distinct from canonical.sender_key
-                      and ranked.date_key is not distinct from canonical.date_key)
-             then ranked.email_key
-             else ranked.email_key || '|' || coalesce(ranked.sender_key, '') || '|' || coalesce(ranked.date_key, '')
-        end as identity_key
+        ranked.email_key as identity_key
     from ranked
-    left join canonical
-        on ranked.copy_tenant_id = canonical.copy_tenant_id and ranked.email_key = canonical.email_key
 
 ),
 

@@ -3,7 +3,8 @@
     materialized='incremental',
     incremental_strategy='merge',
     unique_key='object_key',
-    pre_hook=["{{ drop_consumed_removals(['meetings', 'meeting_attendees']) }}",
+    pre_hook=["{{ drop_consumed_removals(['int_calendar_events_identified', 'meetings',
+                                          'meeting_attendees']) }}",
               "{{ watermark_begin() }}"],
     post_hook="{{ watermark_commit() }}",
     indexes=[
@@ -23,12 +24,10 @@
 -- deleted (with its connection) becomes a removal marker (`is_removed`, no content, its old
 -- meeting_id kept) until the product models have read it, as in int_gmail_messages_latest.
 --
--- meeting_id: copies of one iCalUID (per tenant) whose organizer disagrees are different meetings,
--- so an outsider's invite reusing an iCalUID cannot rewrite the tenant's meeting. The organizer
--- of the copy in the organizer's own calendar (`organizer.self`), else of the earliest created
--- copy, is canonical: its copies keep md5(tenant | iCalUID [| original start]); another
--- organizer's get md5(tenant | iCalUID | organizer:<address> [| original start]). A build also
--- rebuilds the other copies of each changed iCalUID; `prior_meeting_id` names the meeting a copy left.
+-- meeting_id: md5(tenant | iCalUID [| original start]), the key every provider gives the copies
+-- of one meeting; the canonical-organizer rule (another organizer's invite reusing the iCalUID is
+-- another meeting) is applied over every provider's copies in int_calendar_events_identified, from
+-- organizer_key (the copy's organizer, its series master's when it names none) and created_at.
 with changed_raw as (
 
     select distinct
@@ -65,75 +64,11 @@ changed_objects as (
 
 ),
 
-{% if is_incremental() %}
-changed_versions as (
-
-    {{ object_versions('changed_objects', 'calendar.event') }}
-
-),
-
-changed_keys as (
-
-    -- the iCalUIDs (per tenant) the changed objects have now (an instance without one: its
-    -- series master's) or had before
-    select
-        r.tenant_id,
-        coalesce(nullif(r.payload ->> 'iCalUID', ''), master.ical_uid,
-                 'gcal:' || coalesce(r.payload ->> 'recurringEventId', r.payload ->> 'id')) as ical_uid
-    from changed_versions
-    inner join {{ source('integrations', 'raw_records') }} as r on changed_versions.content_raw_id = r.id
-    left join lateral (
-        select nullif(m.payload ->> 'iCalUID', '') as ical_uid
-        from {{ source('integrations', 'raw_records') }} as m
-        where nullif(r.payload ->> 'iCalUID', '') is null
-          and r.payload ->> 'recurringEventId' is not null
-          and m.connection_id = r.connection_id
-          and m.resource_type = 'calendar.event'
-          and m.external_id = substring(r.external_id from '^(.*)/[^/]*$') || '/' || (r.payload ->> 'recurringEventId')
-          and m.payload ? 'iCalUID'
-        order by m.id desc
-        limit 1
-    ) as master on true
-    union
-    select
-        known.tenant_id,
-        known.ical_uid
-    from {{ this }} as known
-    inner join changed_objects
-      on known.connection_id = changed_objects.connection_id and known.external_id = changed_objects.external_id
-    where known.ical_uid is not null
-
-),
-
-objects as (
-
-    select
-        connection_id,
-        external_id
-    from changed_objects
-    union
-    -- the other copies of those iCalUIDs: the canonical organizer may have changed
-    select
-        known.connection_id,
-        known.external_id
-    from {{ this }} as known
-    inner join changed_keys on known.tenant_id = changed_keys.tenant_id and known.ical_uid = changed_keys.ical_uid
-    where known.head_raw_id is not null
-
-),
-
-versions as (
-
-    {{ object_versions('objects', 'calendar.event') }}
-
-),
-{% else %}
 versions as (
 
     {{ object_versions('changed_objects', 'calendar.event') }}
 
 ),
-{% endif %}
 
 decoded as (
 
@@ -170,33 +105,12 @@ with_series as (
 
 ),
 
-canonical as (
-
-    -- per tenant and iCalUID: the organizer the tenant can vouch for
-    select distinct on (tenant_id, series_uid)
-        tenant_id,
-        series_uid,
-        organizer_address
-    from with_series
-    where quarantine_reason is null and organizer_address is not null
-    order by
-        tenant_id asc, series_uid asc, organizer_is_self desc, created_at asc nulls last,
-        connection_id asc, external_id asc
-
-),
-
 identified as (
 
     select
         with_series.*,
-        case when canonical.organizer_address is null or with_series.organizer_key is null
-                  or with_series.organizer_key = canonical.organizer_address
-             then with_series.series_uid
-             else with_series.series_uid || '|organizer:' || with_series.organizer_key
-        end as identity_key
+        with_series.series_uid as identity_key
     from with_series
-    left join canonical
-        on with_series.tenant_id = canonical.tenant_id and with_series.series_uid = canonical.series_uid
 
 ),
 
@@ -259,7 +173,11 @@ heads as (
         end as quarantine_reason,
 
         -- run bookkeeping
-        pg_current_xact_id() as changed_txid
+        pg_current_xact_id() as changed_txid,
+
+        -- the identity the canonical-organizer rule compares (int_calendar_events_identified)
+        e.organizer_key,
+        e.created_at
 
     from versions
     left join {{ source('integrations', 'connections') }} as connections
