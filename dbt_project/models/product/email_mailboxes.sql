@@ -19,7 +19,7 @@
   )
 }}
 -- Which mailbox (connection) holds which email: provider message id, thread, labels, and a deleted
--- flag driven by Gmail tombstones. An email deleted from every mailbox keeps its rows, flagged.
+-- flag driven by the provider's tombstones. An email deleted from every mailbox keeps its rows, flagged.
 -- A mailbox row whose message was removed (its connection deleted) or quarantined is deleted.
 with mailbox_messages as (
 
@@ -39,7 +39,9 @@ final as (
         -- ids
         {{ stable_uuid(['connection_id::text', 'external_id']) }} as mailbox_message_id,
         email_id,
+        tenant_id,
         connection_id,
+        provider,
         provider_message_id,
         thread_id,
 
