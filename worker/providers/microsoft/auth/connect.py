@@ -8,6 +8,7 @@ is stored (the identity platform has no endpoint to revoke the stray grant; it e
 
 from __future__ import annotations
 
+import warnings
 from typing import Callable
 
 from worker.connections import create_connection, enable_capability, get_connection, set_status, store_credentials
@@ -63,7 +64,9 @@ def connect_microsoft(database_url: str, settings: Settings, keyring: Keyring, *
             wanted = MICROSOFT.required_scopes(enabled)
 
     app = msal_app(ms)
-    with LoopbackReceiver() as receiver:
+    with LoopbackReceiver() as receiver, warnings.catch_warnings():
+        # msal recommends form_post; an installed app's loopback receiver reads the query (RFC 8252)
+        warnings.filterwarnings("ignore", message="response_mode='form_post' is recommended")
         flow = app.initiate_auth_code_flow(requestable(wanted), redirect_uri=receiver.redirect_uri, login_hint=account)
         on_url(flow["auth_uri"])
         answer = receiver.wait(timeout)
