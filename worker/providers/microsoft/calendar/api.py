@@ -15,6 +15,9 @@ from worker.providers.microsoft.client.http import GraphClient, prefer
 from worker.providers.microsoft.mail.api import segment
 
 EVENT = "outlook.event"
+# event times in UTC (Graph's default, asked for explicitly): a mailbox's Windows time zone names
+# would otherwise reach staging, where PostgreSQL knows only IANA names
+UTC = 'outlook.timezone="UTC"'
 CALENDAR_FIELDS = "id,name,isDefaultCalendar,canEdit,owner"
 
 
@@ -43,7 +46,7 @@ class CalendarApi:
 
     async def delta(self, calendar_id: str | None = None, start: str | None = None, end: str | None = None,
                     link: str | None = None) -> dict:
-        headers = prefer(f"odata.maxpagesize={self.page_size}")
+        headers = prefer(f"odata.maxpagesize={self.page_size}", UTC)
         if link:
             return await self.client.call("GET", link, headers=headers)
         return await self.client.call("GET", f"/me/calendars/{segment(calendar_id)}/calendarView/delta",
@@ -53,25 +56,27 @@ class CalendarApi:
                    fields: str = "id,type,iCalUId,seriesMasterId,isCancelled") -> dict:
         """A calendar view page (a manual sync, reconcile); follow `@odata.nextLink`."""
         if link:
-            return await self.client.call("GET", link)
+            return await self.client.call("GET", link, headers=prefer(UTC))
         params = {"startDateTime": start, "endDateTime": end, "$top": "200"}
         if fields:
             params["$select"] = fields
-        return await self.client.call("GET", f"/me/calendars/{segment(calendar_id)}/calendarView", params=params)
+        return await self.client.call("GET", f"/me/calendars/{segment(calendar_id)}/calendarView", params=params,
+                                      headers=prefer(UTC))
 
     async def events(self, ids: list[str]) -> dict[str, dict | GraphError]:
-        answers = await self.client.batch([{"url": f"/me/events/{segment(i)}"} for i in ids])
+        answers = await self.client.batch([{"url": f"/me/events/{segment(i)}", "headers": prefer(UTC)} for i in ids])
         return dict(zip(ids, answers))
 
     async def event(self, event_id: str) -> dict:
-        return await self.client.call("GET", f"/me/events/{segment(event_id)}")
+        return await self.client.call("GET", f"/me/events/{segment(event_id)}", headers=prefer(UTC))
 
     async def create_event(self, calendar_id: str, body: dict) -> dict:
         """`transactionId` in `body` makes a repeated create answer the event the first one made."""
-        return await self.client.call("POST", f"/me/calendars/{segment(calendar_id)}/events", json_body=body)
+        return await self.client.call("POST", f"/me/calendars/{segment(calendar_id)}/events", json_body=body,
+                                      headers=prefer(UTC))
 
     async def patch_event(self, event_id: str, body: dict, etag: str | None) -> dict:
-        headers = {"If-Match": etag} if etag else {}
+        headers = {"If-Match": etag, **prefer(UTC)} if etag else prefer(UTC)
         return await self.client.call("PATCH", f"/me/events/{segment(event_id)}", json_body=body, headers=headers)
 
     async def cancel_event(self, event_id: str, comment: str | None, etag: str | None) -> None:
