@@ -26,38 +26,54 @@
 -- (and their series md5(tenant | iCalUID | organizer:<address>)). A build rebuilds every copy of
 -- each iCalUID a changed copy has or had; `prior_meeting_id` names the meeting a copy left.
 -- Incremental on the union's changed_txid (macros/watermark.sql).
-with changed as (
+with
+
+{% if is_incremental() %}
+changed as (
 
     select
         object_key,
         tenant_id,
         ical_uid
     from {{ ref('int_calendar_events_unioned') }}
-    {% if is_incremental() %}
     where changed_txid >= {{ watermark_low() }}
-    {% endif %}
 
 ),
 
-{% if is_incremental() %}
 affected_keys as (
 
     -- the iCalUIDs (per tenant) the changed copies have now or had here
-    select tenant_id, ical_uid from changed where ical_uid is not null
+    select
+        tenant_id,
+        ical_uid
+    from changed
+    where ical_uid is not null
     union
-    select known.tenant_id, known.ical_uid
+    select
+        known.tenant_id,
+        known.ical_uid
     from {{ this }} as known
     inner join changed on known.object_key = changed.object_key
     where known.ical_uid is not null
 
 ),
 
+wanted as (
+
+    -- the changed copies and every copy of their iCalUIDs (index look-ups, not one OR over all copies)
+    select object_key from changed
+    union
+    select copies_of_keys.object_key
+    from {{ ref('int_calendar_events_unioned') }} as copies_of_keys
+    inner join affected_keys
+        on copies_of_keys.tenant_id = affected_keys.tenant_id and copies_of_keys.ical_uid = affected_keys.ical_uid
+
+),
+
 copies as (
 
-    select * from {{ ref('int_calendar_events_unioned') }} as events
-    where events.object_key in (select changed.object_key from changed)
-       or exists (select 1 from affected_keys
-                  where affected_keys.tenant_id = events.tenant_id and affected_keys.ical_uid = events.ical_uid)
+    select * from {{ ref('int_calendar_events_unioned') }}
+    where object_key in (select wanted.object_key from wanted)
 
 ),
 {% else %}
@@ -124,9 +140,9 @@ final as (
         {% if is_incremental() %}
         case when keyed.is_removed and known.object_key is not null then known.meeting_id
              else keyed.identified_meeting_id end as meeting_id,
-        case when known.meeting_id is distinct from
+        case when (known.meeting_id is distinct from
                   (case when keyed.is_removed and known.object_key is not null then known.meeting_id
-                        else keyed.identified_meeting_id end)
+                        else keyed.identified_meeting_id end))
              then known.meeting_id end as prior_meeting_id,
         {% else %}
         keyed.identified_meeting_id as meeting_id,

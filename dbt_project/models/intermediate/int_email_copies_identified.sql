@@ -27,7 +27,10 @@
 -- has none) never disagrees on the Date. Which copy is canonical depends on every copy of the key,
 -- so a build rebuilds all copies of each key a changed copy has or had; `prior_email_id` names the
 -- email a copy left. Incremental on the union's changed_txid (macros/watermark.sql).
-with changed as (
+with
+
+{% if is_incremental() %}
+changed as (
 
     select
         object_key,
@@ -35,19 +38,20 @@ with changed as (
         email_id as key_email_id,
         prior_email_id as prior_key_email_id
     from {{ ref('int_email_copies_unioned') }}
-    {% if is_incremental() %}
     where changed_txid >= {{ watermark_low() }}
-    {% endif %}
 
 ),
 
-{% if is_incremental() %}
 affected_keys as (
 
     -- the keys the changed copies have now, had in their provider, or had here
-    select key_email_id from changed where key_email_id is not null
+    select key_email_id
+    from changed
+    where key_email_id is not null
     union
-    select prior_key_email_id from changed where prior_key_email_id is not null
+    select prior_key_email_id
+    from changed
+    where prior_key_email_id is not null
     union
     select known.key_email_id
     from {{ this }} as known
@@ -56,11 +60,21 @@ affected_keys as (
 
 ),
 
+wanted as (
+
+    -- the changed copies and every copy of their keys (two index look-ups, not one OR over all copies)
+    select object_key from changed
+    union
+    select copies_of_keys.object_key
+    from {{ ref('int_email_copies_unioned') }} as copies_of_keys
+    where copies_of_keys.email_id in (select affected_keys.key_email_id from affected_keys)
+
+),
+
 copies as (
 
     select * from {{ ref('int_email_copies_unioned') }}
-    where object_key in (select changed.object_key from changed)
-       or email_id in (select affected_keys.key_email_id from affected_keys)
+    where object_key in (select wanted.object_key from wanted)
 
 ),
 {% else %}
@@ -130,9 +144,9 @@ final as (
         {% if is_incremental() %}
         case when identified.is_removed and known.object_key is not null then known.email_id
              else identified.identified_email_id end as email_id,
-        case when known.email_id is distinct from
+        case when (known.email_id is distinct from
                   (case when identified.is_removed and known.object_key is not null then known.email_id
-                        else identified.identified_email_id end)
+                        else identified.identified_email_id end))
              then known.email_id end as prior_email_id,
         {% else %}
         identified.identified_email_id as email_id,

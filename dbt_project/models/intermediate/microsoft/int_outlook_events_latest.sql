@@ -119,8 +119,8 @@ heads as (
                ['connections.tenant_id::text', "e.series_uid || coalesce('|' || e.original_start, '')"]) ~ " end" %}
         {% if is_incremental() %}
         case when versions.head_raw_id is null then known.meeting_id else {{ new_meeting_id }} end as meeting_id,
-        case when known.meeting_id is distinct from
-                  (case when versions.head_raw_id is null then known.meeting_id else {{ new_meeting_id }} end)
+        case when (known.meeting_id is distinct from
+                  (case when versions.head_raw_id is null then known.meeting_id else {{ new_meeting_id }} end))
              then known.meeting_id end as prior_meeting_id,
         {% else %}
         {{ new_meeting_id }} as meeting_id,

@@ -93,7 +93,7 @@ folders as (
     from {{ ref('stg_microsoft__mail_folders') }} as folder
     inner join decoded
         on folder.connection_id = decoded.connection_id and folder.folder_id = decoded.parent_folder_id
-    order by folder.connection_id, folder.folder_id, folder.raw_id desc
+    order by folder.connection_id asc, folder.folder_id asc, folder.raw_id desc
 
 ),
 
@@ -112,8 +112,8 @@ heads as (
                               ~ stable_uuid(['connections.tenant_id::text', 'decoded.email_key']) ~ " end" %}
         {% if is_incremental() %}
         case when versions.head_raw_id is null then known.email_id else {{ new_email_id }} end as email_id,
-        case when known.email_id is distinct from
-                  (case when versions.head_raw_id is null then known.email_id else {{ new_email_id }} end)
+        case when (known.email_id is distinct from
+                  (case when versions.head_raw_id is null then known.email_id else {{ new_email_id }} end))
              then known.email_id end as prior_email_id,
         {% else %}
         {{ new_email_id }} as email_id,

@@ -77,8 +77,9 @@ zoned as (
              then coalesce(start_zone, 'UTC') end as start_pg_zone,
         case when coalesce(end_zone, start_zone, 'UTC') in (select z.name from pg_timezone_names as z)
              then coalesce(end_zone, start_zone, 'UTC') end as end_pg_zone,
-        (select z.name from pg_timezone_names as z where z.name in (original_zone, start_zone)
-         order by z.name = original_zone desc limit 1) as time_zone
+        (select z.name from pg_timezone_names as z
+         where z.name in (renamed.original_zone, renamed.start_zone)
+         order by z.name = renamed.original_zone desc limit 1) as time_zone
     from renamed
 
 ),
@@ -104,41 +105,46 @@ recurrence as (
 
     -- Graph's recurrence pattern + range as one RRULE line (RFC 5545)
     select
-        raw_id,
-        'RRULE:FREQ=' || case p ->> 'type'
+        typed.raw_id,
+        'RRULE:FREQ=' || case parts.pat ->> 'type'
                 when 'daily' then 'DAILY' when 'weekly' then 'WEEKLY'
                 when 'absoluteMonthly' then 'MONTHLY' when 'relativeMonthly' then 'MONTHLY'
                 when 'absoluteYearly' then 'YEARLY' when 'relativeYearly' then 'YEARLY' end
-            || case when coalesce(p ->> 'interval', '1') ~ '^\d{1,4}$' and coalesce(p ->> 'interval', '1') <> '1'
-                    then ';INTERVAL=' || (p ->> 'interval') else '' end
-            || case when p ->> 'type' in ('weekly', 'relativeMonthly', 'relativeYearly')
-                         and jsonb_typeof(p -> 'daysOfWeek') = 'array'
-                         and jsonb_array_length(p -> 'daysOfWeek') > 0
+            || case when coalesce(parts.pat ->> 'interval', '1') ~ '^\d{1,4}$'
+                         and coalesce(parts.pat ->> 'interval', '1') <> '1'
+                    then ';INTERVAL=' || (parts.pat ->> 'interval') else '' end
+            || case when parts.pat ->> 'type' in ('weekly', 'relativeMonthly', 'relativeYearly')
+                         and jsonb_typeof(parts.pat -> 'daysOfWeek') = 'array'
+                         and jsonb_array_length(parts.pat -> 'daysOfWeek') > 0
                     then ';BYDAY=' || (
                         select string_agg(
-                                   case when p ->> 'type' <> 'weekly'
-                                        then case p ->> 'index' when 'first' then '1' when 'second' then '2'
+                                   case when parts.pat ->> 'type' <> 'weekly'
+                                        then case parts.pat ->> 'index' when 'first' then '1' when 'second' then '2'
                                                   when 'third' then '3' when 'fourth' then '4'
                                                   when 'last' then '-1' else '' end
                                         else '' end
                                    || upper(left(d.day_name, 2)), ',' order by d.ord)
-                        from jsonb_array_elements_text(p -> 'daysOfWeek') with ordinality as d (day_name, ord))
+                        from jsonb_array_elements_text(parts.pat -> 'daysOfWeek') with ordinality as d (day_name, ord))
                     else '' end
-            || case when p ->> 'type' in ('absoluteMonthly', 'absoluteYearly') and p ->> 'dayOfMonth' ~ '^\d{1,2}$'
-                    then ';BYMONTHDAY=' || (p ->> 'dayOfMonth') else '' end
-            || case when p ->> 'type' in ('absoluteYearly', 'relativeYearly') and p ->> 'month' ~ '^\d{1,2}$'
-                    then ';BYMONTH=' || (p ->> 'month') else '' end
-            || case when r ->> 'type' = 'endDate' and r ->> 'endDate' ~ '^\d{4}-\d{2}-\d{2}$'
-                    then ';UNTIL=' || replace(r ->> 'endDate', '-', '')
-                    when r ->> 'type' = 'numbered' and r ->> 'numberOfOccurrences' ~ '^\d{1,6}$'
-                    then ';COUNT=' || (r ->> 'numberOfOccurrences') else '' end as rrule
+            || case when parts.pat ->> 'type' in ('absoluteMonthly', 'absoluteYearly')
+                         and parts.pat ->> 'dayOfMonth' ~ '^\d{1,2}$'
+                    then ';BYMONTHDAY=' || (parts.pat ->> 'dayOfMonth') else '' end
+            || case when parts.pat ->> 'type' in ('absoluteYearly', 'relativeYearly')
+                         and parts.pat ->> 'month' ~ '^\d{1,2}$'
+                    then ';BYMONTH=' || (parts.pat ->> 'month') else '' end
+            || case when parts.rng ->> 'type' = 'endDate' and parts.rng ->> 'endDate' ~ '^\d{4}-\d{2}-\d{2}$'
+                    then ';UNTIL=' || replace(parts.rng ->> 'endDate', '-', '')
+                    when parts.rng ->> 'type' = 'numbered' and parts.rng ->> 'numberOfOccurrences' ~ '^\d{1,6}$'
+                    then ';COUNT=' || (parts.rng ->> 'numberOfOccurrences') else '' end as rrule
     from typed
     cross join lateral (
-        select recurrence_json -> 'pattern' as p, recurrence_json -> 'range' as r
+        select
+            typed.recurrence_json -> 'pattern' as pat,
+            typed.recurrence_json -> 'range' as rng
     ) as parts
-    where jsonb_typeof(recurrence_json -> 'pattern') = 'object'
-      and recurrence_json -> 'pattern' ->> 'type' in ('daily', 'weekly', 'absoluteMonthly', 'relativeMonthly',
-                                                     'absoluteYearly', 'relativeYearly')
+    where jsonb_typeof(typed.recurrence_json -> 'pattern') = 'object'
+      and typed.recurrence_json -> 'pattern' ->> 'type' in ('daily', 'weekly', 'absoluteMonthly', 'relativeMonthly',
+                                                           'absoluteYearly', 'relativeYearly')
 
 ),
 
@@ -149,7 +155,8 @@ attendees as (
     select
         typed.raw_id,
         (
-            select coalesce(jsonb_agg(attendee order by (attendee ->> 'ord')::int), '[]'::jsonb)
+            select coalesce(jsonb_agg(listed_attendees.attendee order by (listed_attendees.attendee ->> 'ord')::int),
+                            '[]'::jsonb)
             from (
                 select jsonb_build_object(
                     'ord', a.ord,

@@ -35,29 +35,30 @@ renamed as (
             as subject,
         (
             select coalesce(jsonb_agg(jsonb_build_object(
-                        'role', roles.role_name,
+                        'role', recipient_fields.role_name,
                         'ord', recipient.ord,
-                        'address', btrim(recipient.value -> 'emailAddress' ->> 'address'),
-                        'display_name', recipient.value -> 'emailAddress' ->> 'name')
-                    order by roles.role_ord, recipient.ord), '[]'::jsonb)
+                        'address', btrim(recipient.entry -> 'emailAddress' ->> 'address'),
+                        'display_name', recipient.entry -> 'emailAddress' ->> 'name')
+                    order by recipient_fields.role_ord, recipient.ord), '[]'::jsonb)
             from (values (1, 'from', 'from'), (2, 'to', 'toRecipients'), (3, 'cc', 'ccRecipients'),
                          (4, 'bcc', 'bccRecipients'), (5, 'reply_to', 'replyTo'))
-                as roles (role_ord, role_name, field_name)
+                as recipient_fields (role_ord, role_name, field_name)
             cross join lateral jsonb_array_elements(
-                case jsonb_typeof(source.payload -> roles.field_name)
-                    when 'array' then source.payload -> roles.field_name
-                    when 'object' then jsonb_build_array(source.payload -> roles.field_name)
+                case jsonb_typeof(source.payload -> recipient_fields.field_name)
+                    when 'array' then source.payload -> recipient_fields.field_name
+                    when 'object' then jsonb_build_array(source.payload -> recipient_fields.field_name)
                     else '[]'::jsonb end
-            ) with ordinality as recipient (value, ord)
-            where jsonb_typeof(recipient.value -> 'emailAddress') = 'object'
-              and nullif(btrim(recipient.value -> 'emailAddress' ->> 'address'), '') is not null
+            ) with ordinality as recipient (entry, ord)
+            where jsonb_typeof(recipient.entry -> 'emailAddress') = 'object'
+              and nullif(btrim(recipient.entry -> 'emailAddress' ->> 'address'), '') is not null
         ) as participants,
         case when jsonb_typeof(source.payload -> 'categories') = 'array'
-             then array(select category.value #>> '{}'
-                        from jsonb_array_elements(source.payload -> 'categories') with ordinality as category (value, ord)
-                        where jsonb_typeof(category.value) = 'string'
+             then array(select category.item #>> '{}'
+                        from jsonb_array_elements(source.payload -> 'categories')
+                            with ordinality as category (item, ord)
+                        where jsonb_typeof(category.item) = 'string'
                         order by category.ord)
-             else '{}'::text [] end as categories,
+             else '{}'::text[] end as categories,
 
         -- body
         case when jsonb_typeof(source.payload -> 'bodyPreview') = 'string'
