@@ -80,7 +80,7 @@ def test_an_agreeing_outlook_copy_joins_the_gmail_senders_email(world):
     dbt(world["url"], world["runs"], command="run")
 
     assert emails_with(world, mid) == {email_id(world["tenant"], "deal-1@acme.com"): ("Proposal v2", "me@acme.com", 2)}
-    providers = query(world["url"], "select provider, count(*) as n from product.email_mailboxes as m"
+    providers = query(world["url"], "select m.provider, count(*) as n from product.email_mailboxes as m"
                                     " join integrations.connections as c on c.id = m.connection_id"
                                     " where m.provider_message_id in ('s1', 'o1') group by 1 order by 1")
     assert [(p["provider"], p["n"]) for p in providers] == [("google", 1), ("microsoft", 1)]
