@@ -1,5 +1,7 @@
 """Two providers in one tenant: a Google and a Microsoft connection never stop or touch each other."""
 
+import uuid
+
 import pytest
 from click.testing import CliRunner
 
@@ -27,7 +29,8 @@ async def test_a_revoked_microsoft_grant_never_stops_google_of_the_same_tenant(m
 async def test_deleting_the_microsoft_connection_keeps_googles_data_and_says_the_grant_is_the_owners(mailbox,
                                                                                                      outlook):
     google = mailbox()
-    microsoft = outlook(email="cleo@tenant.example", tenant_id=google.tenant_id)
+    # an address no other test's connection holds: a shared account keeps its grant, which says otherwise
+    microsoft = outlook(email=f"cleo.{uuid.uuid4().hex[:8]}@tenant.example", tenant_id=google.tenant_id)
     google.add("In Gmail")
     microsoft.add("In Outlook")
     await google.run_live()
