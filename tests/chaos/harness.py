@@ -127,6 +127,10 @@ class Workers:
                 job = rows[0]
                 victim = owners[job["worker_id"]]
                 os.kill(victim.proc.pid, signal.SIGSTOP)
+                if await self._froze_inside_a_transaction():
+                    os.kill(victim.proc.pid, signal.SIGCONT)  # not the scenario: try again a moment later
+                    await asyncio.sleep(0.1)
+                    continue
                 self.running.remove(victim)
                 self.frozen.append(victim)
                 record = {"label": label, "job": job["id"], "task": task_name, "worker": victim.worker_id,
@@ -135,6 +139,17 @@ class Workers:
                 return record
             await asyncio.sleep(0.02)
         return None
+
+    async def _froze_inside_a_transaction(self) -> bool:
+        """Whether the process just stopped holds a transaction open. The scenario is a worker stalled
+        between two database calls (its job's `doing` row and its writes still ahead); stopped inside
+        a transaction it would hold row locks that block every defer of its queueing lock until it
+        is woken, which is another failure (a server-side idle-in-transaction timeout's), not this one.
+        A backend idle in a transaction for half a second while every other worker runs is its."""
+        await asyncio.sleep(0.6)
+        rows = query(self.url, "select count(*) as n from pg_stat_activity where datname = current_database()"
+                               " and state like 'idle in transaction%%' and state_change < now() - interval '0.5 s'")
+        return rows[0]["n"] > 0
 
     def thaw(self) -> list[int]:
         """SIGCONT every frozen worker; they stay watched (their exit is reported, see `woken_exits`)."""
