@@ -120,6 +120,9 @@ class Provider:
     # profile_id, account, capabilities, on_url, timeout) → the stored connection row. A path, not
     # the function: the flow writes connections, whose module reads this registry.
     connect: str | None = None
+    # whether `connect` needs --account (a mailbox, an account SID); False where the consent names
+    # the account (a Slack workspace, a QuickBooks company)
+    needs_account: bool = True
 
     def revoker(self) -> Callable | None:
         return self.revoke_grant

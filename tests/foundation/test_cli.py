@@ -209,6 +209,11 @@ def test_connect_reads_ownership_and_capabilities_from_the_registry(settings_env
     wrong_capability = run("connect", "google", "--tenant", tenant, "--profile", profile, "--account", "a@x.example",
                            "--capability", "post_message")
     assert wrong_capability.exit_code == 2 and "unknown capability 'post_message'" in wrong_capability.output
+    no_account = run("connect", "google", "--tenant", tenant, "--profile", profile, "--capability", "sync_inbox_live")
+    assert no_account.exit_code == 2 and "--account is required for google" in no_account.output
+    api_key = run("connect", "google", "--tenant", tenant, "--profile", profile, "--account", "a@x.example",
+                  "--api-key", "SK1", "--capability", "sync_inbox_live")
+    assert api_key.exit_code == 2 and "--api-key is refused" in api_key.output
 
 
 def test_sync_once_param_needs_name_and_value(settings_env):

@@ -61,3 +61,22 @@ def parse_json_object(text: str | None, what: str) -> dict | None:
     if not isinstance(value, dict):
         raise BadInput(f"{what} must be a JSON object")
     return value
+
+
+def read_secret(what: str) -> str:
+    """A secret from standard input: a hidden prompt on a terminal, the first line of a pipe.
+
+    Never an option: a command line is visible to every user of the machine (`ps`) and kept in
+    shell history.
+    """
+    stdin = click.get_text_stream("stdin")
+    if stdin.isatty():
+        secret = click.prompt(what, hide_input=True, default="", show_default=False)
+    else:
+        secret = stdin.readline()
+    secret = secret.strip()
+    if not secret:
+        from worker.errors import BadInput
+
+        raise BadInput(f"no {what} on standard input")
+    return secret
