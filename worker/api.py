@@ -103,6 +103,14 @@ async def send_email(url: str, connection_id, *, to: list[str], subject: str, te
             "status": outbound["status"]}
 
 
+async def post_message(url: str, connection_id, *, channel: str, text: str, thread_ts: str | None = None,
+                       idempotency_key: str | None = None) -> dict[str, Any]:
+    """Queue a chat message (a thread reply with `thread_ts`); the same idempotency key never posts twice."""
+    request = {"channel": channel, "text": text, **({"thread_ts": thread_ts} if thread_ts else {})}
+    outbound, job_id = await queue_action(url, connection_id, "post_message", request, idempotency_key)
+    return {"outbound_id": str(outbound["id"]), "job_id": job_id, "status": outbound["status"]}
+
+
 def _clean(request: dict) -> dict:
     return {k: (v.isoformat() if isinstance(v, (date, datetime)) else v) for k, v in request.items()
             if v is not None and v is not False}

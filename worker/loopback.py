@@ -2,15 +2,32 @@
 
 A one-shot HTTP server on 127.0.0.1: the consent page redirects the browser to it with `code`
 and `state` (or `error`), and the connect flow waits for that answer. Codes never reach a log.
+The code is bound to this flow by PKCE (RFC 7636): only who holds the verifier can redeem it.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import secrets
 import threading
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from worker.errors import IntegrationsError
+
+
+@dataclass(frozen=True)
+class Pkce:
+    verifier: str
+    challenge: str
+
+    @classmethod
+    def new(cls) -> "Pkce":
+        verifier = secrets.token_urlsafe(64)[:96]
+        digest = hashlib.sha256(verifier.encode()).digest()
+        return cls(verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode())
 
 
 class LoopbackReceiver:

@@ -10,7 +10,7 @@ from worker.capabilities import Capability, Provider
 from worker.errors import BadInput
 from worker.providers.google.provider import GOOGLE
 from worker.providers.microsoft.provider import MICROSOFT
-from worker.providers.slack import SLACK
+from worker.providers.slack.provider import SLACK
 
 _PROVIDERS: dict[str, Provider] = {p.name: p for p in (GOOGLE, MICROSOFT, SLACK)}
 

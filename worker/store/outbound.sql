@@ -56,7 +56,7 @@ returning *
 -- Reconnected: waiting sends become pending again (attempts kept, so a retry still looks first).
 update integrations.outbound
 set status = 'pending', last_error = null
-where connection_id = %(connection_id)s and status = 'waiting_reauth' and action in ('send_email', 'create_draft')
+where connection_id = %(connection_id)s and status = 'waiting_reauth' and action = any(%(actions)s)
 returning id, connection_id
 
 -- name: open_by_connection

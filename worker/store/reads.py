@@ -77,3 +77,21 @@ async def due_reconciles(conn, keys: list[str], interval_seconds: int) -> list:
     """Connection ids whose live capabilities (`provider:capability` keys) are due a reconcile."""
     rows = await (await conn.execute(query("reconcile.due"), {"keys": keys, "interval": interval_seconds})).fetchall()
     return [r[0] if isinstance(r, tuple) else r["connection_id"] for r in rows]
+
+
+async def staged_field_between(conn, connection_id, resource_type: str, field: str, low: str,
+                               high: str) -> dict[str, str | None]:
+    """external id → one top-level payload field, of the live staged objects with ids in [low, high]."""
+    rows = await (await conn.execute(query("reconcile.staged_field_between"), {
+        "connection_id": connection_id, "resource_type": resource_type, "field": field,
+        "low": low, "high": high})).fetchall()
+    return {r["external_id"]: r["value"] for r in rows}
+
+
+async def normalized_chat_messages(conn, connection_id, since) -> set[str] | None:
+    """`channel:ts` of the connection's live chat messages sent from `since` on; None before normalization."""
+    if not await relation_exists(conn, "product.chat_messages"):
+        return None
+    rows = await (await conn.execute(query("reconcile.normalized_chat_messages"),
+                                     {"connection_id": connection_id, "since": since})).fetchall()
+    return {r["key"] for r in rows}

@@ -80,3 +80,24 @@ select payload from integrations.raw_records
 where connection_id = %(connection_id)s and resource_type = %(resource_type)s and external_id = %(external_id)s
 order by id desc
 limit 1
+
+-- name: staged_field_between
+-- Live staged objects of one resource of a connection whose external ids lie in [low, high], with
+-- one top-level field of their newest version (a Slack message's thread_ts): a channel's window.
+select h.external_id, newest.value
+from integrations.raw_heads as h
+cross join lateral (
+    select r.payload ->> %(field)s as value
+    from integrations.raw_records as r
+    where r.connection_id = h.connection_id and r.resource_type = h.resource_type
+      and r.external_id = h.external_id
+    order by r.id desc
+    limit 1
+) as newest
+where h.connection_id = %(connection_id)s and h.resource_type = %(resource_type)s and not h.is_deleted
+  and h.external_id between %(low)s and %(high)s
+
+-- name: normalized_chat_messages
+-- The live product.chat_messages rows of one connection from one instant on, as `channel:ts`.
+select channel_id || ':' || ts as key from product.chat_messages
+where connection_id = %(connection_id)s and not is_deleted and sent_at >= %(since)s

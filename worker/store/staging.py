@@ -43,6 +43,10 @@ class RawObject:
     external_id: str
     payload: dict[str, Any]
     is_deleted: bool = False
+    # what identifies this version when the payload holds fields that change on every read
+    # without a real change (Slack's generated `block_id`s): hashed instead of the payload, so
+    # reading the same object again stores nothing new
+    identity: dict[str, Any] | None = None
 
 
 class ProviderJson(dict):
@@ -162,7 +166,8 @@ def _rows(resource_type: str, objects: Iterable[RawObject]) -> list[_Row]:
     rows = []
     for obj in latest.values():
         original = payload_text(obj.payload)
-        digest = (hashlib.sha256(original.encode("utf-8", "surrogatepass")).hexdigest()
+        basis = original if obj.identity is None else payload_text(obj.identity)
+        digest = (hashlib.sha256(basis.encode("utf-8", "surrogatepass")).hexdigest()
                   + (":deleted" if obj.is_deleted else ""))
         text, note = sanitize(original)
         if note:

@@ -51,3 +51,7 @@ where connection_id = %(connection_id)s and not is_deleted
 -- name: normalized_calendar_events
 select count(*) as n from integrations_staging.int_calendar_events_unioned
 where connection_id = %(connection_id)s and quarantine_reason is null and not is_deleted
+
+-- name: normalized_chat_messages
+select count(*) as n from product.chat_messages
+where connection_id = %(connection_id)s and not is_deleted

@@ -78,15 +78,17 @@ async def run_action_job(pool, connection_id, outbound_id, *, capability: str, f
     return await run_capability(pool, connection_id, capability, body)
 
 
-def resume_waiting_sends(conn, connection_id, task_name: str) -> int:
-    """After a reconnect: queue every send that waited for it (as `task_name`, the provider's send
-    task), in the caller's (sync) transaction.
+def resume_waiting_sends(conn, connection_id, task_name: str,
+                         actions: tuple[str, ...] = ("send_email", "create_draft")) -> int:
+    """After a reconnect: queue every send that waited for it (its `actions`, run by `task_name`,
+    the provider's send task), in the caller's (sync) transaction.
 
     The jobs are inserted on `conn` itself through a job manager of their own, so they exist only
     if the reconnect commits, and the shared app's connector (maybe serving a worker in this
     process) is never swapped.
     """
-    rows = conn.execute(query("outbound.resume_waiting_sends"), {"connection_id": connection_id}).fetchall()
+    rows = conn.execute(query("outbound.resume_waiting_sends"),
+                        {"connection_id": connection_id, "actions": list(actions)}).fetchall()
     manager = JobManager(procrastinate.SyncPsycopgConnector())
     for row in rows:
         job = app.configure_task(name=task_name, lock=f"send:{row['id']}").make_new_job(

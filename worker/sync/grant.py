@@ -41,12 +41,15 @@ class StoredGrant:
                 "id": self.connection_id, "credentials": blob, "key_id": self.keyring.current.key_id})
             return None
 
-    async def newer_or_mark_reauth(self, failed_refresh_token: str | None, reason: str) -> dict[str, Any] | None:
+    async def newer_or_mark_reauth(self, failed_refresh_token: str | None, reason: str,
+                                   field: str = "refresh_token") -> dict[str, Any] | None:
         """After the provider refused `failed_refresh_token`: the newer stored grant if a reconnect
-        (or another refresh) stored one, else None with the connection marked `needs_reauth`."""
+        (or another refresh) stored one, else None with the connection marked `needs_reauth`.
+        `field`: which stored credential was refused (`token` for a provider whose one long-lived
+        token is the grant)."""
         async with self.pool.connection() as conn, conn.transaction():
             current = await self._locked(conn)
-            if current is not None and current.get("refresh_token") not in (None, failed_refresh_token):
+            if current is not None and current.get(field) not in (None, failed_refresh_token):
                 return current
             if current is not None:
                 await conn.execute(query("connections.set_status"),

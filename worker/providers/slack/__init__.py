@@ -1,5 +1,1 @@
-"""Slack: tenant-owned (one workspace per tenant, no profile). Capabilities arrive later."""
-
-from worker.capabilities import Provider
-
-SLACK = Provider(name="slack", ownership="tenant", capabilities={}, credential_kind="oauth2")
+"""Slack: a tenant-owned provider (one workspace install per tenant, no profile): channels, threads, users."""

@@ -7,32 +7,16 @@ what earlier ones hold.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlencode
 
 import httpx
 
 from worker.errors import IntegrationsError
-from worker.loopback import LoopbackReceiver  # noqa: F401  (Google's connect flow uses it from here)
+from worker.loopback import LoopbackReceiver, Pkce  # noqa: F401  (Google's connect flow uses them from here)
 from worker.providers.google.client.endpoints import GoogleEndpoints
 from worker.providers.google.client.errors import error_from_response
 from worker.settings import Settings
-
-
-@dataclass(frozen=True)
-class Pkce:
-    verifier: str
-    challenge: str
-
-    @classmethod
-    def new(cls) -> "Pkce":
-        verifier = secrets.token_urlsafe(64)[:96]
-        digest = hashlib.sha256(verifier.encode()).digest()
-        return cls(verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode())
 
 
 def authorization_url(endpoints: GoogleEndpoints, client_id: str, redirect_uri: str, scopes: list[str],

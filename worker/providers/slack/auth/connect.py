@@ -1,0 +1,87 @@
+"""Installing the app in a Slack workspace for a tenant: validate, consent, exchange, store.
+
+The workspace is the one the installer picks on Slack's consent page (`--account T…` preselects it
+and is then checked): its team id is the connection's account. A second install of the same team
+in the same tenant updates that connection. Nothing is written before the consent is checked; the
+connection is created (or its capabilities enabled) only in the transaction that stores the token.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Callable
+
+from worker.connections import create_connection, enable_capability, get_connection, set_status, store_credentials
+from worker.crypto import Keyring
+from worker.db.connect import session
+from worker.errors import BadInput, IntegrationsError
+from worker.loopback import LoopbackReceiver, Pkce
+from worker.providers.slack.auth.oauth import GrantNotRevoked, authorization_url, exchange_code, revoke_token, to_stored
+from worker.providers.slack.provider import SLACK
+from worker.providers.slack.settings import slack_settings
+from worker.settings import Settings
+from worker.store import query
+from worker.sync.actions import resume_waiting_sends
+
+PLACEHOLDER = "pending-consent"  # validation only: the team is known after consent
+
+
+class WrongWorkspace(BadInput):
+    """The app was installed in another workspace than the one asked for."""
+
+
+def _apply_request(conn, *, tenant_id, team: str, capabilities: dict[str, dict | None]) -> dict:
+    owner = {"tenant_id": tenant_id, "profile_id": None, "provider": SLACK.name, "account_id": team}
+    existing = conn.execute(query("connections.find_owner_account"), owner).fetchone()
+    if existing is None:
+        return create_connection(conn, tenant_id=tenant_id, profile_id=None, provider=SLACK.name,
+                                 account_id=team, capabilities=capabilities)
+    for name, raw in capabilities.items():
+        enable_capability(conn, existing["id"], name, raw)
+    return get_connection(conn, existing["id"])
+
+
+def connect_slack(database_url: str, settings: Settings, keyring: Keyring, *, tenant_id, profile_id,
+                  account: str | None, capabilities: dict[str, dict | None], on_url: Callable[[str], None],
+                  timeout: float = 300.0) -> dict:
+    if profile_id is not None:
+        raise BadInput("--profile is refused: a Slack workspace belongs to the tenant, not to a user")
+    ss = slack_settings()
+    team_hint = (account or "").strip() or None
+    with session(database_url) as conn:
+        with conn.transaction(force_rollback=True):  # validation only: nothing is kept before consent
+            row = _apply_request(conn, tenant_id=tenant_id, team=team_hint or PLACEHOLDER, capabilities=capabilities)
+            enabled = {name: row["settings"].get(name) for name in row["capabilities"]}
+            wanted = SLACK.required_scopes(enabled)
+
+    pkce, state = Pkce.new(), secrets.token_urlsafe(24)
+    with LoopbackReceiver() as receiver:
+        on_url(authorization_url(ss, receiver.redirect_uri, wanted, state, pkce, team_hint))
+        answer = receiver.wait(timeout)
+    if answer.get("state") != state:
+        raise IntegrationsError("the consent answer carried the wrong state: start again")
+    if "error" in answer or not answer.get("code"):
+        raise IntegrationsError(f"consent refused: {answer.get('error') or 'no code'}")
+    tokens = exchange_code(ss, answer["code"], pkce, receiver.redirect_uri)
+    team = str((tokens.get("team") or {}).get("id") or "")
+    if not team:
+        raise IntegrationsError("Slack's answer names no workspace (team.id): connect again")
+    if team_hint and team != team_hint:
+        try:
+            revoke_token(ss, tokens["access_token"])  # the stray install is removed again
+        except GrantNotRevoked:
+            pass
+        raise WrongWorkspace(f"the app was installed in workspace {team}, not {team_hint}: nothing was stored."
+                             f" Connect again choosing {team_hint} (or pass --account {team})")
+    stored = to_stored(tokens)
+    granted = stored["scopes"]
+    missing = sorted(wanted - set(granted))
+    with session(database_url) as conn:
+        row = _apply_request(conn, tenant_id=tenant_id, team=team, capabilities=capabilities)
+        store_credentials(conn, keyring, row["id"], stored, granted_scopes=granted)
+        set_status(conn, row["id"], "active", None)
+        resume_waiting_sends(conn, row["id"], SLACK.task_name("post_message"), actions=("post_message",))
+        result = get_connection(conn, row["id"])
+    if missing:  # stored (what was granted works), but the operator must know what is not
+        result["missing_scopes"] = missing
+    return result
