@@ -1,0 +1,74 @@
+"""Bot tokens: rotation stored by compare-and-swap, a revoked token marks the connection needs_reauth."""
+
+import asyncio
+
+import pytest
+
+from tests.slack.conftest import Workspace
+from worker.app import open_app_async
+from worker.db.connect import connect
+from worker.providers.slack.context import slack_context
+from worker.status import collect_status
+
+pytestmark = pytest.mark.asyncio
+
+
+@pytest.fixture
+async def app_pool(database_url):
+    async with open_app_async(database_url) as app:
+        yield app.connector.pool
+
+
+@pytest.fixture
+def rotating(ssb):
+    ssb.token_rotation = True
+    yield ssb
+    ssb.token_rotation = False
+
+
+async def test_an_expired_rotating_token_is_refreshed_and_the_new_pair_stored(rotating, database_url, app_pool):
+    ws = Workspace(rotating, database_url, {"sync_channels_live": None})
+    first = ws.credentials()
+    assert first["refresh_token"] and first["expiry"]
+    rotating.expire_access_tokens(ws.team)
+    ana = ws.user("ana")
+    general = ws.channel("general")
+    ws.say(general, "hello", ana)
+    for _ in range(3):  # many refreshes in a row: each stores the pair it learned
+        rotating.expire_access_tokens(ws.team)
+        async with slack_context(app_pool, ws.id) as ctx:
+            await ctx.client.call("auth.test")
+            assert ctx.client.token.refreshes == 1
+    stored = ws.credentials()
+    assert stored["refresh_token"] != first["refresh_token"] and stored["token"] != first["token"]
+    await ws.run_live()
+    assert ws.states()[general]["status"] == "ok"
+
+
+async def test_concurrent_refreshes_both_end_with_a_working_token(rotating, database_url, app_pool):
+    ws = Workspace(rotating, database_url, {"sync_channels_live": None})
+    rotating.expire_access_tokens(ws.team)
+
+    async def one() -> str:
+        async with slack_context(app_pool, ws.id) as ctx:
+            answer = await ctx.client.call("auth.test")
+            return answer["team_id"]
+
+    assert await asyncio.gather(one(), one()) == [ws.team, ws.team]
+    async with slack_context(app_pool, ws.id) as ctx:
+        assert (await ctx.client.call("auth.test"))["ok"]
+
+
+async def test_a_revoked_token_marks_the_connection_needs_reauth_in_status(workspace, ssb, database_url):
+    ws = workspace()
+    ana = ws.user("ana")
+    ws.say(ws.channel("general"), "hi", ana)
+    ssb.revoke_tokens(ws.team)
+    await ws.run_live()
+    assert ws.row()["status"] == "needs_reauth"
+    with connect(database_url) as conn:
+        [entry] = collect_status(conn, ws.id)
+    assert entry["status"] == "needs_reauth"
+    live = next(c for c in entry["capabilities"] if c["capability"] == "sync_channels_live" and not c["stream"])
+    assert live["status"] == "needs_reauth" and "integrations connect slack" in live["remedy"]
+    assert "--profile" not in live["remedy"]
