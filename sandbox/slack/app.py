@@ -51,16 +51,21 @@ class SlackApp(App):
     def provider_error(self, error: HttpError) -> HttpError:
         return in_slack_format(error)
 
+    def method_of(self, req: Request) -> str | None:
+        """The method a path names, logged even for calls a fault answers before dispatch."""
+        if req.path.rstrip("/") == AUTHORIZE:
+            return "oauth.v2.authorize"
+        found = API.match(req.path)
+        return found["method"] if found else None
+
     # -- one call ------------------------------------------------------------------------------
     def dispatch(self, req: Request, exchange: Exchange) -> Response:
-        if req.path.rstrip("/") == AUTHORIZE:
-            exchange.method_id = "oauth.v2.authorize"
+        if exchange.method_id == "oauth.v2.authorize":
             with self.world.lock:
                 return self.oauth.authorize(req)
-        found = API.match(req.path)
-        if found is None:
+        method = exchange.method_id
+        if method is None:
             raise SlackError("unknown_method", 404)
-        method = exchange.method_id = found["method"]
         args = Args.of(req)
         if method == "oauth.v2.access":
             with self.world.lock:
