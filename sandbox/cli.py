@@ -1,8 +1,9 @@
 """``integrations sandbox ...`` (and ``python -m sandbox ...``): the provider sandboxes' commands.
 
 ``serve`` runs the Google sandbox (its options, ``sandbox.google.cli``) and the Microsoft 365
-sandbox beside it on its own HTTPS port (``--microsoft-port``), both with the generated ``--users``;
-``--print-env`` prints Google's settings, then Microsoft's.
+sandbox beside it on its own HTTPS port (``--microsoft-port``), both with the generated ``--users``,
+and the Slack sandbox on its own HTTP port (``--slack-port``; ``--users`` become people of its default
+workspace); ``--print-env`` prints Google's settings, then Microsoft's, then Slack's.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from .google.cli import serve as google_serve
 
 @click.group(name="sandbox")
 def sandbox() -> None:
-    """The local Google (OAuth, Gmail v1, Calendar v3) and Microsoft 365 (Entra ID, Graph mail and
-    calendars over HTTPS) the demo and tests run against.
+    """The local Google (OAuth, Gmail v1, Calendar v3), Microsoft 365 (Entra ID, Graph mail and
+    calendars over HTTPS) and Slack (OAuth v2, Web API) the demo and tests run against.
 
     \\b
     Example:
@@ -28,14 +29,23 @@ def sandbox() -> None:
     *google_serve.params,
     click.Option(["--microsoft-port"], default=0, show_default=True, type=int,
                  help="Port of the Microsoft 365 sandbox (HTTPS; 0 picks a free one)."),
+    click.Option(["--slack-port"], default=0, show_default=True, type=int,
+                 help="Port of the Slack sandbox (HTTP; 0 picks a free one)."),
 ])
 @click.pass_context
-def serve(ctx, microsoft_port, **options) -> None:
+def serve(ctx, microsoft_port, slack_port, **options) -> None:
     from .microsoft.cli import banner, start
+    from .slack import cli as slack_cli
 
     users = [u.strip() for u in options["users"].split(",") if u.strip()]
     microsoft = start(options["host"], microsoft_port, options["seed"], users, options["messages"], options["events"])
     companions().append((microsoft, lambda: banner(microsoft)))
+    try:
+        slack = slack_cli.start(options["host"], slack_port, options["seed"], users, options["messages"])
+    except click.ClickException:
+        microsoft.stop()
+        raise
+    companions().append((slack, lambda: slack_cli.banner(slack)))
     ctx.invoke(google_serve, **options)
 
 

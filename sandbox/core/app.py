@@ -12,6 +12,8 @@ Seams for a provider (``sandbox/<provider>/app.py``):
   they become known, for the request log;
 - ``fault_error(rule)``: the error an injected ``status`` fault answers, in the provider's format;
 - ``provider_error(error)``: a core ``HttpError`` (bad parameter, bad JSON) in the provider's format;
+- ``method_of(req)`` (optional): the method id a request names by its path alone (Slack's
+  ``/api/<method>``), so the log names it even when a fault answers before ``dispatch``;
 - ``handle(req)``: override only for endpoints outside the one-call pipeline (Google's batch),
   calling ``call(inner, in_batch=True)`` per inner request.
 """
@@ -59,6 +61,9 @@ class App:
     def provider_error(self, error: HttpError) -> HttpError:
         return error
 
+    def method_of(self, req: Request) -> str | None:
+        return None
+
     # -- pipeline ------------------------------------------------------------------------------
     def handle(self, req: Request) -> Response:
         if req.path.startswith(ADMIN_PREFIX) and self.admin is not None:
@@ -72,7 +77,7 @@ class App:
     def call(self, req: Request, in_batch: bool = False) -> Response:
         started = time.perf_counter()
         rule = self.faults.pick(req.method, req.path)
-        exchange = Exchange(rule)
+        exchange = Exchange(rule, method_id=self.method_of(req))
         try:
             if rule is not None and rule.kind == "reset":
                 response = Response(0, reset=True)
