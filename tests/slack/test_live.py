@@ -146,8 +146,8 @@ async def test_a_killed_first_sync_resumes_at_its_page(workspace, ssb, monkeypat
     general = ws.channel("general")
     for i in range(35):
         ws.say(general, f"m{i}", ana, ts=ago(50 - i))
-    ssb.add_fault("conversations.history", kind="status", status=400, skip=2, count=100)
-    await ws.run_live()  # two pages staged, then history refuses (a 400 is not retried)
+    ssb.add_fault("conversations.history", kind="status", status=404, skip=2, count=100)
+    await ws.run_live()  # two pages staged, then history refuses (not retried: the run stops there)
     assert len(ws.live()) == 20
     cursor = ws.states()[general]["cursor"]
     assert cursor["full"]["pageToken"]

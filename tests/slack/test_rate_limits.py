@@ -6,12 +6,12 @@ pytestmark = pytest.mark.asyncio
 
 
 async def test_a_limited_app_tier_sync_waits_for_each_window_and_finishes(workspace, ssb, monkeypatch):
-    """With history limited to one request per (short) window and 15 messages a page, the sync
-    takes one window per page: throttled answers are waited out, the run ends ok with everything."""
+    """With history limited to one request per (short) window and 15 messages a page — and the
+    worker not told so (no client pacing) — the sync meets 429s, waits them out page by page, and
+    the run ends ok with everything."""
     ssb.set_window_seconds(1.0)
     ssb.set_limited_history(True)
-    monkeypatch.setenv("INTEGRATIONS_SLACK_LIMITED_HISTORY", "true")
-    monkeypatch.setenv("INTEGRATIONS_SLACK_TIER3_PER_MINUTE", "0")  # no client pacing: the 429s must be handled
+    monkeypatch.setenv("INTEGRATIONS_SLACK_TIER3_PER_MINUTE", "0")
     try:
         ws = workspace(capabilities={"sync_channels_live": {"lookback_hours": 1}})
         ana = ws.user("ana")

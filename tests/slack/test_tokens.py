@@ -21,9 +21,9 @@ async def app_pool(database_url):
 
 @pytest.fixture
 def rotating(ssb):
-    ssb.token_rotation = True
+    ssb.set_token_rotation(True)
     yield ssb
-    ssb.token_rotation = False
+    ssb.set_token_rotation(False)
 
 
 async def test_an_expired_rotating_token_is_refreshed_and_the_new_pair_stored(rotating, database_url, app_pool):

@@ -63,10 +63,12 @@ class Backoff:
 _PACERS: dict[tuple[str, str, int], Pacer] = {}
 
 
-def pacer_for(account: str, api: str, units_per_minute: float) -> Pacer:
-    """One bucket per account and API in this process (e.g. Gmail and Calendar quotas are separate)."""
+def pacer_for(account: str, api: str, units_per_minute: float, burst_seconds: float = 1.0) -> Pacer:
+    """One bucket per account and API in this process (e.g. Gmail and Calendar quotas are separate);
+    `burst_seconds`: how much unused budget may be spent at once (a limit counted per minute
+    admits a few calls together)."""
     key = (account, api, id(asyncio.get_running_loop()))
     pacer = _PACERS.get(key)
     if pacer is None or abs(pacer.rate - units_per_minute / 60.0 * 0.97) > 1e-9:
-        pacer = _PACERS[key] = Pacer(units_per_minute)
+        pacer = _PACERS[key] = Pacer(units_per_minute, burst_seconds=burst_seconds)
     return pacer

@@ -33,13 +33,18 @@ class SlackContext(ConnectionContext):
         return set(self.connection.get("granted_scopes") or [])
 
 
+BURST_SECONDS = 6.0  # Slack counts per minute: a tenth of a minute's budget may go at once
+
+
 def tier_pacers(team: str, ss: SlackSettings):
-    """Tier → this workspace's token bucket (Slack counts per method tier, per workspace and app)."""
+    """Tier → this workspace's token bucket (Slack counts per method tier, per workspace and app).
+    History gets no burst: for a non-Marketplace app its one call per minute is the whole budget."""
     per_minute = {2: ss.tier2_per_minute, 3: ss.tier3_per_minute, 4: ss.tier4_per_minute,
                   "history": ss.history_per_minute, "post": ss.post_per_minute}
 
     def pacer(tier) -> Pacer:
-        return pacer_for(team, f"slack:{tier}", per_minute.get(tier, ss.tier3_per_minute))
+        rate = per_minute.get(tier, ss.tier3_per_minute)
+        return pacer_for(team, f"slack:{tier}", rate, burst_seconds=1.0 if tier == "history" else BURST_SECONDS)
 
     return pacer
 
