@@ -155,3 +155,41 @@ def test_authorize_with_an_unknown_client_id_is_an_error_page(slack_sandbox):
     answer = httpx.get(f"{slack_sandbox.base_url}/oauth/v2/authorize",
                        params={"client_id": "nope", "scope": SCOPES, "redirect_uri": REDIRECT})
     assert answer.status_code == 400 and "invalid_client_id" in answer.text
+
+
+def test_slack_sdk_authorize_url_generator_consents_with_user_scopes(slack_sandbox):
+    from slack_sdk.oauth import AuthorizeUrlGenerator
+
+    sb = slack_sandbox
+    url = AuthorizeUrlGenerator(client_id=sb.client_id, redirect_uri=REDIRECT, scopes=["channels:read", "chat:write"],
+                                user_scopes=["search:read"],
+                                authorization_url=f"{sb.base_url}/oauth/v2/authorize").generate(state="st")
+    answer = httpx.get(url, follow_redirects=False)
+    query = {k: v[-1] for k, v in parse_qs(urlsplit(answer.headers["location"]).query).items()}
+    install = client(sb).oauth_v2_access(client_id=sb.client_id, client_secret=sb.client_secret, code=query["code"],
+                                         redirect_uri=REDIRECT)
+    assert install["scope"] == "channels:read,chat:write"
+    user = install["authed_user"]
+    assert user["token_type"] == "user" and user["scope"] == "search:read" and user["access_token"].startswith("xoxp-")
+    me = client(sb, user["access_token"]).auth_test()
+    assert me["user_id"] == user["id"] and "bot_id" not in me
+
+
+def test_slack_sdk_token_rotator_refreshes_an_expiring_bot_token(slack_sandbox):
+    from slack_sdk.oauth.installation_store import Bot
+    from slack_sdk.oauth.token_rotation import TokenRotator
+
+    sb = slack_sandbox
+    sb.set_token_rotation(True)
+    sb.set_access_token_lifetime(3600)  # less than the 120 minutes before expiry at which slack_sdk rotates
+    install = sb.issue_bot_token(sb.DEFAULT_TEAM, ["channels:read"])
+    bot = Bot(app_id=install["app_id"], team_id=install["team"]["id"], bot_token=install["access_token"],
+              bot_id="B0", bot_user_id=install["bot_user_id"], bot_scopes=install["scope"],
+              bot_refresh_token=install["refresh_token"], bot_token_expires_in=install["expires_in"],
+              installed_at=1_700_000_000.0)
+    rotator = TokenRotator(client_id=sb.client_id, client_secret=sb.client_secret, client=client(sb))
+    rotated = rotator.perform_bot_token_rotation(bot=bot)
+    assert rotated is not None and rotated.bot_token != install["access_token"]
+    assert rotated.bot_refresh_token != install["refresh_token"]
+    assert client(sb, rotated.bot_token).auth_test()["team_id"] == sb.DEFAULT_TEAM
+    assert sb.requests(method_id="oauth.v2.access")[-1]["user"] == sb.DEFAULT_TEAM
