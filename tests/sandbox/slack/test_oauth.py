@@ -72,13 +72,26 @@ def test_pkce_verifier_must_match_the_challenge(slack_sandbox):
 def test_a_code_is_good_once_and_the_client_secret_is_checked(slack_sandbox):
     sb = slack_sandbox
     query = consent(sb)
+    web = client(sb)
     with pytest.raises(SlackApiError) as failed:
-        client(sb).oauth_v2_access(client_id=sb.client_id, client_secret="wrong", code=query["code"])
+        web.oauth_v2_access(client_id=sb.client_id, client_secret="wrong", code=query["code"], redirect_uri=REDIRECT)
     assert failed.value.response["error"] == "bad_client_secret"
-    client(sb).oauth_v2_access(client_id=sb.client_id, client_secret=sb.client_secret, code=query["code"])
+    web.oauth_v2_access(client_id=sb.client_id, client_secret=sb.client_secret, code=query["code"],
+                        redirect_uri=REDIRECT)
     with pytest.raises(SlackApiError) as failed:
-        client(sb).oauth_v2_access(client_id=sb.client_id, client_secret=sb.client_secret, code=query["code"])
+        web.oauth_v2_access(client_id=sb.client_id, client_secret=sb.client_secret, code=query["code"],
+                            redirect_uri=REDIRECT)
     assert failed.value.response["error"] == "invalid_code"
+
+
+@pytest.mark.parametrize("redirect_uri", [None, "http://127.0.0.1:9999/elsewhere"])
+def test_the_redirect_uri_sent_to_authorize_must_come_back(slack_sandbox, redirect_uri):
+    sb = slack_sandbox
+    query = consent(sb)
+    with pytest.raises(SlackApiError) as failed:
+        client(sb).oauth_v2_access(client_id=sb.client_id, client_secret=sb.client_secret, code=query["code"],
+                                   redirect_uri=redirect_uri)
+    assert failed.value.response["error"] == "bad_redirect_uri"
 
 
 def test_form_fields_work_as_well_as_http_basic(slack_sandbox):
@@ -95,7 +108,8 @@ def test_token_rotation_refresh_returns_a_new_pair_and_revokes_the_used_refresh_
     sb.set_token_rotation(True)
     sb.set_access_token_lifetime(3600)
     query = consent(sb)
-    install = client(sb).oauth_v2_access(client_id=sb.client_id, client_secret=sb.client_secret, code=query["code"])
+    install = client(sb).oauth_v2_access(client_id=sb.client_id, client_secret=sb.client_secret, code=query["code"],
+                                         redirect_uri=REDIRECT)
     assert install["access_token"].startswith("xoxe.xoxb-") and install["refresh_token"].startswith("xoxe-1-")
     assert install["expires_in"] == 3600
     refreshed = client(sb).oauth_v2_access(client_id=sb.client_id, client_secret=sb.client_secret,
