@@ -55,6 +55,15 @@ def test_team_parameter_picks_the_workspace_and_unknown_teams_are_created(slack_
     assert "T0OTHERTEAM" in sb.accounts()
 
 
+def test_consent_as_overrides_the_team_of_the_url(slack_sandbox):
+    sb = slack_sandbox
+    sb.consent_as("T0CHOSEN000")
+    query = consent(sb, team="T0INURL0000")
+    install = client(sb).oauth_v2_access(client_id=sb.client_id, client_secret=sb.client_secret,
+                                         code=query["code"], redirect_uri=REDIRECT)
+    assert install["team"]["id"] == "T0CHOSEN000"
+
+
 def test_pkce_verifier_must_match_the_challenge(slack_sandbox):
     sb = slack_sandbox
     verifier = "v" * 50
