@@ -26,6 +26,8 @@ Python API::
     sb.set_limited_history(bool); sb.set_window_seconds(float); sb.set_token_rotation(bool)
     sb.set_access_token_lifetime(float); sb.set_volatile_block_ids(bool)
     sb.generate(team_id, channels=5, messages_per_channel=200, users=10, seed=None) -> summary
+    sb.event_request(team_id, event) -> (body, headers); sb.deliver_event(url, team_id, event)
+    sb.url_verification_request() -> (body, headers, challenge); sb.sign(body) -> headers
     sb.requests(provider="slack", method_id="conversations.history"); sb.add_fault(r"/api/users.list", status=500)
 
 Web API methods: ``auth.test``, ``auth.revoke``, ``oauth.v2.access``, ``conversations.list/.info/
@@ -36,7 +38,7 @@ Modules: ``sandbox`` (the object), ``app`` (pipeline), ``args`` (arguments from 
 multipart, JSON), ``call`` (per-call checks), ``oauth``, ``scopes``, ``errors``, ``quota`` (tiers),
 ``ids`` (ids, ts, cursors), ``workspace`` (teams, channels, threads), ``blocks``, ``messages``
 (rendering), ``auth_api``, ``conversations_api``, ``users_api``, ``chat_api``, ``generator``,
-``admin``, ``cli``.
+``events`` (signed Events API requests), ``admin``, ``cli``.
 """
 
 from .quota import QuotaConfig

@@ -69,7 +69,9 @@ class SlackApp(App):
         args = Args.of(req)
         if method == "oauth.v2.access":
             with self.world.lock:
-                return Response.json(200, self.oauth.access(req, args))
+                answer = self.oauth.access(req, args)
+            exchange.user = answer["team"]["id"]
+            return Response.json(200, answer)
         handler = METHODS.get(method)
         if handler is None:
             raise SlackError("unknown_method", 404)

@@ -187,8 +187,8 @@ class SlackOAuth:
         record = self.codes.pop(args.text("code") or "", None)
         if record is None or record.expires_at <= self.clock():
             raise SlackError("invalid_code")
-        if record.redirect_uri and args.text("redirect_uri") and args.text("redirect_uri") != record.redirect_uri:
-            raise SlackError("bad_redirect_uri")
+        if record.redirect_uri and args.text("redirect_uri") != record.redirect_uri:
+            raise SlackError("bad_redirect_uri")  # sent to authorize: it must come back, the same
         if record.challenge:
             verifier = args.text("code_verifier")
             expected = (pkce_s256(verifier) if record.challenge_method == "S256" else verifier) if verifier else None

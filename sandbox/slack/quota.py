@@ -2,8 +2,9 @@
 
 Each Web API method belongs to a tier; a workspace may call it that many times per window:
 
-    Tier 1: 1    Tier 2: 20 (conversations.list, users.list)    Tier 4: 100 (auth.test)
-    Tier 3: 50 (conversations.history/.replies/.info/.members, users.info)
+    Tier 1: 1    Tier 2: 20 (conversations.list, users.list)
+    Tier 3: 50 (conversations.history/.replies/.info/.join, auth.revoke, chat.update/.delete)
+    Tier 4: 100 (auth.test, conversations.members, users.info: Slack's method pages say Tier 4)
 
 The window is Slack's minute, shortened in tests (``window_seconds`` = 2 keeps the counts and
 scales the time). chat.postMessage is metered per channel instead: about one message per second,
@@ -23,9 +24,9 @@ from .errors import ratelimited
 
 TIERS = {
     "auth.test": 4, "auth.revoke": 3,
-    "conversations.list": 2, "conversations.info": 3, "conversations.members": 3, "conversations.history": 3,
+    "conversations.list": 2, "conversations.info": 3, "conversations.members": 4, "conversations.history": 3,
     "conversations.replies": 3, "conversations.join": 3,
-    "users.list": 2, "users.info": 3,
+    "users.list": 2, "users.info": 4,
     "chat.update": 3, "chat.delete": 3,
 }
 POST = "chat.postMessage"

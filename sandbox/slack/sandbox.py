@@ -13,7 +13,7 @@ import dataclasses
 from ..core.admin import AdminApi
 from ..core.sandbox import BaseSandbox
 from ..core.tokens import TokenStore
-from . import ids
+from . import events, ids
 from . import scopes as slack_scopes
 from .admin import slack_admin_routes
 from .app import SlackApp
@@ -203,6 +203,29 @@ class Sandbox(BaseSandbox):
             channel = self.world.team(team_id).channel(channel_id)
             view = View(include_metadata=True, volatile_block_ids=False)
             return [render(channel, channel.messages[m], view) for m in sorted(channel.messages)]
+
+    # -- Events API (for tests of a webhook receiver) ----------------------------------------
+    def event_request(self, team_id: str, event: dict, timestamp: int | None = None) -> tuple[bytes, dict]:
+        """An ``event_callback`` for `event` in `team_id`, as Slack would POST it: (raw body, signed headers).
+        `timestamp` (unix seconds, default now) lets tests sign a stale request."""
+        with self.world.lock:
+            body = events.encode(events.event_callback(self.world.team(team_id), event))
+        return body, events.signed_headers(self.signing_secret, body, timestamp)
+
+    def url_verification_request(self) -> tuple[bytes, dict, str]:
+        """Slack's ``url_verification`` handshake: (raw body, signed headers, the challenge to echo)."""
+        payload = events.url_verification()
+        body = events.encode(payload)
+        return body, events.signed_headers(self.signing_secret, body), payload["challenge"]
+
+    def sign(self, body: bytes, timestamp: int | None = None) -> dict[str, str]:
+        """``X-Slack-Signature`` and ``X-Slack-Request-Timestamp`` for any raw body."""
+        return events.signed_headers(self.signing_secret, body, timestamp)
+
+    def deliver_event(self, url: str, team_id: str, event: dict) -> tuple[int, bytes]:
+        """POST a signed ``event_callback`` to `url`; the receiver's status and body."""
+        body, headers = self.event_request(team_id, event)
+        return events.deliver(url, body, headers)
 
     # -- generated data ------------------------------------------------------------------------
     def generate(self, team_id: str, channels: int = 5, messages_per_channel: int = 200, users=10,

@@ -92,6 +92,13 @@ def test_generate_is_seeded_and_builds_threads_private_channels_and_bot_gaps():
     assert first["messages"] == 300 and first["replies"] > 0 and len(first["users"]) == 6
     assert [c["is_private"] for c in first["channels"]] == [False, False, False, False, True]
     assert [c["bot_member"] for c in first["channels"]] == [True, True, True, False, True]
+    seeded = Sandbox(seed=3)
+    summary = seeded.generate(seeded.DEFAULT_TEAM, channels=5, messages_per_channel=60, users=6)
+    everything = [m for c in summary["channels"] for m in seeded.messages(seeded.DEFAULT_TEAM, c["id"])]
+    subtypes = {m.get("subtype") for m in everything}
+    assert {"bot_message", "thread_broadcast"} <= subtypes
+    assert any(m.get("files") for m in everything) and any(m.get("metadata") for m in everything)
+    assert any("<@U" in m["text"] for m in everything)
     sb = Sandbox(seed=3)
     summary = sb.generate(sb.DEFAULT_TEAM, channels=2, messages_per_channel=80, users=["ana@acme.test"])
     messages = [m for c in summary["channels"] for m in sb.messages(sb.DEFAULT_TEAM, c["id"])]

@@ -229,3 +229,18 @@ def test_update_and_delete_own_messages(slack_sandbox, channel, slack_web_client
     assert failed.value.response["error"] == "cant_delete_message"
     client.chat_delete(channel=channel, ts=posted["ts"])
     assert [m["text"] for m in client.conversations_history(channel=channel)["messages"]] == ["someone else's"]
+
+
+def test_served_blocks_round_trip_through_slack_sdk_block_models(slack_sandbox, slack_web_client):
+    from slack_sdk.models.blocks import Block, RichTextBlock
+
+    sb = slack_sandbox
+    summary = sb.generate(TEAM, channels=2, messages_per_channel=80, users=4)
+    client = slack_web_client()
+    served = [m for c in summary["channels"] for m in client.conversations_history(channel=c["id"])["messages"]]
+    with_blocks = [m for m in served if m.get("blocks")]
+    assert len(with_blocks) > 100
+    for message in with_blocks:
+        parsed = Block.parse_all(message["blocks"])
+        assert all(isinstance(b, RichTextBlock) for b in parsed)
+        assert [b.to_dict() for b in parsed] == message["blocks"]
