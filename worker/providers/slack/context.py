@@ -12,7 +12,7 @@ from worker.errors import IntegrationsError
 from worker.providers.slack.auth.tokens import REAUTH_REASON, SlackTokens
 from worker.providers.slack.channels.api import SlackApi
 from worker.providers.slack.client.errors import Unauthorized
-from worker.providers.slack.client.http import SlackClient
+from worker.providers.slack.client.http import TIERS, SlackClient
 from worker.providers.slack.settings import SlackSettings, slack_settings
 from worker.settings import get_settings
 from worker.store.connections import get_connection_row
@@ -36,15 +36,17 @@ class SlackContext(ConnectionContext):
 BURST_SECONDS = 6.0  # Slack counts per minute: a tenth of a minute's budget may go at once
 
 
-def tier_pacers(team: str, ss: SlackSettings):
-    """Tier → this workspace's token bucket (Slack counts per method tier, per workspace and app).
-    History gets no burst: for a non-Marketplace app its one call per minute is the whole budget."""
+def method_pacers(team: str, ss: SlackSettings):
+    """Method → this workspace's token bucket for it, filled at its tier's rate (Slack counts per
+    method, workspace and app). History gets no burst: for a non-Marketplace app its one call per
+    minute is the whole budget."""
     per_minute = {2: ss.tier2_per_minute, 3: ss.tier3_per_minute, 4: ss.tier4_per_minute,
                   "history": ss.history_per_minute, "post": ss.post_per_minute}
 
-    def pacer(tier) -> Pacer:
+    def pacer(method: str) -> Pacer:
+        tier = TIERS.get(method, 3)
         rate = per_minute.get(tier, ss.tier3_per_minute)
-        return pacer_for(team, f"slack:{tier}", rate, burst_seconds=1.0 if tier == "history" else BURST_SECONDS)
+        return pacer_for(team, f"slack:{method}", rate, burst_seconds=1.0 if tier == "history" else BURST_SECONDS)
 
     return pacer
 
@@ -64,7 +66,7 @@ async def slack_context(pool, connection_id, capability: str = "") -> AsyncItera
     stored = keyring.decrypt(row["credentials"], str(row["id"]))
     async with httpx.AsyncClient(timeout=ss.http_timeout_seconds) as http:
         tokens = SlackTokens(StoredGrant(pool, keyring, row["id"]), stored, ss, http)
-        client = SlackClient(http, ss.api, tokens, tier_pacers(row["account_id"], ss))
+        client = SlackClient(http, ss.api, tokens, method_pacers(row["account_id"], ss))
         yield SlackContext(row, client, ss, pool)
 
 

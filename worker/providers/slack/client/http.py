@@ -1,9 +1,10 @@
 """The one HTTP client for Slack's Web API: bot token, pacing per method tier, retries, errors.
 
-Slack limits each method by its tier, per workspace and app (Tier 2 about 20, Tier 3 about 50,
-Tier 4 about 100 requests a minute; history and replies 1 a minute for non-Marketplace apps): one
-token bucket per workspace and tier here. 429 and 5xx wait (`Retry-After` when given) and retry,
-so a rate-limited sync is slower, never failed. An expired rotating token is refreshed once.
+Slack limits each method by its tier, per method, workspace and app (Tier 2 about 20, Tier 3 about
+50, Tier 4 about 100 requests a minute; history and replies 1 a minute for non-Marketplace apps):
+one token bucket per workspace and method here, filled at its tier's rate. 429 and 5xx wait
+(`Retry-After` when given) and retry, so a rate-limited sync is slower, never failed. An expired
+rotating token is refreshed once.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from typing import Any, Callable, Protocol
+from typing import Callable, Protocol
 
 import httpx
 
@@ -45,7 +46,7 @@ NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 class SlackClient:
     def __init__(self, http: httpx.AsyncClient, api_base: str, token: TokenSource,
-                 pacers: Callable[[Any], Pacer], backoff: Backoff | None = None) -> None:
+                 pacers: Callable[[str], Pacer], backoff: Backoff | None = None) -> None:
         self.http, self.base, self.token, self.pacers = http, api_base, token, pacers
         self.backoff = backoff or Backoff()
         self.calls = 0
@@ -57,7 +58,7 @@ class SlackClient:
         Reads go as GET with query parameters, writes (`json_body`) as a JSON POST, as Slack's own
         SDK sends them. `idempotent=False` (a post): a transport failure after the request may have
         reached Slack is not retried here; it raises `Transient` and the caller's retry looks first."""
-        pacer = self.pacers(TIERS.get(method, 3))
+        pacer = self.pacers(method)
         attempt, refreshed, adopted = 0, False, False
         while True:
             await pacer.acquire(1)
