@@ -12,9 +12,10 @@ select * from integrations.outbound where connection_id = %(connection_id)s and 
 select * from integrations.outbound where id = %(id)s
 
 -- name: start_attempt
--- Committed before Google is called: attempts > 1 means an earlier attempt may have succeeded.
+-- Committed before the provider is called: attempts > 1 means an earlier attempt may have
+-- succeeded, and attempt_started_at (the first attempt's) bounds what it may have created.
 update integrations.outbound
-set attempts = attempts + 1, status = 'sending'
+set attempts = attempts + 1, status = 'sending', attempt_started_at = coalesce(attempt_started_at, now())
 where id = %(id)s and status in ('pending', 'sending')
 returning *
 
@@ -56,7 +57,7 @@ returning *
 -- Reconnected: waiting sends become pending again (attempts kept, so a retry still looks first).
 update integrations.outbound
 set status = 'pending', last_error = null
-where connection_id = %(connection_id)s and status = 'waiting_reauth' and action in ('send_email', 'create_draft')
+where connection_id = %(connection_id)s and status = 'waiting_reauth' and action in ('send_email', 'create_draft', 'send_sms')
 returning id, connection_id
 
 -- name: open_by_connection

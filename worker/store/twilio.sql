@@ -1,0 +1,41 @@
+-- name: unsettled
+-- Live staged Twilio objects of one resource whose newest version is in a status that still
+-- changes without moving the date the object is listed by (a queued message has no date_sent, a
+-- call in progress no end): the live sync reads each of them again by its SID. Least recently
+-- changed first, so none starves behind the others.
+select h.external_id
+from integrations.raw_heads as h
+cross join lateral (
+    select r.payload ->> 'status' as status
+    from integrations.raw_records as r
+    where r.connection_id = h.connection_id and r.resource_type = h.resource_type
+      and r.external_id = h.external_id
+    order by r.id desc
+    limit 1
+) as newest
+where h.connection_id = %(connection_id)s and h.resource_type = %(resource_type)s and not h.is_deleted
+  and newest.status = any(%(statuses)s::text[])
+order by h.updated_at, h.external_id
+limit %(limit)s
+
+-- name: claim_lock
+-- Serializes the sends of one connection while one records which message it sent: a message found
+-- by a retried send's lookup is claimed by one outbound row only.
+select pg_advisory_xact_lock(hashtextextended(%(connection_id)s::text || '|twilio.send', 7320014))
+
+-- name: claimed
+-- The message SIDs among %(sids)s that another outbound row of the connection already holds.
+select provider_id from integrations.outbound
+where connection_id = %(connection_id)s and provider_id = any(%(sids)s::text[]) and id <> %(id)s
+
+-- name: normalized_text_messages
+select count(*) as n from product.text_messages where connection_id = %(connection_id)s
+
+-- name: normalized_calls
+select count(*) as n from product.calls where connection_id = %(connection_id)s
+
+-- name: normalized_text_message_ids
+select external_id from product.text_messages where connection_id = %(connection_id)s
+
+-- name: normalized_call_ids
+select external_id from product.calls where connection_id = %(connection_id)s
