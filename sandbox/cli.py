@@ -28,14 +28,18 @@ def sandbox() -> None:
     *google_serve.params,
     click.Option(["--microsoft-port"], default=0, show_default=True, type=int,
                  help="Port of the Microsoft 365 sandbox (HTTPS; 0 picks a free one)."),
+    click.Option(["--twilio-port"], default=0, show_default=True, type=int,
+                 help="Port of the Twilio sandbox (HTTP; 0 picks a free one)."),
 ])
 @click.pass_context
 def serve(ctx, microsoft_port, **options) -> None:
     from .microsoft.cli import banner, start
+    from .twilio.cli import companion as twilio_companion
 
     users = [u.strip() for u in options["users"].split(",") if u.strip()]
     microsoft = start(options["host"], microsoft_port, options["seed"], users, options["messages"], options["events"])
     companions().append((microsoft, lambda: banner(microsoft)))
+    twilio_companion(options.pop("twilio_port"), options, bool(users))
     ctx.invoke(google_serve, **options)
 
 
