@@ -18,9 +18,10 @@ from worker.providers.twilio.settings import TwilioSettings, twilio_settings
 from worker.settings import get_settings
 from worker.store.connections import get_connection_row
 from worker.sync.context import ConnectionContext
-from worker.sync.pacing import pacer_for
+from worker.sync.pacing import Pacer
 
 _SLOTS: dict[tuple[str, int], asyncio.Semaphore] = {}
+_PACERS: dict[tuple[str, int], Pacer] = {}
 
 
 def account_slots(account: str, concurrency: int) -> asyncio.Semaphore:
@@ -40,9 +41,20 @@ class TwilioContext(ConnectionContext):
         self.api = TwilioApi(client, connection["account_id"], settings.page_size)
 
 
+def account_pacer(account: str, requests_per_second: float) -> Pacer:
+    """One pacer per account in this process: both live syncs and the sends of an account share its
+    budget. Twilio meters a rate over a moving window, which a bucket holding more than one request
+    would overrun at its start (a full bucket, then the steady rate within one window): so no burst."""
+    key = (account, id(asyncio.get_running_loop()))
+    pacer = _PACERS.get(key)
+    if pacer is None or abs(pacer.rate - requests_per_second * 0.97) > 1e-9:
+        pacer = _PACERS[key] = Pacer(requests_per_second * 60, burst_seconds=0)
+    return pacer
+
+
 def open_client(http: httpx.AsyncClient, settings: TwilioSettings, account: str, key) -> TwilioClient:
-    """A client paced per account: both live syncs and sends of one account share its budget."""
-    pacer = pacer_for(account, "twilio", settings.requests_per_second * 60)
+    """A client paced per account (`account_pacer`), at most `concurrency` requests in flight."""
+    pacer = account_pacer(account, settings.requests_per_second)
     return TwilioClient(http, settings.base_url, key, pacer, account_slots(account, settings.concurrency))
 
 
