@@ -39,3 +39,35 @@ select external_id from product.text_messages where connection_id = %(connection
 
 -- name: normalized_call_ids
 select external_id from product.calls where connection_id = %(connection_id)s
+
+-- name: demo_texts
+-- The demo tenant's newest texts as the CRM has them (product.text_messages, normalized by dbt).
+select direction, from_number, to_number, status, sent_at, body
+from product.text_messages
+where tenant_id = %(tenant_id)s
+order by sent_at desc nulls first
+limit %(limit)s
+
+-- name: demo_calls
+select direction, from_number, to_number, status, started_at, duration_seconds
+from product.calls
+where tenant_id = %(tenant_id)s
+order by started_at desc nulls first
+limit %(limit)s
+
+-- name: demo_staged
+-- Before the texts and calls are normalized: the newest staged version of each, newest first by
+-- its date (RFC 2822 in UTC, "Thu, 30 Jul 2015 20:12:31 +0000"; none yet: a queued text, first).
+select h.resource_type, r.payload
+from integrations.raw_heads as h
+join integrations.connections as c on c.id = h.connection_id
+cross join lateral (
+    select payload from integrations.raw_records as r
+    where r.connection_id = h.connection_id and r.resource_type = h.resource_type
+      and r.external_id = h.external_id
+    order by r.id desc
+    limit 1
+) as r
+where c.tenant_id = %(tenant_id)s and h.resource_type = %(resource_type)s and not h.is_deleted
+order by to_timestamp(r.payload ->> %(date_field)s, 'Dy, DD Mon YYYY HH24:MI:SS') desc nulls first
+limit %(limit)s
