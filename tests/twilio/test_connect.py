@@ -42,8 +42,11 @@ def test_a_good_secret_is_checked_against_the_account_and_stored_encrypted(tsb, 
     assert stored == {"account_sid": a["account_sid"], "api_key": a["key_sid"], "api_secret": a["key_secret"]}
     assert a["key_secret"].encode() not in bytes(row["credentials"])
     assert a["key_secret"] not in done.stdout + done.stderr  # never printed
-    [check] = tsb.requests(method_id="accounts.fetch")
-    assert check["status"] == 200 and check["user"] == a["account_sid"]
+    # checked on what the capabilities read (a Standard key may not read the Account resource)
+    checks = tsb.requests(method="GET")
+    assert [(c["method_id"], c["query"]["PageSize"], c["status"]) for c in checks] == [
+        ("messages.list", ["1"], 200), ("calls.list", ["1"], 200)]
+    assert tsb.count_requests(method_id="accounts.fetch") == 0
 
 
 def test_a_wrong_secret_exits_2_and_stores_nothing(tsb, twilio_account, database_url):
@@ -54,13 +57,23 @@ def test_a_wrong_secret_exits_2_and_stores_nothing(tsb, twilio_account, database
     assert "refused" in done.stderr and "nothing was stored" in done.stderr
     assert wrong not in done.stdout + done.stderr and a["key_secret"] not in done.stdout + done.stderr
     assert rows_of(database_url, tenant) == []
-    assert tsb.count_requests(method_id="accounts.fetch", status=401) == 1
+    assert tsb.count_requests(method_id="messages.list", status=401) == 1
 
 
 def test_an_unknown_account_exits_2_and_stores_nothing(tsb, twilio_account, database_url):
     unknown, tenant = "AC" + uuid.uuid4().hex, str(uuid.uuid4())
     done = run_connect(unknown, twilio_account["key_sid"], twilio_account["key_secret"], tenant=tenant)
     assert done.returncode == 2 and rows_of(database_url, tenant) == []
+
+
+def test_a_key_that_may_not_read_calls_is_refused_for_the_calls_sync(tsb, twilio_account, database_url):
+    a, tenant = twilio_account, str(uuid.uuid4())
+    tsb.add_fault(r"/Calls\.json$", status=403, count=None, probability=1.0)  # a restricted key without calls
+    done = run_connect(a["account_sid"], a["key_sid"], a["key_secret"], "sync_sms_live", "sync_calls_live",
+                       tenant=tenant)
+    assert done.returncode == 2 and "may not read Calls" in done.stderr
+    assert rows_of(database_url, tenant) == []
+    assert run_connect(a["account_sid"], a["key_sid"], a["key_secret"], "sync_sms_live", tenant=tenant).returncode == 0
 
 
 def test_connecting_the_same_account_again_stores_the_new_key_on_the_same_connection(tsb, twilio_account,

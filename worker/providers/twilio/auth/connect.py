@@ -1,11 +1,14 @@
 """Connecting a Twilio account: check the API key against the account, then store it encrypted.
 
 There is no consent page (`on_url` is never called): the key SID comes from `--api-key`, its
-secret from standard input. The key is checked with `GET /2010-04-01/Accounts/{AC}.json` before
-anything is written — a refused key (401 / 20003) is bad input, exit 2, and nothing is stored —
-and the secret is never printed, logged or put in an error. A second connect of the same account
-in the tenant stores the new key on the existing connection (and enables the capabilities given),
-makes it `active` again, and queues the sends that waited for it.
+secret from standard input. Before anything is written the key reads one page of one object of
+each resource the capabilities use (`Messages.json`, `Calls.json`, `PageSize=1`) — a refused key
+(401 / 20003, or 403: a restricted key without that permission) is bad input, exit 2, and nothing
+is stored — and the secret is never printed, logged or put in an error. Not the Account resource:
+a Standard key, the kind an integration is given, may not read `/Accounts` (only Main keys may).
+A second connect of the same account in the tenant stores the new key on the existing connection
+(and enables the capabilities given), makes it `active` again, and queues the sends that waited
+for it; the key is checked for every capability the connection then has.
 """
 
 from __future__ import annotations
@@ -20,9 +23,9 @@ from worker.connections import create_connection, enable_capability, get_connect
 from worker.crypto import Keyring
 from worker.db.connect import session
 from worker.errors import BadInput, IntegrationsError
-from worker.providers.twilio.api import TwilioApi
+from worker.providers.twilio.api import CALLS, MESSAGES, Resource, TwilioApi
 from worker.providers.twilio.auth.key import GivenKey
-from worker.providers.twilio.capabilities import API_KEY
+from worker.providers.twilio.capabilities import API_KEY, SEND_SMS, SYNC_CALLS_LIVE, SYNC_SMS_LIVE
 from worker.providers.twilio.client.errors import AccessDenied, NotFound, TwilioError, Unauthorized
 from worker.providers.twilio.context import open_client
 from worker.providers.twilio.settings import twilio_settings
@@ -49,26 +52,35 @@ def _apply_request(conn, *, tenant_id, account: str, capabilities: dict[str, dic
     return get_connection(conn, existing["id"])
 
 
-async def check_key(account: str, key_sid: str, secret: str) -> dict:
-    """The Account resource as this key sees it; BadInput when Twilio refuses the key."""
+def needed(capabilities) -> list[Resource]:
+    """The resources the capabilities read: texts for the SMS sync and for a send's lookup."""
+    wanted = [MESSAGES] if {SYNC_SMS_LIVE, SEND_SMS} & set(capabilities) or not capabilities else []
+    return wanted + ([CALLS] if SYNC_CALLS_LIVE in capabilities else [])
+
+
+async def check_key(account: str, key_sid: str, secret: str, resources: list[Resource]) -> None:
+    """One page of each resource with this key; BadInput when Twilio refuses the key."""
     tw = twilio_settings()
     async with httpx.AsyncClient(timeout=tw.http_timeout_seconds) as http:
         api = TwilioApi(open_client(http, tw, account, GivenKey(key_sid, secret)), account)
-        try:
-            resource = await api.account_resource()
-        except (Unauthorized, AccessDenied, NotFound) as error:
-            raise BadInput(f"Twilio refused API key {key_sid} for account {account} ({error.status}"
-                           f"{f', error {error.code}' if error.code else ''}): check the key SID, its secret and the"
-                           " account SID; nothing was stored") from None
-        except TwilioError as error:
-            raise IntegrationsError(f"could not check the API key: {error.describe()}; nothing was stored") from None
-        except httpx.HTTPError as error:
-            raise IntegrationsError(f"could not reach Twilio at {tw.base_url} ({type(error).__name__});"
-                                    " nothing was stored") from None
-    status = resource.get("status")
-    if status not in (None, "active"):
-        raise BadInput(f"Twilio account {account} is {status}, not active: nothing was stored")
-    return resource
+        for resource in resources:
+            try:
+                await api.list_page(resource, page_size=1)
+            except (Unauthorized, NotFound) as error:
+                raise BadInput(f"Twilio refused API key {key_sid} for account {account} ({_code(error)}): check the key"
+                               " SID, its secret and the account SID; nothing was stored") from None
+            except AccessDenied as error:
+                raise BadInput(f"API key {key_sid} may not read {resource.path} of account {account} ({_code(error)}):"
+                               " give it that permission or connect another key; nothing was stored") from None
+            except TwilioError as error:
+                raise IntegrationsError(f"could not check the API key: {error.describe()}; nothing was stored") from None
+            except httpx.HTTPError as error:
+                raise IntegrationsError(f"could not reach Twilio at {tw.base_url} ({type(error).__name__});"
+                                        " nothing was stored") from None
+
+
+def _code(error: TwilioError) -> str:
+    return f"{error.status}{f', error {error.code}' if error.code else ''}"
 
 
 def connect_twilio(database_url: str, settings: Settings, keyring: Keyring, *, tenant_id, profile_id,
@@ -86,9 +98,9 @@ def connect_twilio(database_url: str, settings: Settings, keyring: Keyring, *, t
         raise BadInput("the API key secret is read from standard input and was empty")
     with session(database_url) as conn:
         with conn.transaction(force_rollback=True):  # validation only: nothing is kept before the check
-            _apply_request(conn, tenant_id=tenant_id, account=account, capabilities=capabilities)
+            enabled = _apply_request(conn, tenant_id=tenant_id, account=account, capabilities=capabilities)["capabilities"]
 
-    asyncio.run(check_key(account, key_sid, api_secret))
+    asyncio.run(check_key(account, key_sid, api_secret, needed(enabled)))
     with session(database_url) as conn:
         row = _apply_request(conn, tenant_id=tenant_id, account=account, capabilities=capabilities)
         store_credentials(conn, keyring, row["id"], {"account_sid": account, "api_key": key_sid,
