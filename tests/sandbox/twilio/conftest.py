@@ -30,3 +30,9 @@ def http(twilio_sandbox, twilio_account):
     with httpx.Client(base_url=f"{twilio_sandbox.base_url}{BASE}/{twilio_account['account_sid']}",
                       auth=(twilio_account["key_sid"], twilio_account["key_secret"]), timeout=10) as client:
         yield client
+
+
+@pytest.fixture
+def account_url(twilio_sandbox, twilio_account) -> str:
+    """The fresh account's resource: ``{sandbox}/2010-04-01/Accounts/{AC}.json``."""
+    return f"{twilio_sandbox.base_url}{BASE}/{twilio_account['account_sid']}.json"
