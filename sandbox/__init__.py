@@ -10,6 +10,8 @@ its own distribution (``integrations-sandbox``, ``sandbox/pyproject.toml``) and 
   admin API under ``/_sandbox/`` (``admin``) and ``BaseSandbox`` (``sandbox``), foreground serving
   (``cli``).
 - ``sandbox.google``: OAuth, Gmail v1 and Calendar v3 (``from sandbox.google import Sandbox``).
+- ``sandbox.twilio``: the REST API 2010-04-01, accounts, messages and calls over plain HTTP
+  (``from sandbox.twilio import Sandbox``).
 
 A new provider is one subpackage ``sandbox/<provider>/`` with a ``Sandbox(BaseSandbox)`` (its state,
 token store, admin routes, env), an ``App`` subclass (its routes and errors), a ``Quota`` subclass

@@ -94,11 +94,12 @@ def populate(sb, account_sid: str | None, messages: int = 500, calls: int = 200,
         body, media = _body(rng, n)
         message = {"sid": _sid("SM", seed, "message", n), "body": body, "num_media": str(len(media)),
                    "date_created": created}
-        if rng.random() < 0.45:
+        queued = n >= messages - 3  # the newest few texts are still on their way out
+        if rng.random() < 0.45 and not queued:
             message.update({"direction": "inbound", "from": theirs, "to": mine, "status": "received",
                             "price": "-0.00790"})
         else:
-            status, error = (("queued", None) if n >= messages - 3 else _outcome(rng))
+            status, error = ("queued", None) if queued else _outcome(rng)
             message.update({"direction": rng.choice(["outbound-api", "outbound-api", "outbound-reply"]),
                             "from": mine, "to": theirs, "status": status, "error_code": error})
             if status == "queued":

@@ -35,20 +35,23 @@ class Record:
     created_at: datetime = field(init=False)
     time_at: datetime | None = field(init=False)
     end_at: datetime | None = field(init=False)  # a Call's end_time (EndTime filters)
+    _key: tuple = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.refresh()
 
     def refresh(self) -> None:
+        """Re-read the dates after ``data`` changed (and the sort key that follows from them)."""
         self.created_at = parse_date(self.data["date_created"])
         self.time_at = parse_date(self.data.get(self.time_field))
         self.end_at = parse_date(self.data.get("end_time"))
+        primary = self.time_at or self.created_at
+        self._key = (int(primary.timestamp()), int(self.created_at.timestamp()), self.seq)
 
     def sort_key(self) -> tuple:
         """Newest first means descending on this: the list's time (creation when not yet set), then
         creation, then arrival."""
-        primary = self.time_at or self.created_at
-        return (int(primary.timestamp()), int(self.created_at.timestamp()), self.seq)
+        return self._key
 
 
 @dataclass

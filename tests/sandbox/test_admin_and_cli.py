@@ -126,7 +126,8 @@ def test_serve_prints_env_then_serves(monkeypatch):
     assert [l.split("=", 1)[0] for l in lines] == [
         "INTEGRATIONS_GOOGLE_BASE_URL", "INTEGRATIONS_GOOGLE_CLIENT_ID", "INTEGRATIONS_GOOGLE_CLIENT_SECRET",
         "INTEGRATIONS_GMAIL_QUOTA_TABLE", "INTEGRATIONS_MICROSOFT_BASE_URL", "INTEGRATIONS_MICROSOFT_CLIENT_ID",
-        "INTEGRATIONS_MICROSOFT_CLIENT_SECRET", "INTEGRATIONS_MICROSOFT_CA_BUNDLE"]
+        "INTEGRATIONS_MICROSOFT_CLIENT_SECRET", "INTEGRATIONS_MICROSOFT_CA_BUNDLE",
+        "INTEGRATIONS_TWILIO_BASE_URL"]
     assert lines[3] == "INTEGRATIONS_GMAIL_QUOTA_TABLE=2026"  # a new project's table by default
     assert lines[4].startswith("INTEGRATIONS_MICROSOFT_BASE_URL=https://127.0.0.1:")
     plain = CliRunner().invoke(sandbox_group, ["serve", "--port", "0"])
