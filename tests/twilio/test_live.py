@@ -4,7 +4,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tests.twilio.conftest import ago, drain
+from tests.twilio.conftest import ago, drain, rfc2822
+from worker.db.connect import connect
 from worker.providers.twilio.api import parse_date
 
 pytestmark = pytest.mark.asyncio
@@ -132,3 +133,27 @@ async def test_a_sent_message_is_read_by_sid_while_queued_then_found_by_the_wind
     await account.run_live()
     assert account.heads()[sid]["payload"]["status"] == "delivered"
     assert queued["outbound_id"]
+
+
+async def test_an_older_version_of_a_message_never_replaces_the_newer_one_staged(twilio, tsb):
+    """Twilio orders a message's versions by `date_updated`: a send's late create answer (queued)
+    staged after the sync staged the delivered message leaves the delivered one the head."""
+    from worker.store.staging import RawObject, stage_records
+
+    account = twilio()
+    delivered = account.text("hi", sent=ago(tsb, minutes=1), status="delivered")
+    await account.run_live()
+    queued = {**delivered, "status": "queued", "date_sent": None,
+              "date_updated": rfc2822(parse_date(delivered["date_updated"]) - timedelta(seconds=3))}
+    with connect(account.url) as conn:
+        stored = stage_records(conn, account.id, account.tenant_id, "send_sms", "twilio.message",
+                               [RawObject(delivered["sid"], queued)])
+        conn.commit()
+    assert stored == 0 and account.heads()[delivered["sid"]]["payload"]["status"] == "delivered"
+    later = {**delivered, "status": "read", "date_updated": rfc2822(parse_date(delivered["date_updated"])
+                                                                    + timedelta(seconds=5))}
+    with connect(account.url) as conn:
+        assert stage_records(conn, account.id, account.tenant_id, "sync_sms_live", "twilio.message",
+                             [RawObject(delivered["sid"], later)]) == 1
+        conn.commit()
+    assert account.heads()[delivered["sid"]]["payload"]["status"] == "read"
