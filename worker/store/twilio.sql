@@ -1,8 +1,8 @@
 -- name: unsettled
 -- Live staged Twilio objects of one resource whose newest version is in a status that still
 -- changes without moving the date the object is listed by (a queued message has no date_sent, a
--- call in progress no end): the live sync reads each of them again by its SID. Least recently
--- changed first, so none starves behind the others.
+-- call in progress no end): the live sync reads each of them again by its SID. A random sample
+-- when more are open than one run reads, so none starves behind others that never change.
 select h.external_id
 from integrations.raw_heads as h
 cross join lateral (
@@ -15,7 +15,7 @@ cross join lateral (
 ) as newest
 where h.connection_id = %(connection_id)s and h.resource_type = %(resource_type)s and not h.is_deleted
   and newest.status = any(%(statuses)s::text[])
-order by h.updated_at, h.external_id
+order by random()
 limit %(limit)s
 
 -- name: claim_lock

@@ -42,7 +42,7 @@ from worker.sync.stager import PageStager
 
 logger = logging.getLogger(__name__)
 
-UNSETTLED_PER_RUN = 200  # objects read again by SID per run at most (the least recently changed first)
+UNSETTLED_PER_RUN = 200  # objects read again by SID per run at most (a random sample when more are open)
 
 
 def iso(moment: datetime) -> str:

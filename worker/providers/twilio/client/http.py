@@ -86,8 +86,10 @@ class TwilioClient:
             auth = self.key.auth()
             try:
                 response = await self._send(method, url, auth, params=params, data=data)
-                if response.status_code == 401 and not swapped and await self.key.refused(auth):
-                    swapped = True  # a reconnect stored a new key meanwhile: once more with it
+                # refused: a reconnect stored a new key meanwhile (once more with it), or the stored key
+                # is the one refused (the connection is marked needs_reauth) and Unauthorized follows
+                if response.status_code == 401 and await self.key.refused(auth) and not swapped:
+                    swapped = True
                     continue
                 if response.status_code >= 400:
                     raise error_from_response(response.status_code, response.content,
