@@ -76,6 +76,23 @@ async def test_a_retry_after_twilio_accepted_the_text_finds_it_instead_of_sendin
     assert [m["sid"] for m in tsb.messages(account.sid)] == [row["provider_id"]]
 
 
+async def test_through_a_messaging_service_the_retry_finds_the_text_by_its_service(twilio, tsb, monkeypatch):
+    monkeypatch.setenv("INTEGRATIONS_TWILIO_HTTP_TIMEOUT_SECONDS", "1")
+    service = "MG" + "0123456789abcdef" * 2
+    account = twilio({"send_sms": {"messaging_service_sid": service}})
+    tsb.add_fault(CREATE, method="POST", kind="delay", delay_seconds=2.5, count=1)
+    result = await send_sms(account.url, account.id, to="+14155550123", body="From the service")
+    assert result["from"] == service
+    await drain(account.url)
+    assert await asyncio.to_thread(wait_for, lambda: len(tsb.messages(account.sid)) == 1, 30)
+    make_due(account.url, result["job_id"])
+    await drain(account.url)
+    row = outbound(account.url, result["outbound_id"])
+    assert row["status"] == "done" and row["attempts"] == 2 and posts(tsb) == 1
+    [sent] = tsb.messages(account.sid)
+    assert sent["sid"] == row["provider_id"] and sent["messaging_service_sid"] == service
+
+
 async def test_a_retry_never_claims_the_text_another_outbound_row_sent(twilio, tsb):
     account = twilio()
     first = await send_sms(account.url, account.id, to="+14155550123", body="Same words")
