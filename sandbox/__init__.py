@@ -12,6 +12,8 @@ its own distribution (``integrations-sandbox``, ``sandbox/pyproject.toml``) and 
 - ``sandbox.google``: OAuth, Gmail v1 and Calendar v3 (``from sandbox.google import Sandbox``).
 - ``sandbox.slack``: OAuth v2 and the Web API methods the Slack provider calls, with rate-limit
   tiers (``from sandbox.slack import Sandbox``).
+- ``sandbox.twilio``: the REST API 2010-04-01, accounts, messages and calls over plain HTTP
+  (``from sandbox.twilio import Sandbox``).
 
 A new provider is one subpackage ``sandbox/<provider>/`` with a ``Sandbox(BaseSandbox)`` (its state,
 token store, admin routes, env), an ``App`` subclass (its routes and errors), a ``Quota`` subclass

@@ -31,11 +31,14 @@ def sandbox() -> None:
                  help="Port of the Microsoft 365 sandbox (HTTPS; 0 picks a free one)."),
     click.Option(["--slack-port"], default=0, show_default=True, type=int,
                  help="Port of the Slack sandbox (HTTP; 0 picks a free one)."),
+    click.Option(["--twilio-port"], default=0, show_default=True, type=int,
+                 help="Port of the Twilio sandbox (HTTP; 0 picks a free one)."),
 ])
 @click.pass_context
 def serve(ctx, microsoft_port, slack_port, **options) -> None:
     from .microsoft.cli import banner, start
     from .slack import cli as slack_cli
+    from .twilio.cli import companion as twilio_companion
 
     users = [u.strip() for u in options["users"].split(",") if u.strip()]
     microsoft = start(options["host"], microsoft_port, options["seed"], users, options["messages"], options["events"])
@@ -46,6 +49,7 @@ def serve(ctx, microsoft_port, slack_port, **options) -> None:
         microsoft.stop()
         raise
     companions().append((slack, lambda: slack_cli.banner(slack)))
+    twilio_companion(options.pop("twilio_port"), options, bool(users))
     ctx.invoke(google_serve, **options)
 
 

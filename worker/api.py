@@ -111,6 +111,18 @@ async def post_message(url: str, connection_id, *, channel: str, text: str, thre
     return {"outbound_id": str(outbound["id"]), "job_id": job_id, "status": outbound["status"]}
 
 
+async def send_sms(url: str, connection_id, *, to: str, body: str, from_: str | None = None,
+                   idempotency_key: str | None = None) -> dict[str, Any]:
+    """Queue a text message (SMS) from a connected Twilio account; the same idempotency key never
+    sends twice. Numbers are normalized to E.164; a bad number is BadInput and records nothing.
+    The sender is `from_`, else the connection's send_sms setting (from_number or messaging_service_sid)."""
+    outbound, job_id = await queue_action(url, connection_id, "send_sms",
+                                          {"to": to, "body": body, "from": from_}, idempotency_key)
+    request = outbound["request"]
+    return {"outbound_id": str(outbound["id"]), "job_id": job_id, "to": request["to"],
+            "from": request.get("from") or request.get("messaging_service_sid"), "status": outbound["status"]}
+
+
 def _clean(request: dict) -> dict:
     return {k: (v.isoformat() if isinstance(v, (date, datetime)) else v) for k, v in request.items()
             if v is not None and v is not False}

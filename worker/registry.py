@@ -11,8 +11,9 @@ from worker.errors import BadInput
 from worker.providers.google.provider import GOOGLE
 from worker.providers.microsoft.provider import MICROSOFT
 from worker.providers.slack.provider import SLACK
+from worker.providers.twilio.provider import TWILIO
 
-_PROVIDERS: dict[str, Provider] = {p.name: p for p in (GOOGLE, MICROSOFT, SLACK)}
+_PROVIDERS: dict[str, Provider] = {p.name: p for p in (GOOGLE, MICROSOFT, SLACK, TWILIO)}
 
 
 def register(provider: Provider) -> Provider:

@@ -20,6 +20,10 @@ def remedy(row: dict) -> str | None:
     profile = f" --profile {row['profile_id']}" if row["profile_id"] else ""  # tenant-owned providers have none
     connect = (f"integrations connect {row['provider']} --tenant {row['tenant_id']}{profile}"
                f" --account {row['account_id']} --capability {row['capability']}")
+    if _credential_kind(row["provider"]) == "api_key":  # the secret on standard input, never in argv
+        connect = f"printf '%s\\n' \"$API_KEY_SECRET\" | {connect} --api-key <API key SID>"
+        if row["connection_status"] == "needs_reauth" or row["status"] == "needs_reauth":
+            return f"reconnect with a valid API key (the key was revoked or its secret changed) — {connect}"
     if row["connection_status"] == "needs_reauth" or row["status"] == "needs_reauth":
         return f"reconnect: the refresh token was revoked or expired — {connect}"
     if row["status"] == "awaiting_consent":
@@ -33,6 +37,13 @@ def remedy(row: dict) -> str | None:
         when = row["next_run_at"].isoformat(timespec="seconds") if row["next_run_at"] else "the next interval"
         return f"retrying automatically at {when} (backing off after {row['consecutive_failures']} failures)"
     return None
+
+
+def _credential_kind(provider: str) -> str | None:
+    try:
+        return get_provider(provider).credential_kind
+    except Exception:  # a provider no longer registered
+        return None
 
 
 def _exists(conn, relation: str) -> bool:

@@ -16,7 +16,7 @@ from worker.settings import get_settings
 
 SMALL = ["--messages", "60", "--events", "8", "--concurrency", "2"]
 STEPS = ["migrating", "starting the Google sandbox", "starting the Microsoft 365 sandbox", f"connecting {ANA}",
-         f"connecting {BEN}", f"connecting {CLEO}",
+         f"connecting {BEN}", f"connecting {CLEO}", "connecting Twilio account",
          "running a worker until the first syncs finish", "normalizing raw records", "summary",
          "lifecycle", "running the live syncs again", "sending an email", "creating a meeting",
          "what changed", "reprocess", "explore"]
@@ -30,7 +30,8 @@ def demo_db(settings_env, make_database, monkeypatch):
     for name in ("INTEGRATIONS_GOOGLE_BASE_URL", "INTEGRATIONS_GOOGLE_CLIENT_ID",
                  "INTEGRATIONS_GOOGLE_CLIENT_SECRET", "INTEGRATIONS_GMAIL_QUOTA_UNITS_PER_MINUTE",
                  "INTEGRATIONS_MICROSOFT_BASE_URL", "INTEGRATIONS_MICROSOFT_CLIENT_ID",
-                 "INTEGRATIONS_MICROSOFT_CLIENT_SECRET", "INTEGRATIONS_MICROSOFT_CA_BUNDLE"):
+                 "INTEGRATIONS_MICROSOFT_CLIENT_SECRET", "INTEGRATIONS_MICROSOFT_CA_BUNDLE",
+                 "INTEGRATIONS_TWILIO_BASE_URL"):
         monkeypatch.delenv(name, raising=False)
     get_settings.cache_clear()
     return url
@@ -69,10 +70,20 @@ def test_demo_end_to_end_twice(demo_db):
         assert re.search(rf"^    {re.escape(model)}\s+[1-9]\d*$", output, re.M), f"no count for {model}"
 
     with connect(demo_db) as conn:
-        connections = conn.execute("select account_id, status from integrations.connections where tenant_id = %s"
-                                   " order by account_id", (DEMO_TENANT,)).fetchall()
-        assert [(c["account_id"], c["status"]) for c in connections] == [
+        connections = conn.execute("select provider, account_id, status from integrations.connections"
+                                   " where tenant_id = %s order by account_id", (DEMO_TENANT,)).fetchall()
+        assert [(c["account_id"], c["status"]) for c in connections if c["provider"] != "twilio"] == [
             (ANA, "active"), (BEN, "active"), (CLEO, "active")]
+        [twilio] = [c for c in connections if c["provider"] == "twilio"]
+        assert twilio["status"] == "active" and twilio["account_id"].startswith("AC")
+        staged = {r["resource_type"]: r["n"] for r in conn.execute(
+            "select resource_type, count(distinct external_id) as n from integrations.raw_records"
+            " where tenant_id = %s and resource_type like 'twilio.%%' group by 1", (DEMO_TENANT,))}
+        assert staged["twilio.message"] >= 100 and staged["twilio.call"] >= 30
+        text = conn.execute("select status, attempts from integrations.outbound where idempotency_key = 'demo-sms'"
+                            " and tenant_id = %s", (DEMO_TENANT,)).fetchone()
+        assert (text["status"], text["attempts"]) == ("done", 1)
+        assert "newest texts" in output and "newest calls" in output
         per_user = conn.execute(
             "select c.account_id, count(*) as n from product.email_mailboxes m"
             " join integrations.connections c on c.id = m.connection_id where c.tenant_id = %s"
@@ -119,7 +130,7 @@ def test_demo_end_to_end_twice(demo_db):
     assert "provider API calls during reprocess: 0" in again
     with connect(demo_db) as conn:
         assert conn.execute("select count(*) as n from integrations.connections where tenant_id = %s",
-                            (DEMO_TENANT,)).fetchone()["n"] == 3
+                            (DEMO_TENANT,)).fetchone()["n"] == 4
         second = conn.execute("select (select count(*) from product.emails where tenant_id = %(t)s) as emails,"
                               " (select count(*) from product.meetings where tenant_id = %(t)s) as meetings",
                               {"t": DEMO_TENANT}).fetchone()

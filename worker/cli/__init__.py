@@ -40,6 +40,9 @@ def _register() -> None:
                     run.worker, normalize.normalize_command, normalize.reprocess_command, health.status,
                     health.reconcile, keys.keys, sandbox.sandbox, demo.demo, chat.chat):
         cli.add_command(command)
+    from worker.cli.sms import sms  # twilio: `integrations sms send`
+
+    cli.add_command(sms)
 
 
 _register()

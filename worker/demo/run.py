@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from typing import Callable, Iterator
 
 from worker.demo import report
+from worker.demo.twilio import LIVE as TWILIO_LIVE
+from worker.demo.twilio import TwilioDemo
 from worker.demo.world import (
     ANA,
     BEN,
@@ -62,6 +64,7 @@ class Demo:
         self.url: str | None = None
         self.sandbox = None
         self.microsoft = None  # Cleo's Microsoft 365 sandbox
+        self.twilio = None  # the tenant's Twilio account (worker/demo/twilio.py)
         self.world: dict = {}
         self.connections: dict[str, object] = {}  # account -> connection id
         self.results: dict = {}
@@ -134,6 +137,7 @@ class Demo:
         self.say(f"generated {generated.get('messages', 0)} messages and {generated.get('events', 0)} events; "
                  f"'{self.world['outlook']['email']}' is also in {ANA}'s Gmail and "
                  f"'{self.world['outlook']['meeting']}' also in {CLEO}'s Outlook calendar")
+        self.twilio = TwilioDemo(self.say)
 
     def connect_users(self) -> None:
         from worker.crypto import keyring_from_settings
@@ -158,6 +162,7 @@ class Demo:
             self.connections[account] = row["id"]
             self.say(f"connection {row['id']} {row['status']}, {len(row['granted_scopes'])} scopes granted")
         self.connect_outlook()
+        self.twilio.connect(self.url, DEMO_TENANT, self.step)
 
     def connect_outlook(self) -> None:
         from worker.crypto import keyring_from_settings
@@ -202,6 +207,7 @@ class Demo:
             for connection_id in self.connections.values():
                 for capability in LIVE:
                     await defer_live(connection_id, capability)
+            await self.twilio.defer_live()
 
         began = time.monotonic()
         seen = {"google": len(self.sandbox.requests()), "microsoft": len(self.microsoft.requests())}
@@ -222,7 +228,7 @@ class Demo:
     def check_live_ok(self) -> None:
         with self.connect() as conn:
             rows = report.capability_states(conn, DEMO_TENANT)
-        bad = [r for r in rows if r["capability"] in LIVE and r["stream"] == "" and r["status"] != "ok"]
+        bad = [r for r in rows if r["capability"] in LIVE + TWILIO_LIVE and r["stream"] == "" and r["status"] != "ok"]
         if bad:
             raise DemoFailed("live syncs did not finish: " + "; ".join(
                 f"{r['account_id']} {r['capability']} is {r['status']}: {r['last_error'] or '-'}" for r in bad))
@@ -272,6 +278,7 @@ class Demo:
                                 {"tenant_id": DEMO_TENANT, "ical_uids": list(shared)}).fetchall()
             all_meetings = report.meetings(conn, DEMO_TENANT)
             report.print_meetings(self.echo, [all_meetings[r["meeting_id"]] for r in rows])
+            self.twilio.show(conn, DEMO_TENANT, self.echo)
         self.results["first_counts"] = counts
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -345,9 +352,10 @@ class Demo:
             before = report.row_counts(conn, DEMO_TENANT)
         self.sandbox.clear_requests()
         self.microsoft.clear_requests()
-        self.say("sandbox request logs cleared (Google and Microsoft)")
+        self.twilio.sandbox.clear_requests()
+        self.say("sandbox request logs cleared (Google, Microsoft and Twilio)")
         self.normalize(full_refresh=True)
-        calls = self.sandbox.count_requests() + self.microsoft.count_requests()
+        calls = self.sandbox.count_requests() + self.microsoft.count_requests() + self.twilio.sandbox.count_requests()
         with self.connect() as conn:
             after = report.row_counts(conn, DEMO_TENANT)
         self.results["reprocess_calls"] = calls
@@ -376,7 +384,7 @@ class Demo:
     def sandbox_env(self) -> dict[str, str]:
         """The sandbox's endpoints and credentials; the client paces Gmail to the sandbox's quota
         (unless INTEGRATIONS_GMAIL_QUOTA_UNITS_PER_MINUTE is set)."""
-        env = {**self.sandbox.env(), **self.microsoft.env()}
+        env = {**self.sandbox.env(), **self.microsoft.env(), **self.twilio.env()}
         if "INTEGRATIONS_GMAIL_QUOTA_UNITS_PER_MINUTE" not in os.environ:
             env["INTEGRATIONS_GMAIL_QUOTA_UNITS_PER_MINUTE"] = str(self.options.quota_units)
         return env
@@ -402,6 +410,8 @@ class Demo:
             self.sandbox.stop()
             if self.microsoft is not None:
                 self.microsoft.stop()
+            if self.twilio is not None:
+                self.twilio.stop()
         self.results["connections"] = {k: str(v) for k, v in self.connections.items()}
         self.results["seconds"] = time.monotonic() - self.started
         return self.results

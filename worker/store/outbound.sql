@@ -12,9 +12,10 @@ select * from integrations.outbound where connection_id = %(connection_id)s and 
 select * from integrations.outbound where id = %(id)s
 
 -- name: start_attempt
--- Committed before Google is called: attempts > 1 means an earlier attempt may have succeeded.
+-- Committed before the provider is called: attempts > 1 means an earlier attempt may have
+-- succeeded, and attempt_started_at (the first attempt's) bounds what it may have created.
 update integrations.outbound
-set attempts = attempts + 1, status = 'sending'
+set attempts = attempts + 1, status = 'sending', attempt_started_at = coalesce(attempt_started_at, now())
 where id = %(id)s and status in ('pending', 'sending')
 returning *
 

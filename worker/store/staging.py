@@ -135,9 +135,19 @@ def _history_id(value) -> str | None:
     return str(int(value)) if str(value).isdigit() else None
 
 
+def _rfc2822_micros(value) -> str | None:
+    """Twilio's `date_updated` ("Thu, 30 Jul 2015 20:12:31 +0000") in epoch microseconds."""
+    from email.utils import parsedate_to_datetime
+
+    stamp = parsedate_to_datetime(str(value))
+    return None if stamp.tzinfo is None else str(round(stamp.timestamp() * 1_000_000))
+
+
 # resource type -> (payload field, how to make it a number that orders the object's versions)
 VERSIONS = {"gmail.message": ("historyId", _history_id), "gmail.labels": ("historyId", _history_id),
-            "calendar.event": ("updated", _epoch_micros)}
+            "calendar.event": ("updated", _epoch_micros),
+            # a send's create answer (queued) never replaces the delivered state a sync staged first
+            "twilio.message": ("date_updated", _rfc2822_micros), "twilio.call": ("date_updated", _rfc2822_micros)}
 
 # resource type -> the resource whose objects it completes: its records are fenced by that
 # object's head too (a tombstone or a newer version wins; see `stage_records.claim`), and its
