@@ -124,7 +124,7 @@ def test_serve_prints_slack_settings_after_microsofts_and_serves(monkeypatch):
     names = [line.split("=", 1)[0] for line in output]
     assert names[4:8] == ["INTEGRATIONS_MICROSOFT_BASE_URL", "INTEGRATIONS_MICROSOFT_CLIENT_ID",
                           "INTEGRATIONS_MICROSOFT_CLIENT_SECRET", "INTEGRATIONS_MICROSOFT_CA_BUNDLE"]
-    assert names[8:] == ["INTEGRATIONS_SLACK_BASE_URL", "INTEGRATIONS_SLACK_CLIENT_ID",
+    assert names[8:12] == ["INTEGRATIONS_SLACK_BASE_URL", "INTEGRATIONS_SLACK_CLIENT_ID",
                          "INTEGRATIONS_SLACK_CLIENT_SECRET", "INTEGRATIONS_SLACK_SIGNING_SECRET"]
     assert seen["env"]["INTEGRATIONS_SLACK_BASE_URL"].startswith("http://127.0.0.1:")
     assert seen["answer"] == {"ok": False, "error": "not_authed"}

@@ -15,9 +15,8 @@ import time
 from datetime import datetime, timezone
 from decimal import Decimal
 
-from worker.providers.slack.capabilities import GROUPS_HISTORY, GROUPS_READ, ChannelsLiveSettings
+from worker.providers.slack.capabilities import ChannelsLiveSettings
 from worker.providers.slack.channels.messages import (
-    CHANNEL,
     MESSAGE,
     USER,
     is_reply,
@@ -29,6 +28,8 @@ from worker.providers.slack.channels.messages import (
     ts_of,
     valid,
 )
+from worker.providers.slack.channels.reconcile import ChannelsReconciler
+from worker.providers.slack.channels.scope import CAPABILITY, channels_in_scope
 from worker.providers.slack.channels.users import STREAM as USERS_STREAM
 from worker.providers.slack.channels.users import UserBook, sync_users
 from worker.providers.slack.client.errors import NotFound
@@ -37,9 +38,9 @@ from worker.store.staging import RawObject
 from worker.sync.cursors import FullSync, LiveCursor
 from worker.sync.loops import Page, run_live
 from worker.sync.outcome import run_streams
+from worker.sync.reconcile import reconcile
 from worker.sync.stager import PageStager
 
-CAPABILITY = "sync_channels_live"
 EXPIRED_REASON = "Slack refused a history cursor (invalid_cursor)"
 MAX_THREADS = 500  # active threads followed per channel
 
@@ -149,9 +150,6 @@ class ChannelStream:
 
     async def settle(self) -> None:
         """After a resync: what vanished while the cursor was dead is found by reconcile's window."""
-        from worker.providers.slack.channels.reconcile import ChannelsReconciler
-        from worker.sync.reconcile import reconcile
-
         await reconcile(ChannelsReconciler(self.ctx, channels=[self.channel]), do_repair=True)
 
 
@@ -159,21 +157,6 @@ async def sync_channel(ctx, channel: str, lookback_seconds: float, users: UserBo
     stager = PageStager(ctx, CAPABILITY, stream=channel, resource=MESSAGE)
     mode, _ = await run_live(ChannelStream(ctx, channel, lookback_seconds, users), stager)
     return {"mode": mode, "staged": stager.staged}
-
-
-async def channels_in_scope(ctx, channels, capability: str) -> list[str]:
-    """The configured channel ids, or every channel the bot is a member of (private ones when the
-    install granted the groups scopes); the channel objects are staged on the way."""
-    private = {GROUPS_READ, GROUPS_HISTORY} <= ctx.granted
-    listed = await ctx.api.channels(private=private)
-    stager = PageStager(ctx, capability, resource=CHANNEL)
-    if channels == "member":
-        chosen = [c for c in listed if c.get("is_member")]
-    else:
-        by_id = {c["id"]: c for c in listed}
-        chosen = [by_id.get(c) or {"id": c} for c in channels]
-    await stager.stage_page([RawObject(c["id"], c) for c in chosen if len(c) > 1], None)
-    return [c["id"] for c in chosen]
 
 
 async def sync_channels_live(ctx) -> dict:

@@ -11,8 +11,9 @@ from datetime import datetime, timezone
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from worker.providers.slack.channels.live import ChannelStream, channels_in_scope
+from worker.providers.slack.channels.live import ChannelStream
 from worker.providers.slack.channels.messages import MESSAGE, is_thread_parent, ts_of, valid
+from worker.providers.slack.channels.scope import channels_in_scope
 from worker.providers.slack.channels.users import UserBook
 from worker.sync.cursors import OnceProgress
 from worker.sync.loops import OncePage, run_once

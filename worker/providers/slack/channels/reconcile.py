@@ -13,7 +13,6 @@ from datetime import datetime, timezone
 from decimal import Decimal
 
 from worker.providers.slack.capabilities import ChannelsLiveSettings
-from worker.providers.slack.channels.live import CAPABILITY, channels_in_scope
 from worker.providers.slack.channels.messages import (
     MESSAGE,
     is_thread_parent,
@@ -24,6 +23,7 @@ from worker.providers.slack.channels.messages import (
     ts_of,
     valid,
 )
+from worker.providers.slack.channels.scope import CAPABILITY, channels_in_scope
 from worker.providers.slack.client.errors import NotFound
 from worker.store.reads import normalized_chat_messages, staged_field_between
 from worker.sync.stager import PageStager
