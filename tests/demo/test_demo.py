@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from worker.cli import cli
 from worker.db.connect import connect
+from worker.demo.slack import TEAM as SLACK_TEAM
 from worker.demo.world import ANA, BEN, CLEO, DEMO_TENANT, SHARED_MEETINGS, SHARED_WITH_OUTLOOK
 from worker.settings import get_settings
 
@@ -72,7 +73,7 @@ def test_demo_end_to_end_twice(demo_db):
     with connect(demo_db) as conn:
         connections = conn.execute("select provider, account_id, status from integrations.connections"
                                    " where tenant_id = %s order by account_id", (DEMO_TENANT,)).fetchall()
-        assert [(c["account_id"], c["status"]) for c in connections if c["provider"] != "twilio"] == [
+        assert [(c["account_id"], c["status"]) for c in connections if c["provider"] not in ("twilio", "slack")] == [
             (ANA, "active"), (BEN, "active"), (CLEO, "active")]
         [twilio] = [c for c in connections if c["provider"] == "twilio"]
         assert twilio["status"] == "active" and twilio["account_id"].startswith("AC")
@@ -84,6 +85,15 @@ def test_demo_end_to_end_twice(demo_db):
                             " and tenant_id = %s", (DEMO_TENANT,)).fetchone()
         assert (text["status"], text["attempts"]) == ("done", 1)
         assert "newest texts" in output and "newest calls" in output
+        [slack] = [c for c in connections if c["provider"] == "slack"]
+        assert (slack["account_id"], slack["status"]) == (SLACK_TEAM, "active")
+        chat = conn.execute("select count(*) as n, count(distinct author_address) as authors from product.chat_messages"
+                            " where tenant_id = %s and not is_deleted", (DEMO_TENANT,)).fetchone()
+        assert chat["n"] >= 60 and chat["authors"] >= 3  # the demo users' addresses reach the CRM
+        post = conn.execute("select status, attempts from integrations.outbound"
+                            " where idempotency_key = 'demo-slack-post' and tenant_id = %s", (DEMO_TENANT,)).fetchone()
+        assert (post["status"], post["attempts"]) == ("done", 1)
+        assert "newest chat messages (product.chat_messages" in output
         per_user = conn.execute(
             "select c.account_id, count(*) as n from product.email_mailboxes m"
             " join integrations.connections c on c.id = m.connection_id where c.tenant_id = %s"
@@ -130,7 +140,7 @@ def test_demo_end_to_end_twice(demo_db):
     assert "provider API calls during reprocess: 0" in again
     with connect(demo_db) as conn:
         assert conn.execute("select count(*) as n from integrations.connections where tenant_id = %s",
-                            (DEMO_TENANT,)).fetchone()["n"] == 4
+                            (DEMO_TENANT,)).fetchone()["n"] == 5
         second = conn.execute("select (select count(*) from product.emails where tenant_id = %(t)s) as emails,"
                               " (select count(*) from product.meetings where tenant_id = %(t)s) as meetings",
                               {"t": DEMO_TENANT}).fetchone()

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from typing import Callable, Iterator
 
 from worker.demo import report
+from worker.demo.slack import LIVE as SLACK_LIVE
+from worker.demo.slack import SlackDemo
 from worker.demo.twilio import LIVE as TWILIO_LIVE
 from worker.demo.twilio import TwilioDemo
 from worker.demo.world import (
@@ -65,6 +67,7 @@ class Demo:
         self.sandbox = None
         self.microsoft = None  # Cleo's Microsoft 365 sandbox
         self.twilio = None  # the tenant's Twilio account (worker/demo/twilio.py)
+        self.slack = None  # the tenant's Slack workspace (worker/demo/slack.py)
         self.world: dict = {}
         self.connections: dict[str, object] = {}  # account -> connection id
         self.results: dict = {}
@@ -138,6 +141,7 @@ class Demo:
                  f"'{self.world['outlook']['email']}' is also in {ANA}'s Gmail and "
                  f"'{self.world['outlook']['meeting']}' also in {CLEO}'s Outlook calendar")
         self.twilio = TwilioDemo(self.say)
+        self.slack = SlackDemo(self.say)
 
     def connect_users(self) -> None:
         from worker.crypto import keyring_from_settings
@@ -163,6 +167,7 @@ class Demo:
             self.say(f"connection {row['id']} {row['status']}, {len(row['granted_scopes'])} scopes granted")
         self.connect_outlook()
         self.twilio.connect(self.url, DEMO_TENANT, self.step)
+        self.slack.connect(self.url, DEMO_TENANT, self.step)
 
     def connect_outlook(self) -> None:
         from worker.crypto import keyring_from_settings
@@ -208,6 +213,7 @@ class Demo:
                 for capability in LIVE:
                     await defer_live(connection_id, capability)
             await self.twilio.defer_live()
+            await self.slack.defer_live()
 
         began = time.monotonic()
         seen = {"google": len(self.sandbox.requests()), "microsoft": len(self.microsoft.requests())}
@@ -228,7 +234,8 @@ class Demo:
     def check_live_ok(self) -> None:
         with self.connect() as conn:
             rows = report.capability_states(conn, DEMO_TENANT)
-        bad = [r for r in rows if r["capability"] in LIVE + TWILIO_LIVE and r["stream"] == "" and r["status"] != "ok"]
+        live = LIVE + TWILIO_LIVE + SLACK_LIVE
+        bad = [r for r in rows if r["capability"] in live and r["stream"] == "" and r["status"] != "ok"]
         if bad:
             raise DemoFailed("live syncs did not finish: " + "; ".join(
                 f"{r['account_id']} {r['capability']} is {r['status']}: {r['last_error'] or '-'}" for r in bad))
@@ -279,6 +286,7 @@ class Demo:
             all_meetings = report.meetings(conn, DEMO_TENANT)
             report.print_meetings(self.echo, [all_meetings[r["meeting_id"]] for r in rows])
             self.twilio.show(conn, DEMO_TENANT, self.echo)
+            self.slack.show(conn, DEMO_TENANT, self.echo)
         self.results["first_counts"] = counts
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -353,9 +361,11 @@ class Demo:
         self.sandbox.clear_requests()
         self.microsoft.clear_requests()
         self.twilio.sandbox.clear_requests()
-        self.say("sandbox request logs cleared (Google, Microsoft and Twilio)")
+        self.slack.sandbox.clear_requests()
+        self.say("sandbox request logs cleared (Google, Microsoft, Twilio and Slack)")
         self.normalize(full_refresh=True)
-        calls = self.sandbox.count_requests() + self.microsoft.count_requests() + self.twilio.sandbox.count_requests()
+        calls = (self.sandbox.count_requests() + self.microsoft.count_requests()
+                 + self.twilio.sandbox.count_requests() + self.slack.sandbox.count_requests())
         with self.connect() as conn:
             after = report.row_counts(conn, DEMO_TENANT)
         self.results["reprocess_calls"] = calls
@@ -384,7 +394,7 @@ class Demo:
     def sandbox_env(self) -> dict[str, str]:
         """The sandbox's endpoints and credentials; the client paces Gmail to the sandbox's quota
         (unless INTEGRATIONS_GMAIL_QUOTA_UNITS_PER_MINUTE is set)."""
-        env = {**self.sandbox.env(), **self.microsoft.env(), **self.twilio.env()}
+        env = {**self.sandbox.env(), **self.microsoft.env(), **self.twilio.env(), **self.slack.env()}
         if "INTEGRATIONS_GMAIL_QUOTA_UNITS_PER_MINUTE" not in os.environ:
             env["INTEGRATIONS_GMAIL_QUOTA_UNITS_PER_MINUTE"] = str(self.options.quota_units)
         return env
@@ -412,6 +422,8 @@ class Demo:
                 self.microsoft.stop()
             if self.twilio is not None:
                 self.twilio.stop()
+            if self.slack is not None:
+                self.slack.stop()
         self.results["connections"] = {k: str(v) for k, v in self.connections.items()}
         self.results["seconds"] = time.monotonic() - self.started
         return self.results
