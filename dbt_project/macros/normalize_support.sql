@@ -37,6 +37,7 @@ create table if not exists {{ s }}.normalize_watermarks (
 {{ create_phone_metadata_table(s) }}
 {{ check_default_phone_region(s) }}
 {{ create_to_e164_function(s) }}
+{{ create_slack_render_text_function(s) }}
 {% endmacro %}
 
 {#- A renamed or deleted model leaves its watermark row behind; prune_removal_log() waits for the

@@ -4,7 +4,8 @@
     number starting with the region's own calling code; the national prefix and carrier code
     stripped with the region's transform rule when what is left still fits) and is_possible_number
     (the length must be a possible one of the calling code's main region, local-only lengths
-    excluded). The rules come from the generated table phone_metadata (phone_metadata.sql).
+    excluded), and E.164's own limit of 15 digits. The rules come from the generated table
+    phone_metadata (phone_metadata.sql).
     Accepted writing: an optional `tel:` prefix, one leading "+", digits, spaces and the
     punctuation of phone numbers (- . ( ) / and Unicode dashes), an extension at the end
     (`ext. 12`, `x12`, `#12`, dropped). Anything else (letters, a short code's 5 digits in most
@@ -162,7 +163,8 @@ begin
     -- possible for the calling code's main region
     select * into meta from {{ schema }}.phone_metadata as m
     where m.is_main and m.calling_code = meta.calling_code;
-    if {{ schema }}.phone_length_check(nsn, meta.possible_lengths, meta.local_only_lengths) <> 'possible' then
+    if {{ schema }}.phone_length_check(nsn, meta.possible_lengths, meta.local_only_lengths) <> 'possible'
+       or length(meta.calling_code || nsn) > 15 then  -- E.164 has at most 15 digits
         return null;
     end if;
     return '+' || meta.calling_code || nsn;
