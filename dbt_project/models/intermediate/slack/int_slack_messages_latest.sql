@@ -330,8 +330,8 @@ heads as (
         decoded.subtype,
         decoded.text_markup,
         decoded.file_count,
-        coalesce(decoded.mentioned_user_ids, '{}'::text []) as mentioned_user_ids,
-        coalesce(decoded.mentioned_channel_ids, '{}'::text []) as mentioned_channel_ids
+        coalesce(decoded.mentioned_user_ids, '{}'::text[]) as mentioned_user_ids,
+        coalesce(decoded.mentioned_channel_ids, '{}'::text[]) as mentioned_channel_ids
 
     from versions
     left join {{ source('integrations', 'connections') }} as connections

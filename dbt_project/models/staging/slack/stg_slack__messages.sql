@@ -111,7 +111,8 @@ final as (
             when payload_ts is not null and payload_ts <> key_ts
                 then 'ts ' || left(payload_ts, 40) || ' differs from external_id'
             when sent_at is null then 'impossible ts: ' || left(coalesce(payload_ts, key_ts), 40)
-            when thread_ts is not null and thread_started_at is null then 'impossible thread_ts: ' || left(thread_ts, 40)
+            when thread_ts is not null and thread_started_at is null
+                then 'impossible thread_ts: ' || left(thread_ts, 40)
             when edited_ts is not null and edited_at is null then 'impossible edited.ts: ' || left(edited_ts, 40)
         end as quarantine_reason
 

@@ -108,8 +108,10 @@ final as (
             when sid <> external_id then 'sid ' || left(sid, 40) || ' differs from external_id'
             when start_text is not null and started_at is null then 'impossible start_time: ' || left(start_text, 40)
             when end_text is not null and ended_at is null then 'impossible end_time: ' || left(end_text, 40)
-            when created_text is not null and created_at is null then 'impossible date_created: ' || left(created_text, 40)
-            when updated_text is not null and updated_at is null then 'impossible date_updated: ' || left(updated_text, 40)
+            when created_text is not null and created_at is null
+                then 'impossible date_created: ' || left(created_text, 40)
+            when updated_text is not null and updated_at is null
+                then 'impossible date_updated: ' || left(updated_text, 40)
             when duration_text is not null and duration_seconds is null
                 then 'impossible duration: ' || left(duration_text, 40)
             when price_text is not null and price is null then 'impossible price: ' || left(price_text, 40)

@@ -111,12 +111,15 @@ final as (
             when not is_object then 'payload is not a JSON object'
             when sid is null then 'missing sid'
             when sid <> external_id then 'sid ' || left(sid, 40) || ' differs from external_id'
-            when created_text is not null and created_at is null then 'impossible date_created: ' || left(created_text, 40)
-            when updated_text is not null and updated_at is null then 'impossible date_updated: ' || left(updated_text, 40)
+            when created_text is not null and created_at is null
+                then 'impossible date_created: ' || left(created_text, 40)
+            when updated_text is not null and updated_at is null
+                then 'impossible date_updated: ' || left(updated_text, 40)
             when sent_text is not null and sent_at is null then 'impossible date_sent: ' || left(sent_text, 40)
             when num_segments_text is not null and num_segments is null
                 then 'impossible num_segments: ' || left(num_segments_text, 40)
-            when num_media_text is not null and num_media is null then 'impossible num_media: ' || left(num_media_text, 40)
+            when num_media_text is not null and num_media is null
+                then 'impossible num_media: ' || left(num_media_text, 40)
             when price_text is not null and price is null then 'impossible price: ' || left(price_text, 40)
             when error_code_text is not null and error_code is null
                 then 'impossible error_code: ' || left(error_code_text, 40)
