@@ -34,7 +34,7 @@ from worker.db.connect import connect
 PARENT, REPLY, BROADCAST = "1700000000.000100", "1700000060.000200", "1700000120.000300"
 BOT, MENTIONS, EDITED, GONE = "1700000200.000400", "1700000300.000500", "1700000400.000600", "1700000500.000700"
 TOMBSTONED, ITS_REPLY, POISON = "1700000600.000800", "1700000660.000900", "1700000700.001000"
-RENAMED_THREAD = "1700000800.001100"
+RENAMED_THREAD, ASK_CLEO = "1700000800.001100", "1700000850.001150"
 
 MENTION_TEXT = ("<@U2> &amp; <@U9|someone> look at <#C2|design> and <#C1>: <https://x.example/p?a=1&amp;b=2|the plan>,"
                 " <https://y.example/raw> or mail <mailto:ann@acme.com|ann@acme.com> &lt;soon&gt; <!here>")
@@ -72,6 +72,8 @@ def world(make_database, tmp_path_factory):
             message(TOMBSTONED, user="U2", text="a thread about to lose its parent", thread_ts=TOMBSTONED,
                     reply_count=1),
             message(ITS_REPLY, user="U1", text="a reply that stays", thread_ts=TOMBSTONED),
+            # mentions a user renamed later, in another channel than the user's thread
+            message(ASK_CLEO, user="U1", text="ask <@U3>"),
             # malformed: its ts is not a Slack timestamp (the sync keys it `C1:yesterday`)
             {**message(POISON, user="U1", text="poison"), "ts": "yesterday"},
         ])
@@ -175,6 +177,7 @@ def test_a_late_reply_and_a_renamed_user_and_channel_re_render_what_they_touch(w
     before = row(world, "C3", RENAMED_THREAD)
     assert (before["text"], before["channel_name"], before["author_name"], before["reply_count"]) == (
         "@Cleo will call #sales", "sales", "Cleo", 0)
+    assert row(world, "C1", ASK_CLEO)["text"] == "ask @Cleo"
     late = "1700001000.001200"
     with connect(world["url"]) as conn:
         stage_users(conn, world["acme"], world["tenant"], [
@@ -191,6 +194,8 @@ def test_a_late_reply_and_a_renamed_user_and_channel_re_render_what_they_touch(w
             after["reply_count"]) == ("@Cleo N. will call #sales-emea", "sales-emea", "Cleo N.", "cleo.ng@acme.com", 1)
     reply = row(world, "C3", late)
     assert (reply["is_reply"], reply["thread_ts"], reply["channel_name"]) == (True, RENAMED_THREAD, "sales-emea")
+    # a message that only mentions the renamed user, in another channel, is re-rendered too
+    assert row(world, "C1", ASK_CLEO)["text"] == "ask @Cleo N."
 
 
 def test_a_deleted_connection_takes_its_messages_and_a_reinstall_gives_the_same_rows(world):
