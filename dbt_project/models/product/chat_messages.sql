@@ -66,6 +66,7 @@ final as (
         tenant_id,
         connection_id,
         provider,
+        external_id,
         workspace_id,
         channel_id,
         channel_name,
