@@ -180,3 +180,28 @@ def test_signature_phones_are_e164_in_the_default_region(make_database, tmp_path
     [email] = query(url, "select signature_phones from product.emails where message_id_header = '<sig@example.com>'")
     assert email["signature_phones"] == phones
     assert phones == [p for p in (libphonenumber(v, region) for v in ("02079460958", "+14155550100", "5550100")) if p]
+
+
+def test_a_number_not_in_e164_is_a_recorded_data_test_warning(make_database, tmp_path):
+    """The `is_e164` invariant can fail: a product number written another way (here by hand) is
+    recorded in normalize_test_results as a warning with its count."""
+    from tests.normalize_twilio.twilio_payloads import create_twilio_connection, sms, stage_sms
+
+    url = make_database.create(prefix="nz_e164_inv")
+    tenant = uuid.uuid4()
+    with connect(url) as conn:
+        account = create_twilio_connection(conn, tenant)
+        stage_sms(conn, account, tenant, [sms("SM" + "1" * 32)])
+        conn.commit()
+    dbt(url, tmp_path)  # clean data: WARN=0
+    with connect(url) as conn:
+        conn.execute("update product.text_messages set from_number = '(415) 555-0100'")
+        conn.commit()
+
+    output = dbt(url, tmp_path, command="test", select="text_messages", expect_ok=False)
+
+    assert "WARN=1" in output, output[-3000:]
+    results = query(url, "select test_name, status, failures from integrations_staging.normalize_test_results"
+                         " where test_name like 'is_e164_text_messages_%%'")
+    assert sorted((r["test_name"], r["status"], r["failures"]) for r in results) == [
+        ("is_e164_text_messages_from_number", "warn", 1), ("is_e164_text_messages_to_number", "pass", 0)]
