@@ -234,16 +234,6 @@ def test_incremental_runs_equal_a_full_refresh(world):
     assert dump(world["url"], "product.chat_messages") == incremental
 
 
-def test_status_counts_a_connections_live_chat_messages(world):
-    """`status.normalized_chat_messages`, the count a Slack capability's status shows as normalized."""
-    from worker.store import query as named
-
-    with connect(world["url"]) as conn:
-        counted = conn.execute(named("status.normalized_chat_messages"), {"connection_id": world["other"]}).fetchone()
-    assert counted["n"] == 1
-    live = query(world["url"], "select count(*) as n from product.chat_messages where connection_id = %s"
-                               " and not is_deleted", (world["acme"],))
-    with connect(world["url"]) as conn:
-        assert conn.execute(named("status.normalized_chat_messages"),
-                            {"connection_id": world["acme"]}).fetchone()["n"] == live[0]["n"] > 10
+def test_a_message_carries_its_raw_records_external_id(world):
+    """`<channel>:<ts>`, as the sync keys it: what reconcile compares with the provider's ids."""
     assert row(world, "C1", PARENT)["external_id"] == f"C1:{PARENT}"

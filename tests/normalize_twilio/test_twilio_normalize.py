@@ -185,14 +185,3 @@ def test_incremental_runs_equal_a_full_refresh(world):
     assert all(incremental.values())
     dbt(world["url"], world["runs"], full_refresh=True)
     assert {t: dump(world["url"], t) for t in incremental} == incremental
-
-
-def test_status_counts_a_connections_live_texts_and_calls(world):
-    """`status.normalized_text_messages` / `status.normalized_calls`: what a Twilio capability's status
-    shows as normalized (quarantined records are not)."""
-    from worker.store import query as named
-
-    with connect(world["url"]) as conn:
-        texts = conn.execute(named("status.normalized_text_messages"), {"connection_id": world["other"]}).fetchone()
-        calls = conn.execute(named("status.normalized_calls"), {"connection_id": world["acme"]}).fetchone()
-    assert (texts["n"], calls["n"]) == (1, 6)

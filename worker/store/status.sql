@@ -51,16 +51,3 @@ where connection_id = %(connection_id)s and not is_deleted
 -- name: normalized_calendar_events
 select count(*) as n from integrations_staging.int_calendar_events_unioned
 where connection_id = %(connection_id)s and quarantine_reason is null and not is_deleted
-
--- name: normalized_chat_messages
--- A Slack connection's live messages in product.chat_messages (a provider's `normalized_count`).
-select count(*) as n from product.chat_messages
-where connection_id = %(connection_id)s and not is_deleted
-
--- name: normalized_text_messages
-select count(*) as n from product.text_messages
-where connection_id = %(connection_id)s and not is_deleted
-
--- name: normalized_calls
-select count(*) as n from product.calls
-where connection_id = %(connection_id)s and not is_deleted
