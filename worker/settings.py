@@ -59,6 +59,10 @@ class Settings(BaseSettings):
         description="superseded raw versions older than this many days are deleted; unset keeps everything")
     stalled_job_seconds: int = Field(default=60, description="no heartbeat for this long = dead worker; "
                                      f"must exceed the {WORKER_HEARTBEAT_SECONDS} s heartbeat")
+    default_phone_region: str = Field(
+        default="US",
+        description="ISO 3166 region of phone numbers written without a country code (e.g. US, GB): "
+                    "normalization writes every product phone number in E.164 (dbt var default_phone_region)")
 
     @field_validator("google_base_url")
     @classmethod
@@ -68,6 +72,16 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("default_phone_region")
+    @classmethod
+    def _region_code(cls, value: str) -> str:
+        """Two letters, upper-cased; whether the region exists is checked by the dbt run against
+        libphonenumber's regions (macros/sql_functions/to_e164.sql)."""
+        value = value.strip().upper()
+        if not (len(value) == 2 and value.isascii() and value.isalpha()):
+            raise ValueError(f"must be a two-letter ISO 3166 region code such as US or GB, got {value!r}")
+        return value
 
     @field_validator("stalled_job_seconds")
     @classmethod

@@ -1,6 +1,7 @@
 {#-
   on-run-start: the schemas, the watermark table and the SQL helper functions the models call
-  (decoding that repeats: base64url, charsets, RFC 2047, address lists, HTML, phone numbers).
+  (decoding that repeats: base64url, charsets, RFC 2047, address lists, HTML, phone numbers and
+  their E.164 form, Slack's message markup).
   Each function is created by its own macro in sql_functions/ (documented in _sql_functions.yml),
   in dependency order: a function is created after the ones its body calls. Every helper is
   total: bad input gives NULL or replacement characters, never an error, because one error would
@@ -33,6 +34,10 @@ create table if not exists {{ s }}.normalize_watermarks (
 {{ create_parse_address_list_function(s) }}
 {{ create_html_to_text_function(s) }}
 {{ create_extract_phones_function(s) }}
+{{ create_phone_metadata_table(s) }}
+{{ check_default_phone_region(s) }}
+{{ create_to_e164_function(s) }}
+{{ create_slack_render_text_function(s) }}
 {% endmacro %}
 
 {#- A renamed or deleted model leaves its watermark row behind; prune_removal_log() waits for the

@@ -17,6 +17,9 @@ PRODUCT_TABLES = {
     "product.email_mailboxes": "mailbox_message_id",
     "product.meetings": "meeting_id",
     "product.meeting_attendees": "attendee_id",
+    "product.chat_messages": "chat_message_id",
+    "product.text_messages": "text_message_id",
+    "product.calls": "call_id",
 }
 
 

@@ -47,7 +47,7 @@ def test_a_column_added_to_a_model_is_filled_for_all_history_by_reprocess(histor
     project = _copy_project(tmp_path)
     model = project / "dbt_project/models/product/emails.sql"
     sql = model.read_text()
-    marker = "        representative.signature_phones,\n"
+    marker = "        representative.snippet,\n"
     assert marker in sql
     model.write_text(sql.replace(marker, marker + "        (select count(*) from regexp_matches("
                                  "representative.body_text, '\\S+', 'g'))::int as body_word_count,\n"))

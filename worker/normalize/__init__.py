@@ -10,8 +10,9 @@ from worker.normalize.runner import (
     dbt_command,
     dbt_env,
     dbt_executable,
+    dbt_vars,
     run_dbt,
     run_dbt_sync,
 )
 
-__all__ = ["DBT_PROJECT_ROOT", "dbt_command", "dbt_env", "dbt_executable", "run_dbt", "run_dbt_sync"]
+__all__ = ["DBT_PROJECT_ROOT", "dbt_command", "dbt_env", "dbt_executable", "dbt_vars", "run_dbt", "run_dbt_sync"]

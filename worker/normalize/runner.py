@@ -9,6 +9,7 @@ line by line to a callback.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
 import sys
@@ -71,6 +72,15 @@ def dbt_env(database_url: str, base: Mapping[str, str] | None = None) -> dict[st
     return env
 
 
+def dbt_vars() -> dict[str, str]:
+    """The project vars the settings decide (passed as `--vars` on every run, always the same
+    ones, so dbt's partial parse stays valid): INTEGRATIONS_DEFAULT_PHONE_REGION is
+    `default_phone_region`, the region of phone numbers written without a country code."""
+    from worker.settings import get_settings
+
+    return {"default_phone_region": get_settings().default_phone_region}
+
+
 def _default_runs_dir() -> Path:
     from worker.settings import get_settings
 
@@ -103,9 +113,12 @@ def dbt_command(
     target_path: Path | None = None,
     log_path: Path | None = None,
     extra_args: Iterable[str] = (),
+    variables: Mapping[str, str] | None = None,
 ) -> list[str]:
     project_dir = Path(project_dir or DBT_PROJECT_ROOT)
     args = [dbt_executable(), command, "--project-dir", str(project_dir), "--profiles-dir", str(project_dir)]
+    if variables:
+        args += ["--vars", json.dumps(dict(variables), sort_keys=True)]
     if target_path is not None:
         args += ["--target-path", str(target_path)]
     if log_path is not None:
@@ -129,8 +142,11 @@ async def run_dbt(
     project_dir: Path | None = None,
     runs_dir: Path | None = None,
     extra_args: Iterable[str] = (),
+    variables: Mapping[str, str] | None = None,
 ) -> int:
     """`dbt build` (or `command`) against `database_url`; returns dbt's exit code.
+
+    `variables` are the project vars (`--vars`); by default those of the settings (`dbt_vars()`).
 
     Each line dbt prints goes to `on_line` as it arrives. Cancelling the awaiting task terminates
     dbt (and waits for it), so a stopped worker leaves no dbt behind.
@@ -144,6 +160,7 @@ async def run_dbt(
         target_path=run_dir / "target",
         log_path=run_dir / "logs",
         extra_args=extra_args,
+        variables=dbt_vars() if variables is None else variables,
     )
     process = await asyncio.create_subprocess_exec(
         *args,

@@ -100,7 +100,8 @@ final as (
         representative.body_html,
         representative.attachment_count,
         representative.attachments,
-        representative.signature_phones,
+        -- E.164 in the default region (var default_phone_region); a number that cannot be one is left out
+        {{ e164_array('representative.signature_phones') }} as signature_phones,
 
         -- relative to the mailbox owners holding it: internal when sender and every recipient
         -- share an owner's domain, outbound when an owner sent it, inbound otherwise

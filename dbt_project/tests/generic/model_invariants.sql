@@ -27,3 +27,18 @@ select {{ column_name }}
 from {{ model }}
 where {{ column_name }} <> lower({{ column_name }})
 {% endtest %}
+
+{#- The column is a phone number in E.164: "+", a first digit 1-9, at most 15 digits (NULLs are not
+    checked). -#}
+{% test is_e164(model, column_name) %}
+select {{ column_name }}
+from {{ model }}
+where {{ column_name }} !~ '^\+[1-9]\d{1,14}$'
+{% endtest %}
+
+{#- Every element of the array column is a phone number in E.164. -#}
+{% test is_e164_array(model, column_name) %}
+select {{ column_name }}
+from {{ model }}
+where exists (select 1 from unnest({{ column_name }}) as phone where phone !~ '^\+[1-9]\d{1,14}$')
+{% endtest %}
