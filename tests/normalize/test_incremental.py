@@ -289,7 +289,10 @@ def test_incremental_runs_equal_a_full_refresh_row_for_row(world):
         conn.commit()
     dbt(world["url"], world["runs"])  # incremental build: data tests on incremental state
     incremental = dump_all(world["url"])
-    assert all(incremental.values()), "every product table has rows"
+    # every table this world's Gmail and Calendar records feed has rows (chat, texts and calls have
+    # their own incremental-equals-full-refresh tests in tests/normalize_slack and normalize_twilio)
+    assert all(rows for table, rows in incremental.items() if table.startswith(("product.email", "product.meeting"))), \
+        "every email and meeting table has rows"
     assert {"Late", "Early", "New one", "Quarterly plan"} <= {
         r["subject"] for r in query(world["url"], "select subject from product.emails")}
 
