@@ -169,114 +169,10 @@ versions as (
 
 ),
 
-decoded as (
-
-    select
-        messages.*,
-        {{ slack_mentioned_ids('messages.text_markup', '@') }} as mentioned_user_ids,
-        {{ slack_mentioned_ids('messages.text_markup', '#') }} as mentioned_channel_ids
-    from {{ ref('stg_slack__messages') }} as messages
-    where messages.raw_id = any(array(
-        select versions.content_raw_id from versions
-        where versions.content_raw_id is not null
-    ))
-
-),
-
-wanted_users as (
-
-    -- every user a decoded message names: its author and its mentions
-    select
-        connection_id,
-        user_id
-    from decoded
-    where user_id is not null
-    union
-    select
-        decoded.connection_id,
-        mentioned.user_id
-    from decoded
-    cross join lateral unnest(decoded.mentioned_user_ids) as mentioned (user_id)
-
-),
-
-users as (
-
-    -- the newest live version of each of them, per connection
-    select
-        wanted_users.connection_id,
-        wanted_users.user_id,
-        newest.display_name,
-        lower(newest.email) as email
-    from wanted_users
-    cross join lateral (
-        select
-            coalesce(u.profile_display_name, u.profile_real_name, u.real_name, u.name) as display_name,
-            u.email
-        from {{ ref('stg_slack__users') }} as u
-        where u.connection_id = wanted_users.connection_id
-          and u.user_id = wanted_users.user_id
-          and not u.is_deleted
-        order by u.raw_id desc
-        limit 1
-    ) as newest
-
-),
-
-wanted_channels as (
-
-    select
-        connection_id,
-        channel_id
-    from decoded
-    where channel_id is not null
-    union
-    select
-        decoded.connection_id,
-        mentioned.channel_id
-    from decoded
-    cross join lateral unnest(decoded.mentioned_channel_ids) as mentioned (channel_id)
-
-),
-
-channels as (
-
-    select
-        wanted_channels.connection_id,
-        wanted_channels.channel_id,
-        newest.name
-    from wanted_channels
-    cross join lateral (
-        select c.name
-        from {{ ref('stg_slack__channels') }} as c
-        where c.connection_id = wanted_channels.connection_id
-          and c.channel_id = wanted_channels.channel_id
-          and not c.is_deleted
-        order by c.raw_id desc
-        limit 1
-    ) as newest
-
-),
-
-rendered as (
-
-    select
-        decoded.raw_id,
-        {{ slack_render_text(
-            'decoded.text_markup',
-            "(select coalesce(jsonb_object_agg(users.user_id, users.display_name), '{}'::jsonb) from users
-              where users.connection_id = decoded.connection_id
-                and users.user_id = any(decoded.mentioned_user_ids) and users.display_name is not null)",
-            "(select coalesce(jsonb_object_agg(channels.channel_id, channels.name), '{}'::jsonb) from channels
-              where channels.connection_id = decoded.connection_id
-                and channels.channel_id = any(decoded.mentioned_channel_ids) and channels.name is not null)"
-        ) }} as rendered_text
-    from decoded
-
-),
-
 heads as (
 
+    -- every look-up is an index look-up per message (a lateral join), never a join between sets
+    -- whose size the planner guesses: right after a large backfill raw_records has no statistics
     select
         -- ids
         versions.connection_id::text || '/' || versions.external_id as object_key,
@@ -309,12 +205,12 @@ heads as (
         end as quarantine_reason,
 
         -- the message
-        channels.name as channel_name,
+        channel.name as channel_name,
         decoded.ts,
         decoded.thread_ts,
         coalesce(decoded.thread_ts <> decoded.ts, false) as is_reply,
         coalesce(decoded.user_id, decoded.bot_id) as author_id,
-        author.email as author_address,
+        lower(author.email) as author_address,
         coalesce(author.display_name, decoded.username, decoded.bot_name) as author_name,
         rendered.rendered_text as text,
         coalesce(decoded.reply_count, 0) as reply_count,
@@ -330,20 +226,40 @@ heads as (
         decoded.subtype,
         decoded.text_markup,
         decoded.file_count,
-        coalesce(decoded.mentioned_user_ids, '{}'::text[]) as mentioned_user_ids,
-        coalesce(decoded.mentioned_channel_ids, '{}'::text[]) as mentioned_channel_ids
+        coalesce(mentions.user_ids, '{}'::text[]) as mentioned_user_ids,
+        coalesce(mentions.channel_ids, '{}'::text[]) as mentioned_channel_ids
 
     from versions
     left join {{ source('integrations', 'connections') }} as connections
         on versions.connection_id = connections.id
-    left join decoded
-        on versions.content_raw_id = decoded.raw_id
-    left join rendered
-        on decoded.raw_id = rendered.raw_id
-    left join users as author
-        on decoded.connection_id = author.connection_id and decoded.user_id = author.user_id
-    left join channels
-        on decoded.connection_id = channels.connection_id and decoded.channel_id = channels.channel_id
+    left join lateral (
+        select messages.* from {{ ref('stg_slack__messages') }} as messages
+        where messages.raw_id = versions.content_raw_id
+    ) as decoded on true
+    left join lateral (
+        select
+            {{ slack_mentioned_ids('decoded.text_markup', '@') }} as user_ids,
+            {{ slack_mentioned_ids('decoded.text_markup', '#') }} as channel_ids
+    ) as mentions on true
+    left join lateral (
+        {{ slack_newest_user('decoded.connection_id', 'decoded.user_id') }}
+    ) as author on true
+    left join lateral (
+        {{ slack_newest_channel('decoded.connection_id', 'decoded.channel_id') }}
+    ) as channel on true
+    left join lateral (
+        select {{ slack_render_text(
+            'decoded.text_markup',
+            "(select jsonb_object_agg(mentioned.user_id, named.display_name)
+              from unnest(mentions.user_ids) as mentioned (user_id)
+              cross join lateral (" ~ slack_newest_user('decoded.connection_id', 'mentioned.user_id') ~ ") as named
+              where named.display_name is not null)",
+            "(select jsonb_object_agg(mentioned.channel_id, named.name)
+              from unnest(mentions.channel_ids) as mentioned (channel_id)
+              cross join lateral (" ~ slack_newest_channel('decoded.connection_id', 'mentioned.channel_id') ~ ") as named
+              where named.name is not null)"
+        ) }} as rendered_text
+    ) as rendered on true
     {% if is_incremental() %}
     left join {{ this }} as known
         on known.object_key = versions.connection_id::text || '/' || versions.external_id

@@ -42,16 +42,6 @@ versions as (
 
 ),
 
-decoded as (
-
-    select * from {{ ref('stg_twilio__calls') }}
-    where raw_id = any(array(
-        select versions.content_raw_id from versions
-        where versions.content_raw_id is not null
-    ))
-
-),
-
 heads as (
 
     select
@@ -112,8 +102,12 @@ heads as (
     from versions
     left join {{ source('integrations', 'connections') }} as connections
         on versions.connection_id = connections.id
-    left join decoded
-        on versions.content_raw_id = decoded.raw_id
+    -- an index look-up per object, never a join between sets whose size the planner guesses (right
+    -- after a large backfill raw_records has no statistics)
+    left join lateral (
+        select decoded_version.* from {{ ref('stg_twilio__calls') }} as decoded_version
+        where decoded_version.raw_id = versions.content_raw_id
+    ) as decoded on true
     {% if is_incremental() %}
     left join {{ this }} as known
         on known.object_key = versions.connection_id::text || '/' || versions.external_id
