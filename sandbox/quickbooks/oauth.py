@@ -42,6 +42,13 @@ HARD_LIFETIME = 5 * 365 * 86_400
 HARD_HEADER = "x-include-refresh-token-hard-expires-in"
 
 
+class IntuitOAuthError(OAuthError):
+    """Intuit's token endpoint answers the bare RFC 6749 code: ``{"error": "invalid_grant"}``."""
+
+    def body(self) -> dict:
+        return {"error": self.error}
+
+
 @dataclass
 class AuthCode:
     realm_id: str
@@ -135,19 +142,19 @@ class QuickBooksOAuth:
         form = {k: v[-1] for k, v in parse_qs(req.body.decode("utf-8", "replace")).items()}
         client_id, secret = client_credentials(req.headers.get("authorization"), form)
         if client_id != self.tokens.client_id or secret != self.tokens.client_secret:
-            raise OAuthError(401, "invalid_client", "Client authentication failed")
+            raise IntuitOAuthError(401, "invalid_client", "Client authentication failed")
         hard = req.headers.get(HARD_HEADER, "").lower() == "true"
         grant_type = form.get("grant_type")
         if grant_type == "authorization_code":
             record = self.codes.pop(form.get("code", ""), None)
             if record is None or record.expires_at <= self.clock.seconds():
-                raise OAuthError(400, "invalid_grant", "Invalid authorization code")
+                raise IntuitOAuthError(400, "invalid_grant", "Invalid authorization code")
             if form.get("redirect_uri") != record.redirect_uri:
-                raise OAuthError(400, "invalid_grant", "redirect_uri does not match the authorization request")
+                raise IntuitOAuthError(400, "invalid_grant", "redirect_uri does not match the authorization request")
             return record.realm_id, self.issue(record.realm_id, record.scopes, hard)
         if grant_type == "refresh_token":
             return self._refresh(form.get("refresh_token", ""), hard)
-        raise OAuthError(400, "unsupported_grant_type", f"grant_type {grant_type!r} is not supported")
+        raise IntuitOAuthError(400, "unsupported_grant_type", f"grant_type {grant_type!r} is not supported")
 
     def _refresh(self, token: str, hard: bool) -> tuple[str, dict]:
         now = self.clock.seconds()
@@ -155,9 +162,9 @@ class QuickBooksOAuth:
         rotation = self.rotations.get(token)
         if record is None or rotation is None or record.revoked or now >= min(rotation.expires_at,
                                                                                 rotation.hard_expires_at):
-            raise OAuthError(400, "invalid_grant", "Incorrect or invalid refresh token")
+            raise IntuitOAuthError(400, "invalid_grant", "Incorrect or invalid refresh token")
         if rotation.replaced_at is not None and now > rotation.replaced_at + self.grace():
-            raise OAuthError(400, "invalid_grant", "Incorrect or invalid refresh token")
+            raise IntuitOAuthError(400, "invalid_grant", "Incorrect or invalid refresh token")
         if rotation.replaced_at is None:
             rotation.replaced_at = now
         realm_id = record.grant.email
@@ -168,13 +175,13 @@ class QuickBooksOAuth:
         """The realm disconnected (None when the token was unknown: still 200, RFC 7009)."""
         client_id, secret = client_credentials(req.headers.get("authorization"), {})
         if client_id != self.tokens.client_id or secret != self.tokens.client_secret:
-            raise OAuthError(401, "invalid_client", "Client authentication failed")
+            raise IntuitOAuthError(401, "invalid_client", "Client authentication failed")
         try:
             token = json.loads(req.body or b"{}").get("token")
         except (ValueError, AttributeError):
             token = None
         if not token:
-            raise OAuthError(400, "invalid_request", "token is required")
+            raise IntuitOAuthError(400, "invalid_request", "token is required")
         grant = None
         if token in self.tokens.refresh_tokens:
             grant = self.tokens.refresh_tokens[token].grant
