@@ -21,7 +21,8 @@ def test_entities_come_as_qbo_returns_them(quickbooks_sandbox, realm, query):
         "WebAddr": {"URI": "https://lopez.test"}, "Balance": 10.456})
     invoice = sb.import_entity(realm, "invoice", {
         "CustomerRef": {"value": customer["Id"], "name": customer["DisplayName"]},
-        "Line": [{"Amount": 100.1, "DetailType": "SalesItemLineDetail"}, {"Amount": 20, "DetailType": "SalesItemLineDetail"}]})
+        "Line": [{"Amount": 100.1, "DetailType": "SalesItemLineDetail"},
+                 {"Amount": 20, "DetailType": "SalesItemLineDetail"}]})
     payment = sb.import_entity(realm, "payment", {
         "CustomerRef": invoice["CustomerRef"], "TotalAmt": 150,
         "Line": [{"Amount": 120.1, "LinkedTxn": [{"TxnId": invoice["Id"]}]}]})
