@@ -79,7 +79,7 @@ class Sandbox(BaseSandbox):
         """Skip consent: a token answer for `realm_id` as if its admin had just connected the app."""
         with self.world.lock:
             self.world.ensure_realm(realm_id)
-            return self.oauth.issue(str(realm_id), scopes)
+            return self.oauth.issue(str(realm_id), scopes or (SCOPE,))
 
     def revoke(self, realm_id: str) -> int:
         """Disconnect the app from the company: every token of the realm answers 401 / invalid_grant."""

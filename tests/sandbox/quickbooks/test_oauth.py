@@ -4,6 +4,7 @@ period, revoke; and what the token endpoint refuses."""
 
 from __future__ import annotations
 
+import threading
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -84,6 +85,22 @@ def test_every_refresh_rotates_and_the_old_token_dies_after_the_grace(quickbooks
         assert dead.value.status_code == 400 and dead.value.response.json() == {"error": "invalid_grant"}
     client.refresh()  # the newest one works; so does the one the grace refresh answered
     client_for(sb).refresh(refresh_token=inside.refresh_token)
+
+
+def test_two_workers_refreshing_one_token_at_once_both_end_with_a_working_token(quickbooks_sandbox):
+    sb = quickbooks_sandbox
+    shared = sb.issue_tokens(sb.DEFAULT_REALM)["refresh_token"]
+    clients = [client_for(sb, refresh_token=shared) for _ in range(2)]
+    threads = [threading.Thread(target=c.refresh) for c in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    fresh = [c.refresh_token for c in clients]
+    assert len(set(fresh)) == 2 and shared not in fresh
+    sb.advance(sb.refresh_grace_seconds + 1)
+    for token in fresh:
+        client_for(sb).refresh(refresh_token=token)
 
 
 def test_a_zero_grace_kills_the_used_token_at_once(quickbooks_sandbox):
