@@ -14,6 +14,8 @@ its own distribution (``integrations-sandbox``, ``sandbox/pyproject.toml``) and 
   tiers (``from sandbox.slack import Sandbox``).
 - ``sandbox.twilio``: the REST API 2010-04-01, accounts, messages and calls over plain HTTP
   (``from sandbox.twilio import Sandbox``).
+- ``sandbox.quickbooks``: Intuit OAuth 2 with rotating refresh tokens and the QuickBooks Online
+  Accounting API v3 reads (query language, CDC) over plain HTTP (``from sandbox.quickbooks import Sandbox``).
 
 A new provider is one subpackage ``sandbox/<provider>/`` with a ``Sandbox(BaseSandbox)`` (its state,
 token store, admin routes, env), an ``App`` subclass (its routes and errors), a ``Quota`` subclass

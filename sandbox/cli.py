@@ -3,7 +3,9 @@
 ``serve`` runs the Google sandbox (its options, ``sandbox.google.cli``) and the Microsoft 365
 sandbox beside it on its own HTTPS port (``--microsoft-port``), both with the generated ``--users``,
 and the Slack sandbox on its own HTTP port (``--slack-port``; ``--users`` become people of its default
-workspace); ``--print-env`` prints Google's settings, then Microsoft's, then Slack's.
+workspace), the Twilio sandbox (``--twilio-port``) and the QuickBooks Online sandbox
+(``--quickbooks-port``; with ``--users`` a generated company); ``--print-env`` prints Google's
+settings, then Microsoft's, Slack's, Twilio's and QuickBooks's.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from .google.cli import serve as google_serve
 @click.group(name="sandbox")
 def sandbox() -> None:
     """The local Google (OAuth, Gmail v1, Calendar v3), Microsoft 365 (Entra ID, Graph mail and
-    calendars over HTTPS) and Slack (OAuth v2, Web API) the demo and tests run against.
+    calendars over HTTPS), Slack (OAuth v2, Web API), Twilio (REST API) and QuickBooks Online (Intuit
+    OAuth 2, Accounting API v3) the demo and tests run against.
 
     \\b
     Example:
@@ -33,10 +36,13 @@ def sandbox() -> None:
                  help="Port of the Slack sandbox (HTTP; 0 picks a free one)."),
     click.Option(["--twilio-port"], default=0, show_default=True, type=int,
                  help="Port of the Twilio sandbox (HTTP; 0 picks a free one)."),
+    click.Option(["--quickbooks-port"], default=0, show_default=True, type=int,
+                 help="Port of the QuickBooks Online sandbox (HTTP; 0 picks a free one)."),
 ])
 @click.pass_context
 def serve(ctx, microsoft_port, slack_port, **options) -> None:
     from .microsoft.cli import banner, start
+    from .quickbooks.cli import companion as quickbooks_companion
     from .slack import cli as slack_cli
     from .twilio.cli import companion as twilio_companion
 
@@ -50,6 +56,7 @@ def serve(ctx, microsoft_port, slack_port, **options) -> None:
         raise
     companions().append((slack, lambda: slack_cli.banner(slack)))
     twilio_companion(options.pop("twilio_port"), options, bool(users))
+    quickbooks_companion(options.pop("quickbooks_port"), options, bool(users))
     ctx.invoke(google_serve, **options)
 
 

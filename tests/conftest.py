@@ -9,3 +9,5 @@ if (pathlib.Path(__file__).parent / "fixtures" / "slack_sandbox.py").exists():
     pytest_plugins.append("tests.fixtures.slack_sandbox")
 if (pathlib.Path(__file__).parent / "fixtures" / "twilio_sandbox.py").exists():
     pytest_plugins.append("tests.fixtures.twilio_sandbox")
+if (pathlib.Path(__file__).parent / "fixtures" / "quickbooks_sandbox.py").exists():
+    pytest_plugins.append("tests.fixtures.quickbooks_sandbox")
