@@ -49,7 +49,7 @@ async def test_backfill_then_cdc_stages_changes_deletions_and_inactive_customers
 
 
 async def test_a_killed_backfill_resumes_at_its_position(company, qsb, small_pages):
-    co = company()
+    co = company(capabilities={LIVE: {"entities": ["Customer"]}})
     qsb.generate(co.realm, customers=35, invoices=0, payments=0)
     qsb.add_fault(r"/query", status=400, skip=2, count=100)  # the third page fails for good
     await co.run_live()

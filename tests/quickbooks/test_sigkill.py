@@ -18,7 +18,7 @@ async def test_worker_killed_between_the_token_answer_and_its_use_keeps_the_rota
     url = make_database.create(prefix="qbkill")  # the worker subprocess takes every job it finds
     monkeypatch.setenv("INTEGRATIONS_DATABASE_URL", url)
     get_settings.cache_clear()
-    co = Company(qsb, url)
+    co = Company(qsb, url, {"sync_accounting_live": {"entities": ["Customer"]}})  # one request at a time
     co.customer("Ana Books")
     first = co.credentials()["refresh_token"]
     qsb.refresh_grace_seconds = 0  # the old refresh token dies the moment it is used

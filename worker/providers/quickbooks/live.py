@@ -127,5 +127,7 @@ async def sync_accounting_live(ctx) -> dict:
     async def run(stream: str) -> dict:
         return await sync_entity(ctx, next(e for e in entities if e.stream == stream), settings)
 
-    results = await run_streams(ctx, SYNC_ACCOUNTING_LIVE, [e.stream for e in entities], run)
+    # side by side: the company's pacer and concurrency slots are shared, so together they use its
+    # request budget while each waits on its own pages and staging
+    results = await run_streams(ctx, SYNC_ACCOUNTING_LIVE, [e.stream for e in entities], run, concurrently=True)
     return {"entities": results, "staged": sum(r["staged"] for r in results.values())}
