@@ -106,3 +106,15 @@ async def test_a_cdc_answer_of_1000_objects_falls_back_to_the_query(company, qsb
     state = co.states()["customer"]
     assert state["status"] == "ok" and "1000" in (state["last_full_sync_reason"] or "")
     assert co.live() == co.at_quickbooks() and ids[-1] in co.deleted()
+
+
+async def test_a_nul_in_one_entity_and_malformed_answers_stop_nothing(company, qsb):
+    co = company(capabilities={LIVE: {"entities": ["Customer"]}})
+    good = [co.customer(f"Good {n}") for n in range(3)]
+    poison = co.customer("Poison", Notes="a NUL \u0000 that PostgreSQL's jsonb refuses")
+    qsb.add_fault(r"/query", kind="invalid_json", count=2)  # two answers cut mid-JSON: retried
+    await co.run_live()
+    assert co.states()["customer"]["status"] == "ok"
+    assert set(co.live()) == {c["Id"] for c in good} | {poison["Id"]}
+    assert "\\u0000" in co.live()[poison["Id"]]["Notes"]  # stored with the escape made visible
+    assert co.states()["customer"]["cursor"].get("since")
