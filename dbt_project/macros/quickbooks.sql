@@ -67,11 +67,11 @@
     {{ stable_uuid([tenant_id ~ '::text', "'quickbooks'", realm_id, qbo_id]) }}
 {%- endmacro %}
 
-{#- An array of QBO Ids of one realm as their product keys (qbo_key), in order. -#}
+{#- An array of QBO Ids of one realm as their product keys (qbo_key), each once, sorted. -#}
 {% macro qbo_keys(tenant_id, realm_id, ids) -%}
     array(
-        select {{ qbo_key(tenant_id, realm_id, 'listed.qbo_id') }}
-        from unnest({{ ids }}) with ordinality as listed (qbo_id, ord)
-        order by listed.ord
+        select distinct {{ qbo_key(tenant_id, realm_id, 'listed.qbo_id') }}
+        from unnest({{ ids }}) as listed (qbo_id)
+        order by 1
     )
 {%- endmacro %}
