@@ -10,10 +10,11 @@ tombstone. Values are the tests' own."""
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
 from datetime import date
 
-from worker.store.staging import RawObject, stage_records
+from worker.store.staging import ProviderJson, RawObject, stage_records
 
 CAPABILITY = "sync_accounting_live"
 TIME = "2026-11-20T09:30:00-08:00"
@@ -96,6 +97,16 @@ def payment(qbo_id: str, *, customer_id: str = "1", amount: float | int = 100, u
             "CurrencyRef": {"value": currency, "name": "United States Dollar"},
             "TotalAmt": amount, "UnappliedAmt": unapplied, "ProcessPayment": False, "Line": lines,
             "MetaData": meta(updated)}
+
+
+def exact(entity: dict, **amounts: str) -> RawObject:
+    """The entity as QBO's own bytes with amounts written exactly as given (`TotalAmt="98765432109876.54"`):
+    more digits than a float carries, as the provider stages the answer's text unchanged."""
+    marked = {**entity, **{key: f"@@{key}@@" for key in amounts}}
+    text = json.dumps(marked)
+    for key, literal in amounts.items():
+        text = text.replace(f'"@@{key}@@"', literal)
+    return RawObject(entity["Id"], ProviderJson(json.loads(text), text))
 
 
 def deleted(qbo_id: str, when: str = "2026-11-25T10:00:00-08:00") -> RawObject:

@@ -25,6 +25,7 @@ from tests.normalize_quickbooks.quickbooks_payloads import (
     create_quickbooks_connection,
     customer,
     deleted,
+    exact,
     invoice,
     payment,
     product_key,
@@ -35,7 +36,7 @@ from worker.connections import delete_connection
 from worker.db.connect import connect
 from worker.normalize import dbt_vars
 
-ACME, INITECH, GENERATED = "9130354500000001", "9130354500000002", "4620816365"
+ACME, INITECH, HOOLI, GENERATED = "9130354500000001", "9130354500000002", "9130354500000003", "4620816365"
 TABLES = ("product.customers", "product.invoices", "product.payments")
 # only what QuickBooks feeds (and, on a new database, every quarantine model normalize_quarantine
 # unions); a test runs when all it reads is built (not another provider's product tests, which read
@@ -54,6 +55,7 @@ def world(make_database, tmp_path_factory):
     with connect(url) as conn:
         acme = create_quickbooks_connection(conn, tenant, ACME)
         initech = create_quickbooks_connection(conn, tenant, INITECH)
+        hooli = create_quickbooks_connection(conn, tenant, HOOLI)
         other = create_quickbooks_connection(conn, other_tenant, ACME)
         stage(conn, acme, tenant, "customer", [
             customer("1", email="Ann@Acme-Landscaping.TEST", web="https://www.Acme-Landscaping.test/contact",
@@ -82,9 +84,12 @@ def world(make_database, tmp_path_factory):
             payment("202", amount=0.1, applied={"103": 0.1}),
             payment("203", amount=0.2, applied={"103": 0.2}),
             payment("204", customer_id="3", amount=25, unapplied=25),
+            exact(payment("205", customer_id="3"), TotalAmt="98765432109876.54", UnappliedAmt="98765432109876.54"),
         ])
         stage(conn, initech, tenant, "customer", [customer("1", company="Initech", email="peter@initech.test")])
         stage(conn, initech, tenant, "invoice", [invoice("101", total=42)])
+        stage(conn, hooli, tenant, "customer", [customer("1", company="Hooli", email="gavin@hooli.test")])
+        stage(conn, hooli, tenant, "invoice", [invoice("101", total=99)])
         stage(conn, other, other_tenant, "customer", [customer("1", company="Other tenant's Acme")])
         stage(conn, other, other_tenant, "invoice", [invoice("101", total=7)])
         generated = create_quickbooks_connection(conn, generated_tenant, GENERATED)
@@ -94,7 +99,7 @@ def world(make_database, tmp_path_factory):
             stage(conn, generated, generated_tenant, entity, company.entities(GENERATED, entity))
         conn.commit()
     world = {"url": url, "tenant": tenant, "other_tenant": other_tenant, "generated_tenant": generated_tenant,
-             "acme": acme, "initech": initech, "other": other, "generated": generated,
+             "acme": acme, "initech": initech, "hooli": hooli, "other": other, "generated": generated,
              "runs": tmp_path_factory.mktemp("dbt-runs")}
     dbt(url, world["runs"], select=FIRST_BUILD, extra_args=CAUTIOUS)
     return world
@@ -102,17 +107,17 @@ def world(make_database, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def later(world):
-    """Three weeks on: invoice 108 deleted at QBO (CDC's tombstone), customer 5 fixed, the Initech
+    """Three weeks on: invoice 108 deleted at QBO (CDC's tombstone), customer 5 fixed, the Hooli
     connection removed, nothing else changed; one incremental run as of that day."""
     before = {"105": invoice_row(world, "105"), "106": invoice_row(world, "106"),
-              "initech_customer": customer_row(world, "1", realm=INITECH),
+              "hooli_customer": customer_row(world, "1", realm=HOOLI),
               "poison_customer": query(world["url"], "select reason from integrations_staging.normalize_quarantine"
                                                      " where connection_id = %s and external_id = '5'",
                                        (world["acme"],))}
     with connect(world["url"]) as conn:
         stage(conn, world["acme"], world["tenant"], "invoice", [deleted("108")])
         stage(conn, world["acme"], world["tenant"], "customer", [customer("5", company="Fixed Inc")])
-        delete_connection(conn, world["initech"])
+        delete_connection(conn, world["hooli"])
         conn.commit()
     variables = {**dbt_vars(), "as_of_date": LATER.isoformat()}
     dbt(world["url"], world["runs"], select=QUICKBOOKS, variables=variables)
@@ -150,7 +155,9 @@ def test_money_is_exact_numeric_and_dates_and_times_are_typed(world):
         ("customers", "balance"): "numeric", ("invoices", "total"): "numeric", ("invoices", "balance"): "numeric",
         ("payments", "amount"): "numeric", ("payments", "unapplied_amount"): "numeric",
         ("invoices", "issued_on"): "date", ("payments", "paid_on"): "date"}
-    # 0.1 + 0.2 is 0.3 exactly (through float8 it would be 0.30000000000000004)
+    # every digit QBO sent (through float8: 98765432109876.5), and 0.1 + 0.2 is 0.3 exactly
+    big = payment_row(world, "205")
+    assert (big["amount"], big["unapplied_amount"]) == (Decimal("98765432109876.54"), Decimal("98765432109876.54"))
     [paid] = query(world["url"], "select sum(amount) as total from product.payments where payment_id in (%s, %s)",
                    (product_key(world["tenant"], ACME, "202"), product_key(world["tenant"], ACME, "203")))
     assert paid["total"] == Decimal("0.3")
@@ -216,8 +223,15 @@ def test_a_deleted_customer_keeps_its_content(world):
 
 
 def test_the_same_ids_in_two_companies_and_two_tenants_never_collide(world):
-    acme, other = customer_row(world, "1"), customer_row(world, "1", tenant=world["other_tenant"])
-    assert (acme["company_name"], other["company_name"]) == ("Acme Landscaping", "Other tenant's Acme")
+    acme, initech = customer_row(world, "1"), customer_row(world, "1", realm=INITECH)
+    assert (acme["company_name"], initech["company_name"]) == ("Acme Landscaping", "Initech")
+    assert (acme["connection_id"], initech["connection_id"]) == (world["acme"], world["initech"])
+    ours = {(r["connection_id"], r["external_id"]): (r["total"], r["customer_id"])
+            for r in rows(world, "product.invoices") if r["external_id"] == "101"}
+    assert ours == {(world["acme"], "101"): (Decimal("0"), acme["customer_id"]),
+                    (world["initech"], "101"): (Decimal("42"), initech["customer_id"])}
+    other = customer_row(world, "1", tenant=world["other_tenant"])
+    assert other["company_name"] == "Other tenant's Acme"
     assert str(other["customer_id"]) == product_key(world["other_tenant"], ACME, "1")
     assert acme["customer_id"] != other["customer_id"]
     [other_invoice] = rows(world, "product.invoices", tenant=world["other_tenant"])
@@ -276,10 +290,12 @@ def test_a_fixed_record_leaves_the_quarantine_and_a_removed_connection_takes_its
     assert customer_row(world, "5")["company_name"] == "Fixed Inc"
     assert query(world["url"], "select 1 from integrations_staging.normalize_quarantine where connection_id = %s"
                                " and external_id = '5'", (world["acme"],)) == []
-    assert later["before"]["initech_customer"]["company_name"] == "Initech"
+    assert later["before"]["hooli_customer"]["company_name"] == "Hooli"
     for table in TABLES:
-        assert query(world["url"], f"select 1 from {table} where connection_id = %s", (world["initech"],)) == []
-    assert customer_row(world, "1")["company_name"] == "Acme Landscaping"  # the same Id, the other company
+        assert query(world["url"], f"select 1 from {table} where connection_id = %s", (world["hooli"],)) == []
+    # the same Id in the tenant's other companies stays
+    assert customer_row(world, "1")["company_name"] == "Acme Landscaping"
+    assert customer_row(world, "1", realm=INITECH)["company_name"] == "Initech"
     assert customer_row(world, "1", tenant=world["other_tenant"])["company_name"] == "Other tenant's Acme"
 
 
