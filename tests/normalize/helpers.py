@@ -20,6 +20,9 @@ PRODUCT_TABLES = {
     "product.chat_messages": "chat_message_id",
     "product.text_messages": "text_message_id",
     "product.calls": "call_id",
+    "product.customers": "customer_id",
+    "product.invoices": "invoice_id",
+    "product.payments": "payment_id",
 }
 
 
@@ -70,11 +73,13 @@ def stage_calendar(conn, connection_id, tenant_id, events: dict[str, dict]):
 
 
 def dbt(url: str, runs_dir: Path, *, full_refresh=False, select=None, project_dir=None, expect_ok=True,
-        command="build") -> str:
-    """Run dbt (`build` by default: unit tests, models, data tests) and return its output."""
+        command="build", variables=None, extra_args=()) -> str:
+    """Run dbt (`build` by default: unit tests, models, data tests) and return its output.
+    `variables`: the project vars (`--vars`), by default those of the settings."""
     lines: list[str] = []
     code = run_dbt_sync(url, full_refresh=full_refresh, select=select, on_line=lines.append,
-                        runs_dir=runs_dir, project_dir=project_dir, command=command)
+                        runs_dir=runs_dir, project_dir=project_dir, command=command, variables=variables,
+                        extra_args=extra_args)
     output = "\n".join(lines)
     if expect_ok:
         assert code == 0, output[-6000:]

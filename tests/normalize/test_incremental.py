@@ -289,8 +289,9 @@ def test_incremental_runs_equal_a_full_refresh_row_for_row(world):
         conn.commit()
     dbt(world["url"], world["runs"])  # incremental build: data tests on incremental state
     incremental = dump_all(world["url"])
-    # every table this world's Gmail and Calendar records feed has rows (chat, texts and calls have
-    # their own incremental-equals-full-refresh tests in tests/normalize_slack and normalize_twilio)
+    # every table this world's Gmail and Calendar records feed has rows (chat, texts, calls, customers,
+    # invoices and payments have their own incremental-equals-full-refresh tests in tests/normalize_slack,
+    # normalize_twilio and normalize_quickbooks)
     assert all(rows for table, rows in incremental.items() if table.startswith(("product.email", "product.meeting"))), \
         "every email and meeting table has rows"
     assert {"Late", "Early", "New one", "Quarterly plan"} <= {
