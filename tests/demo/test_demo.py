@@ -102,6 +102,12 @@ def test_demo_end_to_end_twice(demo_db):
             " where tenant_id = %s and resource_type like 'quickbooks.%%' group by 1", (DEMO_TENANT,))}
         assert (books["quickbooks.customer"], books["quickbooks.invoice"]) == (40, 120)
         assert books["quickbooks.payment"] >= 50
+        crm = conn.execute("select (select count(*) from product.customers where tenant_id = %(t)s) as customers,"
+                           " (select count(*) from product.invoices where tenant_id = %(t)s) as invoices,"
+                           " (select count(distinct status) from product.invoices where tenant_id = %(t)s) as statuses",
+                           {"t": DEMO_TENANT}).fetchone()
+        assert (crm["customers"], crm["invoices"]) == (40, 120) and crm["statuses"] >= 3
+        assert "customers owing most (product.customers)" in output and "newest invoices (product.invoices)" in output
         per_user = conn.execute(
             "select c.account_id, count(*) as n from product.email_mailboxes m"
             " join integrations.connections c on c.id = m.connection_id where c.tenant_id = %s"
