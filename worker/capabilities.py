@@ -98,6 +98,11 @@ class Action:
     capability: str | None = None
 
 
+# where a connection's credentials keep the secret its provider signs webhooks with, when it is
+# the account's own (Twilio's auth token); set by `integrations connections set-webhook-secret`
+WEBHOOK_SECRET = "webhook_secret"
+
+
 @dataclass(frozen=True)
 class PushRequest:
     """A webhook request as the provider sent it: what its signature covers, nothing parsed yet."""
