@@ -93,6 +93,8 @@ def collect_status(conn, connection_id=None) -> list[dict]:
             "last_error": row["last_error"], "next_run_at": row["next_run_at"], "full_syncs": row["full_syncs"],
             "last_full_sync_reason": row["last_full_sync_reason"], "staged_records": row["staged_records"],
             "reconcile": row["reconcile"], "remedy": remedy(row),
+            # provider push (`integrations serve`): the last notification received, and how many
+            "last_push_at": row["last_push_at"], "push_notifications": row["push_notifications"] or 0,
         }
         failure = failures.get((row["connection_id"], row["capability"])) if not row["stream"] else None
         capability["item_failures"] = failure["open_failures"] if failure else 0
