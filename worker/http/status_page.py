@@ -57,7 +57,8 @@ def _reconcile(rec: dict | None) -> str:
 def _push(cap: dict) -> str:
     if not cap.get("last_push_at"):
         return '<span class="muted">never</span>'
-    return f"{escape(since(cap['last_push_at']))} ({cap['push_notifications']} received)"
+    stopped = ' <span class="remedy">stopped: polled at the normal interval</span>' if cap["push"] == "stopped" else ""
+    return f"{escape(since(cap['last_push_at']))} ({cap['push_notifications']} received){stopped}"
 
 
 def _row(cap: dict, connection: dict) -> str:
