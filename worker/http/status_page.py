@@ -27,7 +27,7 @@ h3{font-size:1rem;margin:1rem 0 .3rem;font-weight:600}
 table{border-collapse:collapse;width:100%;margin-bottom:.5rem}
 th,td{border-bottom:1px solid #e3e6ec;padding:.35rem .5rem;text-align:left;vertical-align:top}
 th{background:#f4f6f9;font-weight:600;font-size:12px;text-transform:uppercase;color:#4b5565}
-tr.problem td{background:#fde2e1} tr.problem td.state{color:#b91c1c;font-weight:700}
+tr.problem td{background:#fee4e2} tr.problem td.state{color:#b91c1c;font-weight:700}
 td.state{font-weight:600} .remedy{color:#7f1d1d;font-weight:600} .muted{color:#6b7280}
 .error{font-family:ui-monospace,monospace;font-size:12px;white-space:pre-wrap;max-width:40rem}
 """
