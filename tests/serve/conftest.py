@@ -1,7 +1,8 @@
 """`integrations serve` tests: the real command in a subprocess on 127.0.0.1, a database of its own
 (its jobs are counted and drained without anyone else's), the providers' sandboxes over HTTP.
 
-One server per module (starting it costs about a second); tests isolate by workspace / account.
+One server and one database for the whole directory (each costs seconds to start); tests isolate by
+workspace / account, with ids unique in the database.
 """
 
 from __future__ import annotations
@@ -66,12 +67,12 @@ class Server:
             self.proc.wait(10)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def serve_db(make_database) -> str:
     return make_database.create()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def serve_env(serve_db, tmp_path_factory, slack_sandbox_server, twilio_sandbox_server) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("INTEGRATIONS_")}
     env.update(slack_sandbox_server.env())
@@ -86,7 +87,7 @@ def serve_env(serve_db, tmp_path_factory, slack_sandbox_server, twilio_sandbox_s
     return env
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def server(serve_env, tmp_path_factory):
     running = Server(serve_env, tmp_path_factory.mktemp("serve-log") / "serve.log")
     yield running

@@ -68,3 +68,10 @@ async def test_a_failing_capability_stands_out_with_its_remedy(server, in_env, s
     assert escape(main["remedy"]) in bad and main["status"] in text(bad)  # the same facts as status --json
     assert "reconnect" in text(bad)
     assert f"Tenant {healthy.tenant_id}" in html and f"Tenant {broken.tenant_id}" in html
+
+    one = httpx.get(f"{server.url}/status?tenant={healthy.tenant_id}",
+                    headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}).text
+    assert f"Tenant {healthy.tenant_id}" in one and f"Tenant {broken.tenant_id}" not in one
+    assert re.search(r'class="banner ok">all \d+ capabilities healthy', one)
+    assert httpx.get(f"{server.url}/status?tenant=nope", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}) \
+        .status_code == 400

@@ -11,6 +11,7 @@ import contextlib
 import hmac
 import logging
 import time
+import uuid
 from dataclasses import dataclass
 
 from starlette.applications import Starlette
@@ -109,7 +110,13 @@ def create_app(service: Service) -> Starlette:
                                      headers={"WWW-Authenticate": 'Bearer realm="integrations"'})
         from worker.http.status_page import render_status
 
-        html = await render_status(service.database_url)
+        tenant = request.query_params.get("tenant")
+        if tenant is not None:
+            try:
+                tenant = str(uuid.UUID(tenant))
+            except ValueError:
+                return PlainTextResponse("tenant must be a UUID", status_code=400)
+        html = await render_status(service.database_url, tenant)
         return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 
     routes = [Route("/healthz", healthz, methods=["GET"]), Route("/status", status, methods=["GET"])]

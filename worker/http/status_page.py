@@ -43,8 +43,11 @@ def _collect(database_url: str) -> tuple[list[dict], list[dict]]:
         return collect_status(conn), failing_normalize_tests(conn)
 
 
-async def render_status(database_url: str) -> str:
+async def render_status(database_url: str, tenant_id: str | None = None) -> str:
+    """The page; with `tenant_id`, that tenant's connections only (`/status?tenant=...`)."""
     report, failing_tests = await asyncio.to_thread(_collect, database_url)
+    if tenant_id is not None:
+        report = [c for c in report if c["tenant_id"] == tenant_id]
     return render(report, failing_tests, datetime.now(timezone.utc))
 
 
