@@ -188,8 +188,12 @@ def store_credentials(conn: psycopg.Connection, keyring: Keyring, connection_id,
     row = get_connection(conn, connection_id, for_update=True)
     scopes = sorted(set(granted_scopes)) if granted_scopes is not None else list(row["granted_scopes"])
     if WEBHOOK_SECRET not in credentials and row["credentials"] is not None:
-        # the webhook secret is the account's, not the grant's: a reconnect keeps it
-        kept = load_credentials(keyring, row).get(WEBHOOK_SECRET)
+        # the webhook secret is the account's, not the grant's: a reconnect keeps it (unless the
+        # old credentials no longer decrypt: a reconnect is then how they are replaced)
+        try:
+            kept = load_credentials(keyring, row).get(WEBHOOK_SECRET)
+        except Exception:
+            kept = None
         credentials = {**credentials, WEBHOOK_SECRET: kept} if kept else credentials
     blob = keyring.encrypt(credentials, associated=str(row["id"]))
     conn.execute(query("connections.set_credentials"),
