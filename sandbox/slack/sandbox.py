@@ -72,6 +72,8 @@ class Sandbox(BaseSandbox):
             "INTEGRATIONS_SLACK_CLIENT_ID": self.client_id,
             "INTEGRATIONS_SLACK_CLIENT_SECRET": self.client_secret,
             "INTEGRATIONS_SLACK_SIGNING_SECRET": self.signing_secret,
+            # where the sandboxes deliver webhooks (`sandbox serve --public-url`): serve's setting too
+            **({"INTEGRATIONS_PUBLIC_URL": self.webhooks.public_url} if self.webhooks.public_url else {}),
         }
 
     def reset(self) -> None:

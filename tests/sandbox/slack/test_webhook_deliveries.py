@@ -74,3 +74,33 @@ def test_the_admin_api_configures_deliveries(slack_sandbox, receiver):
     released = httpx.post(sb.base_url + "/_sandbox/slack/webhooks/release", json={}).json()["released"]
     assert [r["status"] for r in released] == [200] and events(receiver)[0]["text"] == "held"
     assert httpx.put(sb.base_url + "/_sandbox/slack/webhooks", json={"color": "red"}).status_code == 400
+
+
+def test_sandbox_serve_public_url_makes_slack_twilio_and_quickbooks_deliver(monkeypatch, receiver):
+    from click.testing import CliRunner
+
+    from sandbox.cli import sandbox as sandbox_group
+
+    output: list[str] = []
+    seen = {}
+
+    def probe():  # instead of serving forever: change each sandbox over its admin API while it runs
+        env = dict(line.split("=", 1) for line in output if "=" in line)
+        seen["env"] = env
+        httpx.post(env["INTEGRATIONS_SLACK_BASE_URL"] + "/_sandbox/slack/teams/TCLI/channels/C1/messages",
+                   json={"type": "message", "user": "U1", "text": "hi"})
+        twilio = env["INTEGRATIONS_TWILIO_BASE_URL"] + "/_sandbox/twilio/accounts"
+        account = httpx.post(twilio, json={}).json()["account_sid"]
+        httpx.post(f"{twilio}/{account}/messages", json={"body": "yo", "direction": "inbound",
+                                                         "from": "+14155550123", "to": "+14155550100"})
+        httpx.post(env["INTEGRATIONS_QUICKBOOKS_BASE_URL"] + "/_sandbox/quickbooks/companies/4620816365/customer",
+                   json={"DisplayName": "Acme"})
+
+    monkeypatch.setattr("sandbox.core.cli.click.echo", lambda line="": output.append(str(line)))
+    monkeypatch.setattr("sandbox.core.cli.wait_forever", probe)
+    result = CliRunner().invoke(sandbox_group, ["serve", "--port", "0", "--print-env", "--quota", "0",
+                                                "--public-url", receiver.url])
+    assert result.exit_code == 0, result.output
+    assert seen["env"]["INTEGRATIONS_PUBLIC_URL"] == receiver.url
+    assert [path for path, _, _ in receiver.seen] == ["/webhooks/slack/events", "/webhooks/twilio",
+                                                     "/webhooks/quickbooks"]
