@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+import uuid
 
 import httpx
 import pytest
@@ -78,7 +79,7 @@ def test_a_retry_of_a_delivery_is_handled_once(server, workspace, slack_sandbox)
 
 
 def test_an_unknown_team_is_404_and_logged_once(server, slack_sandbox, in_env):
-    team = "TUNKNOWN" + str(int(time.time() * 1000))[-6:]
+    team = "TUNKNOWN" + uuid.uuid4().hex[:8].upper()
     for _ in range(3):
         assert post(server, *event(slack_sandbox, team)).status_code == 404
     deadline = time.monotonic() + 5
