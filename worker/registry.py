@@ -10,10 +10,11 @@ from worker.capabilities import Capability, Provider
 from worker.errors import BadInput
 from worker.providers.google.provider import GOOGLE
 from worker.providers.microsoft.provider import MICROSOFT
+from worker.providers.quickbooks.provider import QUICKBOOKS
 from worker.providers.slack.provider import SLACK
 from worker.providers.twilio.provider import TWILIO
 
-_PROVIDERS: dict[str, Provider] = {p.name: p for p in (GOOGLE, MICROSOFT, SLACK, TWILIO)}
+_PROVIDERS: dict[str, Provider] = {p.name: p for p in (GOOGLE, MICROSOFT, SLACK, TWILIO, QUICKBOOKS)}
 
 
 def register(provider: Provider) -> Provider:

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from worker.cli import cli
 from worker.db.connect import connect
+from worker.demo.quickbooks import REALM as QUICKBOOKS_REALM
 from worker.demo.slack import TEAM as SLACK_TEAM
 from worker.demo.world import ANA, BEN, CLEO, DEMO_TENANT, SHARED_MEETINGS, SHARED_WITH_OUTLOOK
 from worker.settings import get_settings
@@ -73,8 +74,8 @@ def test_demo_end_to_end_twice(demo_db):
     with connect(demo_db) as conn:
         connections = conn.execute("select provider, account_id, status from integrations.connections"
                                    " where tenant_id = %s order by account_id", (DEMO_TENANT,)).fetchall()
-        assert [(c["account_id"], c["status"]) for c in connections if c["provider"] not in ("twilio", "slack")] == [
-            (ANA, "active"), (BEN, "active"), (CLEO, "active")]
+        users = [(c["account_id"], c["status"]) for c in connections if c["provider"] in ("google", "microsoft")]
+        assert users == [(ANA, "active"), (BEN, "active"), (CLEO, "active")]
         [twilio] = [c for c in connections if c["provider"] == "twilio"]
         assert twilio["status"] == "active" and twilio["account_id"].startswith("AC")
         staged = {r["resource_type"]: r["n"] for r in conn.execute(
@@ -94,6 +95,13 @@ def test_demo_end_to_end_twice(demo_db):
                             " where idempotency_key = 'demo-slack-post' and tenant_id = %s", (DEMO_TENANT,)).fetchone()
         assert (post["status"], post["attempts"]) == ("done", 1)
         assert "newest chat messages (product.chat_messages" in output
+        [quickbooks] = [c for c in connections if c["provider"] == "quickbooks"]
+        assert (quickbooks["account_id"], quickbooks["status"]) == (QUICKBOOKS_REALM, "active")
+        books = {r["resource_type"]: r["n"] for r in conn.execute(
+            "select resource_type, count(distinct external_id) as n from integrations.raw_records"
+            " where tenant_id = %s and resource_type like 'quickbooks.%%' group by 1", (DEMO_TENANT,))}
+        assert (books["quickbooks.customer"], books["quickbooks.invoice"]) == (40, 120)
+        assert books["quickbooks.payment"] >= 50
         per_user = conn.execute(
             "select c.account_id, count(*) as n from product.email_mailboxes m"
             " join integrations.connections c on c.id = m.connection_id where c.tenant_id = %s"
@@ -140,7 +148,7 @@ def test_demo_end_to_end_twice(demo_db):
     assert "provider API calls during reprocess: 0" in again
     with connect(demo_db) as conn:
         assert conn.execute("select count(*) as n from integrations.connections where tenant_id = %s",
-                            (DEMO_TENANT,)).fetchone()["n"] == 5
+                            (DEMO_TENANT,)).fetchone()["n"] == 6
         second = conn.execute("select (select count(*) from product.emails where tenant_id = %(t)s) as emails,"
                               " (select count(*) from product.meetings where tenant_id = %(t)s) as meetings",
                               {"t": DEMO_TENANT}).fetchone()

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from typing import Callable, Iterator
 
 from worker.demo import report
+from worker.demo.quickbooks import LIVE as QUICKBOOKS_LIVE
+from worker.demo.quickbooks import QuickBooksDemo
 from worker.demo.slack import LIVE as SLACK_LIVE
 from worker.demo.slack import SlackDemo
 from worker.demo.twilio import LIVE as TWILIO_LIVE
@@ -68,6 +70,7 @@ class Demo:
         self.microsoft = None  # Cleo's Microsoft 365 sandbox
         self.twilio = None  # the tenant's Twilio account (worker/demo/twilio.py)
         self.slack = None  # the tenant's Slack workspace (worker/demo/slack.py)
+        self.quickbooks = None  # the tenant's QuickBooks company (worker/demo/quickbooks.py)
         self.world: dict = {}
         self.connections: dict[str, object] = {}  # account -> connection id
         self.results: dict = {}
@@ -142,6 +145,7 @@ class Demo:
                  f"'{self.world['outlook']['meeting']}' also in {CLEO}'s Outlook calendar")
         self.twilio = TwilioDemo(self.say)
         self.slack = SlackDemo(self.say)
+        self.quickbooks = QuickBooksDemo(self.say)
 
     def connect_users(self) -> None:
         from worker.crypto import keyring_from_settings
@@ -168,6 +172,7 @@ class Demo:
         self.connect_outlook()
         self.twilio.connect(self.url, DEMO_TENANT, self.step)
         self.slack.connect(self.url, DEMO_TENANT, self.step)
+        self.quickbooks.connect(self.url, DEMO_TENANT, self.step)
 
     def connect_outlook(self) -> None:
         from worker.crypto import keyring_from_settings
@@ -214,6 +219,7 @@ class Demo:
                     await defer_live(connection_id, capability)
             await self.twilio.defer_live()
             await self.slack.defer_live()
+            await self.quickbooks.defer_live()
 
         began = time.monotonic()
         seen = {"google": len(self.sandbox.requests()), "microsoft": len(self.microsoft.requests())}
@@ -234,7 +240,7 @@ class Demo:
     def check_live_ok(self) -> None:
         with self.connect() as conn:
             rows = report.capability_states(conn, DEMO_TENANT)
-        live = LIVE + TWILIO_LIVE + SLACK_LIVE
+        live = LIVE + TWILIO_LIVE + SLACK_LIVE + QUICKBOOKS_LIVE
         bad = [r for r in rows if r["capability"] in live and r["stream"] == "" and r["status"] != "ok"]
         if bad:
             raise DemoFailed("live syncs did not finish: " + "; ".join(
@@ -287,6 +293,7 @@ class Demo:
             report.print_meetings(self.echo, [all_meetings[r["meeting_id"]] for r in rows])
             self.twilio.show(conn, DEMO_TENANT, self.echo)
             self.slack.show(conn, DEMO_TENANT, self.echo)
+            self.quickbooks.show(conn, DEMO_TENANT, self.echo)
         self.results["first_counts"] = counts
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -362,10 +369,12 @@ class Demo:
         self.microsoft.clear_requests()
         self.twilio.sandbox.clear_requests()
         self.slack.sandbox.clear_requests()
-        self.say("sandbox request logs cleared (Google, Microsoft, Twilio and Slack)")
+        self.quickbooks.sandbox.clear_requests()
+        self.say("sandbox request logs cleared (Google, Microsoft, Twilio, Slack and QuickBooks)")
         self.normalize(full_refresh=True)
         calls = (self.sandbox.count_requests() + self.microsoft.count_requests()
-                 + self.twilio.sandbox.count_requests() + self.slack.sandbox.count_requests())
+                 + self.twilio.sandbox.count_requests() + self.slack.sandbox.count_requests()
+                 + self.quickbooks.sandbox.count_requests())
         with self.connect() as conn:
             after = report.row_counts(conn, DEMO_TENANT)
         self.results["reprocess_calls"] = calls
@@ -394,7 +403,8 @@ class Demo:
     def sandbox_env(self) -> dict[str, str]:
         """The sandbox's endpoints and credentials; the client paces Gmail to the sandbox's quota
         (unless INTEGRATIONS_GMAIL_QUOTA_UNITS_PER_MINUTE is set)."""
-        env = {**self.sandbox.env(), **self.microsoft.env(), **self.twilio.env(), **self.slack.env()}
+        env = {**self.sandbox.env(), **self.microsoft.env(), **self.twilio.env(), **self.slack.env(),
+               **self.quickbooks.env()}
         if "INTEGRATIONS_GMAIL_QUOTA_UNITS_PER_MINUTE" not in os.environ:
             env["INTEGRATIONS_GMAIL_QUOTA_UNITS_PER_MINUTE"] = str(self.options.quota_units)
         return env
@@ -424,6 +434,8 @@ class Demo:
                 self.twilio.stop()
             if self.slack is not None:
                 self.slack.stop()
+            if self.quickbooks is not None:
+                self.quickbooks.stop()
         self.results["connections"] = {k: str(v) for k, v in self.connections.items()}
         self.results["seconds"] = time.monotonic() - self.started
         return self.results

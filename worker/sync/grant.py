@@ -10,10 +10,18 @@ and otherwise the stored, newer grant is adopted. A refused grant marks the conn
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 from worker.crypto import Keyring
 from worker.store import query
+
+
+class DeadGrant(Exception):
+    """The provider refused the refresh token for good; `reason` is what the operator reads."""
+
+    def __init__(self, reason: str, code: str = "invalid_grant") -> None:
+        super().__init__(reason)
+        self.reason, self.code = reason, code
 
 
 class StoredGrant:
@@ -40,6 +48,39 @@ class StoredGrant:
             await conn.execute(query("connections.set_refreshed_credentials"), {
                 "id": self.connection_id, "credentials": blob, "key_id": self.keyring.current.key_id})
             return None
+
+    async def rotate(self, held_refresh_token: str | None,
+                     refresh: Callable[[str], Awaitable[dict[str, Any]]]) -> tuple[bool, dict[str, Any]]:
+        """For refresh tokens that rotate on every use (QuickBooks): one refresh at a time per
+        connection, and what it learns stored in the transaction that learned it.
+
+        Under the row lock: if the stored refresh token is no longer `held_refresh_token`, another
+        job (or a reconnect) refreshed meanwhile — adopt its grant without spending ours; else
+        `refresh(stored refresh token)` is called while the lock is held and its answer (the fields
+        to merge) is written before the transaction commits. `refresh` raises to write nothing; a
+        `DeadGrant` it raises marks the connection `needs_reauth` in the same transaction.
+        Returns (refreshed here, the stored grant now); `{}` when the connection is gone."""
+        async with self.pool.connection() as conn:
+            dead: DeadGrant | None = None
+            async with conn.transaction():
+                current = await self._locked(conn)
+                if current is None:
+                    return False, {}
+                if current.get("refresh_token") != held_refresh_token:
+                    return False, current
+                try:
+                    learned = await refresh(current["refresh_token"])
+                except DeadGrant as error:
+                    dead = error
+                    await conn.execute(query("connections.set_status"), {
+                        "id": self.connection_id, "status": "needs_reauth", "reason": error.reason})
+                else:
+                    merged = {**current, **learned}
+                    blob = self.keyring.encrypt(merged, str(self.connection_id))
+                    await conn.execute(query("connections.set_refreshed_credentials"), {
+                        "id": self.connection_id, "credentials": blob, "key_id": self.keyring.current.key_id})
+                    return True, merged
+            raise dead
 
     async def newer_or_mark_reauth(self, failed_refresh_token: str | None, reason: str,
                                    field: str = "refresh_token") -> dict[str, Any] | None:

@@ -12,6 +12,7 @@ capability whose runs keep failing.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Awaitable, Callable, Iterable
 
@@ -68,13 +69,15 @@ async def run_capability(pool, connection_id, capability: str, body: Callable[[]
 
 
 async def run_streams(ctx, capability: str, streams: Iterable[str],
-                      run: Callable[[str], Awaitable[dict]]) -> dict[str, dict]:
-    """Run each stream of a capability (e.g. one per calendar) in turn, recording each on its own
-    row: one failing stream is recorded and the others go on; a revoked grant stops them all.
-    Raises once all ran when any failed, so the capability's own row shows the failure too."""
+                      run: Callable[[str], Awaitable[dict]], concurrently: bool = False) -> dict[str, dict]:
+    """Run each stream of a capability (e.g. one per calendar), recording each on its own row: one
+    failing stream is recorded and the others go on; a revoked grant stops them all. Raises once
+    all ran when any failed, so the capability's own row shows the failure too. `concurrently`:
+    side by side instead of in turn (streams that share one provider budget, which paces them)."""
     interval = get_settings().sync_interval_seconds
     results, failures = {}, {}
-    for stream in streams:
+
+    async def one(stream: str) -> None:
         key = stream_key(ctx.connection_id, capability, stream)
         try:
             results[stream] = await run(stream)
@@ -85,11 +88,22 @@ async def run_streams(ctx, capability: str, streams: Iterable[str],
             failures[stream] = error
             async with ctx.db() as conn:
                 await record_failure(conn, key, "failing", describe_failure(error), interval)
-            continue
+            return
         async with ctx.db() as conn:
             await record_success(conn, key, interval)
+
+    streams = list(streams)
+    if concurrently:
+        outcomes = await asyncio.gather(*(one(s) for s in streams), return_exceptions=True)
+        for outcome in outcomes:  # a revoked grant or a superseded run ends the capability's run
+            if isinstance(outcome, BaseException):
+                raise outcome
+    else:
+        for stream in streams:
+            await one(stream)
     if failures:
-        detail = "; ".join(f"{s}: {describe_failure(e)}" for s, e in failures.items())
+        ordered = [s for s in streams if s in failures]
+        detail = "; ".join(f"{s}: {describe_failure(failures[s])}" for s in ordered)
         raise IntegrationsError(f"{len(failures)} of {len(failures) + len(results)} streams of {capability}"
                                 f" failed: {detail}")
     return results
