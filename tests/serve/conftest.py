@@ -73,10 +73,11 @@ def serve_db(make_database) -> str:
 
 
 @pytest.fixture(scope="session")
-def serve_env(serve_db, tmp_path_factory, slack_sandbox_server, twilio_sandbox_server) -> dict[str, str]:
+def serve_env(serve_db, tmp_path_factory, slack_sandbox_server, twilio_sandbox_server,
+              quickbooks_sandbox_server) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("INTEGRATIONS_")}
-    env.update(slack_sandbox_server.env())
-    env.update(twilio_sandbox_server.env())
+    for sandbox in (slack_sandbox_server, twilio_sandbox_server, quickbooks_sandbox_server):
+        env.update(sandbox.env())
     env.update({
         "INTEGRATIONS_DATABASE_URL": serve_db,
         "INTEGRATIONS_DATA_DIR": str(tmp_path_factory.mktemp("serve-data")),
