@@ -109,3 +109,15 @@ def test_a_burst_of_100_notifications_is_one_or_two_runs(server, workspace, slac
     assert 1 <= len(jobs(workspace.url, workspace.id, TASK)) <= 2
     assert received(workspace.url, workspace.id) == {"sync_channels_live": 100}
     assert elapsed < 30  # each answer is enqueue-only (Slack wants one within 3 s)
+
+
+def test_deleting_the_connection_forgets_its_pushes_and_later_ones_are_404(server, workspace, slack_sandbox):
+    from worker.connections import delete_connection
+    from worker.db.connect import connect
+
+    assert post(server, *event(slack_sandbox, workspace.team)).status_code == 200
+    with connect(workspace.url) as conn:
+        delete_connection(conn, workspace.id)
+        conn.commit()
+    assert received(workspace.url, workspace.id) == {}
+    assert post(server, *event(slack_sandbox, workspace.team)).status_code == 404
