@@ -8,7 +8,7 @@ SEEDS  ?= 10
 ORDER  ?= file
 ORDER_FLAGS := $(if $(filter file,$(ORDER)),-p no:randomly,$(if $(filter random,$(ORDER)),,$(ORDER)))
 
-.PHONY: install demo test chaos mutate bench lint lint-sql stop clean
+.PHONY: install demo test chaos mutate bench lint lint-sql stop clean chromium
 
 install: $(STAMP)
 
@@ -21,7 +21,14 @@ $(STAMP): pyproject.toml setup.py sandbox/pyproject.toml
 demo: $(STAMP)
 	$(BIN)/integrations demo
 
-test: $(STAMP)
+# the headless browser of the page tests (tests/serve/test_status_page_in_a_browser.py): Debian's
+# chromium, installed when missing and apt-get can (root); without it those tests say so and skip
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+	    && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium >/dev/null; } \
+	    || echo "chromium not installed (needs root and apt-get): the browser tests will skip"
+
+test: $(STAMP) chromium
 	$(BIN)/python -m pytest -q -p no:cacheprovider $(ORDER_FLAGS)
 
 chaos: $(STAMP)

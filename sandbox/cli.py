@@ -5,7 +5,8 @@ sandbox beside it on its own HTTPS port (``--microsoft-port``), both with the ge
 and the Slack sandbox on its own HTTP port (``--slack-port``; ``--users`` become people of its default
 workspace), the Twilio sandbox (``--twilio-port``) and the QuickBooks Online sandbox
 (``--quickbooks-port``; with ``--users`` a generated company); ``--print-env`` prints Google's
-settings, then Microsoft's, Slack's, Twilio's and QuickBooks's.
+settings, then Microsoft's, Slack's, Twilio's and QuickBooks's. With ``--public-url`` Slack, Twilio
+and QuickBooks deliver their webhooks to ``integrations serve`` there.
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ def sandbox() -> None:
                  help="Port of the Twilio sandbox (HTTP; 0 picks a free one)."),
     click.Option(["--quickbooks-port"], default=0, show_default=True, type=int,
                  help="Port of the QuickBooks Online sandbox (HTTP; 0 picks a free one)."),
+    click.Option(["--public-url"], default=None,
+                 help="Where `integrations serve` listens: Slack, Twilio and QuickBooks deliver their webhooks"
+                      " there (printed as INTEGRATIONS_PUBLIC_URL)."),
 ])
 @click.pass_context
 def serve(ctx, microsoft_port, slack_port, **options) -> None:
@@ -55,8 +59,12 @@ def serve(ctx, microsoft_port, slack_port, **options) -> None:
         microsoft.stop()
         raise
     companions().append((slack, lambda: slack_cli.banner(slack)))
-    twilio_companion(options.pop("twilio_port"), options, bool(users))
-    quickbooks_companion(options.pop("quickbooks_port"), options, bool(users))
+    twilio = twilio_companion(options.pop("twilio_port"), options, bool(users))
+    quickbooks = quickbooks_companion(options.pop("quickbooks_port"), options, bool(users))
+    public_url = options.pop("public_url")
+    if public_url:
+        for each in (slack, twilio, quickbooks):
+            each.set_public_url(public_url)
     ctx.invoke(google_serve, **options)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 import typing
 from dataclasses import dataclass, field
-from typing import Any, AsyncContextManager, Callable, Literal
+from typing import Any, AsyncContextManager, Callable, Literal, Mapping
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -98,6 +98,65 @@ class Action:
     capability: str | None = None
 
 
+# where a connection's credentials keep the secret its provider signs webhooks with, when it is
+# the account's own (Twilio's auth token); set by `integrations connections set-webhook-secret`
+WEBHOOK_SECRET = "webhook_secret"
+
+
+@dataclass(frozen=True)
+class PushRequest:
+    """A webhook request as the provider sent it: what its signature covers, nothing parsed yet."""
+
+    url: str  # the public URL the provider addressed (INTEGRATIONS_PUBLIC_URL + path + query)
+    headers: Mapping[str, str]  # names in lower case
+    body: bytes
+    received_at: float  # unix seconds, the server's clock (replay windows)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What a verified notification says: something changed for an account in these capabilities.
+    Never data: it only makes the capabilities' cursor syncs run sooner."""
+
+    account_id: str
+    capabilities: tuple[str, ...]
+    delivery_id: str | None = None  # the provider's id of this delivery: its retries are handled once
+
+
+@dataclass(frozen=True)
+class PushAnswer:
+    """An answer the provider's own protocol asks for instead of a notice (a URL handshake)."""
+
+    status: int
+    body: bytes = b""
+    content_type: str = "text/plain; charset=utf-8"
+
+
+class PushRefused(Exception):
+    """The request failed verification (401: unsigned or stale; 403: signed wrongly); nothing changes."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """A provider's push endpoint, `POST /webhooks/<path>`; the web service routes to it and does
+    the rest (look up the account's connections, enqueue, record), so it never names a provider.
+
+    `read` verifies what the app's own secret can (raising PushRefused) and returns the notices, or
+    a PushAnswer. Where only the account's own secret can verify (Twilio signs with the account's
+    auth token), `verify(request, credentials)` is asked for each connection of the account, with
+    its decrypted credentials; the request is accepted when one of them verifies it."""
+
+    path: str
+    read: Callable[[PushRequest], "list[Notice] | PushAnswer"]
+    verify: Callable[[PushRequest, dict | None], bool] | None = None
+    accepted: PushAnswer = PushAnswer(200)  # the answer to an accepted notification
+
+
 @dataclass(frozen=True)
 class Provider:
     name: str
@@ -123,6 +182,8 @@ class Provider:
     # whether `connect` needs --account (a mailbox, an account SID); False where the consent names
     # the account (a Slack workspace, a QuickBooks company)
     needs_account: bool = True
+    # push endpoints under /webhooks/ (worker/http routes them); empty where only polling exists
+    webhooks: tuple[Webhook, ...] = ()
 
     def revoker(self) -> Callable | None:
         return self.revoke_grant

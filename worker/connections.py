@@ -13,6 +13,7 @@ from uuid import UUID
 import psycopg
 from psycopg.types.json import Jsonb
 
+from worker.capabilities import WEBHOOK_SECRET
 from worker.crypto import Keyring
 from worker.errors import BadInput, IntegrationsError, NotFound
 from worker.registry import get_provider
@@ -186,10 +187,37 @@ def store_credentials(conn: psycopg.Connection, keyring: Keyring, connection_id,
     """Encrypt and store tokens; with `granted_scopes`, capabilities waiting for them become ready."""
     row = get_connection(conn, connection_id, for_update=True)
     scopes = sorted(set(granted_scopes)) if granted_scopes is not None else list(row["granted_scopes"])
+    if WEBHOOK_SECRET not in credentials and row["credentials"] is not None:
+        # the webhook secret is the account's, not the grant's: a reconnect keeps it (unless the
+        # old credentials no longer decrypt: a reconnect is then how they are replaced)
+        try:
+            kept = load_credentials(keyring, row).get(WEBHOOK_SECRET)
+        except Exception:
+            kept = None
+        credentials = {**credentials, WEBHOOK_SECRET: kept} if kept else credentials
     blob = keyring.encrypt(credentials, associated=str(row["id"]))
     conn.execute(query("connections.set_credentials"),
                  {"id": row["id"], "credentials": blob, "key_id": keyring.current.key_id, "granted_scopes": scopes})
     refresh_capability_states(conn, get_connection(conn, row["id"]))
+
+
+def store_webhook_secret(conn: psycopg.Connection, keyring: Keyring, connection_id, secret: str) -> dict:
+    """Keep the secret the provider signs this account's webhooks with (Twilio's auth token) with
+    the connection's encrypted credentials; the grant and its scopes are unchanged."""
+    row = get_connection(conn, connection_id, for_update=True)
+    provider = get_provider(row["provider"])
+    if not any(w.verify is not None for w in provider.webhooks):
+        raise BadInput(f"{provider.name} webhooks are not verified with a per-connection secret"
+                       " (see the README's `serve` section for its setting)")
+    if row["credentials"] is None:
+        raise BadInput(f"connection {row['id']} has no credentials yet: connect it first")
+    if not secret.strip():
+        raise BadInput("the webhook secret read from standard input was empty")
+    credentials = {**load_credentials(keyring, row), WEBHOOK_SECRET: secret.strip()}
+    conn.execute(query("connections.set_refreshed_credentials"),
+                 {"id": row["id"], "credentials": keyring.encrypt(credentials, associated=str(row["id"])),
+                  "key_id": keyring.current.key_id})
+    return get_connection(conn, row["id"])
 
 
 def load_credentials(keyring: Keyring, row: dict) -> dict | None:

@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     worker_concurrency: int = Field(default=10, ge=1, le=200)
     shutdown_timeout_seconds: float = Field(default=30.0, ge=0)
     sync_interval_seconds: int = Field(default=60, ge=1)
+    push_poll_interval_seconds: int = Field(
+        default=900, ge=1,
+        description="while a live capability receives pushes (`integrations serve`), it is also polled this often:"
+                    " the safety net for a lost notification; when pushes stop, the normal interval again")
     normalize_interval_seconds: int = Field(default=60, ge=1)
     reconcile_interval_seconds: int = Field(default=86400, ge=60)
     raw_retention_days: int | None = Field(

@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 import psycopg
 
 from worker.registry import get_provider
+from worker.settings import get_settings
 from worker.store import query
 
 
@@ -37,6 +38,16 @@ def remedy(row: dict) -> str | None:
         when = row["next_run_at"].isoformat(timespec="seconds") if row["next_run_at"] else "the next interval"
         return f"retrying automatically at {when} (backing off after {row['consecutive_failures']} failures)"
     return None
+
+
+def push_health(last_push_at: datetime | None) -> str | None:
+    """`receiving` while pushes arrive (polling is then only the safety net, every
+    INTEGRATIONS_PUSH_POLL_INTERVAL_SECONDS); `stopped` when none came within that interval (polled
+    at the normal interval again: check the provider's webhook settings); None: push never used."""
+    if last_push_at is None:
+        return None
+    silent = (datetime.now(timezone.utc) - last_push_at).total_seconds()
+    return "receiving" if silent <= get_settings().push_poll_interval_seconds else "stopped"
 
 
 def _credential_kind(provider: str) -> str | None:
@@ -93,6 +104,9 @@ def collect_status(conn, connection_id=None) -> list[dict]:
             "last_error": row["last_error"], "next_run_at": row["next_run_at"], "full_syncs": row["full_syncs"],
             "last_full_sync_reason": row["last_full_sync_reason"], "staged_records": row["staged_records"],
             "reconcile": row["reconcile"], "remedy": remedy(row),
+            # provider push (`integrations serve`): the last notification received, and how many
+            "last_push_at": row["last_push_at"], "push_notifications": row["push_notifications"] or 0,
+            "push": push_health(row["last_push_at"]),
         }
         failure = failures.get((row["connection_id"], row["capability"])) if not row["stream"] else None
         capability["item_failures"] = failure["open_failures"] if failure else 0

@@ -15,11 +15,15 @@ are created.
     POST   /_sandbox/quickbooks/advance                            {seconds}
     PUT    /_sandbox/quickbooks/settings                           {refresh_grace_seconds?, access_token_lifetime?}
     POST   /_sandbox/quickbooks/companies/{realm}/generate         {customers?, invoices?, payments?, seed?}
+    PUT    /_sandbox/quickbooks/webhooks     {public_url?, bad_signature?, duplicates?, hold?}: notifications
+    POST   /_sandbox/quickbooks/webhooks/release   {reverse?}: send the held notifications (newest first)
 
 ``{entity}`` is ``customer``, ``invoice`` or ``payment``.
 """
 
 from __future__ import annotations
+
+from ..core.webhooks import webhook_admin_routes
 
 REALM = r"(?P<realm>[^/]+)"
 ENTITY = r"(?P<entity>customer|invoice|payment)"
@@ -92,4 +96,5 @@ def quickbooks_admin_routes(sb) -> list[tuple]:
         ("DELETE", rf"{P}/companies/{REALM}/{ENTITY}/{ID}", delete_entity),
         ("POST", rf"{P}/advance", advance),
         ("PUT", rf"{P}/settings", settings),
+        *webhook_admin_routes(P, sb.webhooks),
     ]

@@ -9,7 +9,9 @@ from __future__ import annotations
 from ..core.admin import AdminApi
 from ..core.sandbox import BaseSandbox
 from ..core.tokens import TokenStore
+from ..core.webhooks import Webhooks
 from . import entities
+from . import webhooks as hooks
 from .admin import quickbooks_admin_routes
 from .app import QuickBooksApp
 from .clock import Clock
@@ -19,6 +21,7 @@ from .state import DEFAULT_REALM, World
 
 DEFAULT_CLIENT_ID = "ABsandboxQuickBooksClientId7Qm2x9Lr4Tz8Wc1Vb5Nn3Kd6"
 DEFAULT_CLIENT_SECRET = "sandbox-quickbooks-client-secret-4f1c9e"
+DEFAULT_WEBHOOK_VERIFIER_TOKEN = "sandbox-quickbooks-verifier-token-8d2a61"
 
 
 class Sandbox(BaseSandbox):
@@ -28,8 +31,12 @@ class Sandbox(BaseSandbox):
     def __init__(self, seed: int = 0, window_seconds: float = 60.0, refresh_grace_seconds: float = 30.0,
                  access_token_lifetime: float = 3600.0, requests_per_window: int | None = 500,
                  max_concurrent: int | None = 10, client_id: str = DEFAULT_CLIENT_ID,
-                 client_secret: str = DEFAULT_CLIENT_SECRET) -> None:
+                 client_secret: str = DEFAULT_CLIENT_SECRET,
+                 webhook_verifier_token: str = DEFAULT_WEBHOOK_VERIFIER_TOKEN) -> None:
         self.client_id, self.client_secret = client_id, client_secret
+        self.webhook_verifier_token = webhook_verifier_token
+        self.webhooks = Webhooks()
+        self.webhook_format = "legacy"
         self._defaults = (refresh_grace_seconds, access_token_lifetime)
         self.refresh_grace_seconds = refresh_grace_seconds
         self.access_token_lifetime = access_token_lifetime
@@ -55,11 +62,14 @@ class Sandbox(BaseSandbox):
             "INTEGRATIONS_QUICKBOOKS_BASE_URL": self.base_url,
             "INTEGRATIONS_QUICKBOOKS_CLIENT_ID": self.client_id,
             "INTEGRATIONS_QUICKBOOKS_CLIENT_SECRET": self.client_secret,
+            "INTEGRATIONS_QUICKBOOKS_WEBHOOK_VERIFIER_TOKEN": self.webhook_verifier_token,
         }
 
     def reset(self) -> None:
         """Empty state (the default realm only), faults, log, throttle spending; settings as constructed."""
         self.refresh_grace_seconds, self.access_token_lifetime = self._defaults
+        self.webhooks.reset()
+        self.webhook_format = "legacy"
         super().reset()
 
     @property
@@ -108,25 +118,37 @@ class Sandbox(BaseSandbox):
         """Store a Customer, Invoice or Payment (``entity`` customer|invoice|payment) as QBO returns it;
         Id, SyncToken, MetaData and what QBO always fills are added when missing (``entities``).
         A given Id replaces (or revives) that entity. The realm is created when unknown."""
+        name = entities.entity_name(entity)
         with self.world.lock:
-            return dict(self.world.put(str(realm_id), entity, obj))
+            existed = str(obj.get("Id")) in self.world.ensure_realm(str(realm_id)).live[name]
+            data = dict(self.world.put(str(realm_id), entity, obj))
+        self._emit(realm_id, name, data, "Update" if existed else "Create")
+        return data
 
     def update_entity(self, realm_id: str, entity: str, entity_id: str, changes: dict) -> dict:
         """Change fields of a live entity, as an edit in QBO would: SyncToken + 1, LastUpdatedTime now."""
-        return dict(self.world.change(str(realm_id), entity, str(entity_id), lambda data: data.update(changes)))
+        data = dict(self.world.change(str(realm_id), entity, str(entity_id), lambda data: data.update(changes)))
+        self._emit(realm_id, entities.entity_name(entity), data, "Update")
+        return data
 
     def delete_entity(self, realm_id: str, entity: str, entity_id: str) -> dict:
         """Delete: queries no longer return it, CDC shows ``{"Id", "status": "Deleted", ...}``."""
-        return dict(self.world.delete(str(realm_id), entity, str(entity_id)))
+        stone = dict(self.world.delete(str(realm_id), entity, str(entity_id)))
+        self._emit(realm_id, entities.entity_name(entity), stone, "Delete")
+        return stone
 
     def set_active(self, realm_id: str, customer_id: str, active: bool) -> dict:
         """Make a customer inactive (QBO's "delete" of a customer) or active again."""
-        return dict(self.world.change(str(realm_id), "customer", str(customer_id),
+        data = dict(self.world.change(str(realm_id), "customer", str(customer_id),
                                       lambda data: data.update(Active=bool(active))))
+        self._emit(realm_id, "Customer", data, "Update")
+        return data
 
     def void_invoice(self, realm_id: str, invoice_id: str) -> dict:
         """Void an invoice: it stays, amounts 0, ``PrivateNote`` "Voided" (``entities.void``)."""
-        return dict(self.world.change(str(realm_id), "invoice", str(invoice_id), entities.void))
+        data = dict(self.world.change(str(realm_id), "invoice", str(invoice_id), entities.void))
+        self._emit(realm_id, "Invoice", data, "Void")
+        return data
 
     def entities(self, realm_id: str, entity: str) -> list[dict]:
         """The live entities of a kind, by Id (inactive customers and voided invoices included)."""
@@ -138,6 +160,28 @@ class Sandbox(BaseSandbox):
     def get_entity(self, realm_id: str, entity: str, entity_id: str) -> dict:
         with self.world.lock:
             return dict(self.world.realm(str(realm_id)).get(entities.entity_name(entity), str(entity_id)))
+
+    # -- webhooks to the app's public URL (misbehave, hold/release: self.webhooks) ---------------
+    def set_public_url(self, url: str | None, fmt: str | None = None) -> None:
+        """From now on every entity imported, changed, deleted or voided is notified to
+        ``url + /webhooks/quickbooks`` (None: stop), in ``fmt`` ``legacy`` or ``cloudevents``."""
+        if fmt is not None:
+            if fmt not in hooks.FORMATS:
+                raise ValueError(f"unknown webhook format {fmt!r}; use {' or '.join(hooks.FORMATS)}")
+            self.webhook_format = fmt
+        self.webhooks.set_public_url(url)
+
+    def _emit(self, realm_id: str, name: str, data: dict, operation: str) -> None:
+        if self.webhooks.public_url is None:
+            return
+        when = (data.get("MetaData") or {}).get("LastUpdatedTime") or ""
+        raw = hooks.body(self.webhook_format, str(realm_id), name, str(data["Id"]), operation, when)
+        token = self.webhook_verifier_token
+
+        def sign(payload: bytes, attempt: int) -> dict:
+            return {"Content-Type": "application/json", "intuit-signature": hooks.sign(token, payload)}
+
+        self.webhooks.emit(hooks.PATH, raw, sign, "intuit-signature")
 
     # -- clock ---------------------------------------------------------------------------------
     def advance(self, seconds: float) -> None:

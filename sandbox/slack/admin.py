@@ -16,10 +16,13 @@ channels are created.
     POST   /_sandbox/slack/teams/{team}/generate                    {channels?, messages_per_channel?, users?, seed?}
     GET|PUT /_sandbox/slack/settings   {window_seconds, limited_history, token_rotation,
                                         access_token_lifetime, volatile_block_ids}
+    PUT    /_sandbox/slack/webhooks    {public_url?, bad_signature?, duplicates?, hold?}: events to the app
+    POST   /_sandbox/slack/webhooks/release   {reverse?}: send the held events (newest first)
 """
 
 from __future__ import annotations
 
+from ..core.webhooks import webhook_admin_routes
 from . import scopes as slack_scopes
 
 TEAM = r"(?P<team>[^/]+)"
@@ -108,6 +111,7 @@ def slack_admin_routes(sb) -> list[tuple]:
         ("POST", rf"{T}/generate", generate),
         ("GET", rf"{P}/settings", get_settings),
         ("PUT", rf"{P}/settings", put_settings),
+        *webhook_admin_routes(P, sb.webhooks),
     ]
 
 

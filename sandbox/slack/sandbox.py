@@ -13,6 +13,7 @@ import dataclasses
 from ..core.admin import AdminApi
 from ..core.sandbox import BaseSandbox
 from ..core.tokens import TokenStore
+from ..core.webhooks import Webhooks
 from . import events, ids
 from . import scopes as slack_scopes
 from .admin import slack_admin_routes
@@ -25,6 +26,7 @@ from .workspace import DEFAULT_TEAM, World
 DEFAULT_CLIENT_ID = "4821937465.7302918465123"
 DEFAULT_CLIENT_SECRET = "sandbox-slack-client-secret-5b8e1f"
 DEFAULT_SIGNING_SECRET = "8f742231b10e8888abcd99e3c4a5b6d7"
+EVENTS_PATH = "/webhooks/slack/events"  # the app's Request URL under its public URL
 
 
 @dataclasses.dataclass
@@ -46,6 +48,7 @@ class Sandbox(BaseSandbox):
         self.signing_secret = signing_secret
         self._settings_defaults = Settings(token_rotation, access_token_lifetime, volatile_block_ids)
         self.settings = dataclasses.replace(self._settings_defaults)
+        self.webhooks = Webhooks()
         super().__init__(seed, SlackQuota(QuotaConfig(window_seconds=window_seconds, limited_history=limited_history)))
 
     # -- core seams ----------------------------------------------------------------------------
@@ -69,12 +72,15 @@ class Sandbox(BaseSandbox):
             "INTEGRATIONS_SLACK_CLIENT_ID": self.client_id,
             "INTEGRATIONS_SLACK_CLIENT_SECRET": self.client_secret,
             "INTEGRATIONS_SLACK_SIGNING_SECRET": self.signing_secret,
+            # where the sandboxes deliver webhooks (`sandbox serve --public-url`): serve's setting too
+            **({"INTEGRATIONS_PUBLIC_URL": self.webhooks.public_url} if self.webhooks.public_url else {}),
         }
 
     def reset(self) -> None:
         """Empty state (the default workspace only), faults, log, rate-limit spending; settings as constructed."""
         for each in dataclasses.fields(Settings):
             setattr(self.settings, each.name, getattr(self._settings_defaults, each.name))
+        self.webhooks.reset()
         super().reset()
 
     # -- settings ------------------------------------------------------------------------------
@@ -182,19 +188,28 @@ class Sandbox(BaseSandbox):
             message = dict(message)
             message.setdefault("team", team_id)
             stored = channel.insert(message, self.world.rng)
-            return render(channel, stored, View(include_metadata=True, volatile_block_ids=False))
+            rendered = render(channel, stored, View(include_metadata=True, volatile_block_ids=False))
+        self._emit(team_id, {**_event_fields(rendered), "type": "message", "channel": channel_id,
+                             "event_ts": rendered["ts"]})
+        return rendered
 
     def edit_message(self, team_id: str, channel_id: str, ts: str, text: str) -> dict:
         """Change a message's text as its author would: ``edited {user, ts}`` appears, blocks follow."""
         with self.world.lock:
             channel = self.world.team(team_id).channel(channel_id)
             stored = channel.edit(ids.to_micros(ts), text, self.world.rng)
-            return render(channel, stored, View(include_metadata=True, volatile_block_ids=False))
+            rendered = render(channel, stored, View(include_metadata=True, volatile_block_ids=False))
+            now = rendered.get("edited", {}).get("ts", ts)  # the edit's own ts, as message_changed carries
+        self._emit(team_id, {"type": "message", "subtype": "message_changed", "channel": channel_id, "hidden": True,
+                             "message": _event_fields(rendered), "ts": now, "event_ts": now})
+        return rendered
 
     def delete_message(self, team_id: str, channel_id: str, ts: str) -> None:
         """Delete a message; a thread parent with replies stays as a tombstone."""
         with self.world.lock:
             self.world.team(team_id).channel(channel_id).delete(ids.to_micros(ts))
+        self._emit(team_id, {"type": "message", "subtype": "message_deleted", "channel": channel_id, "hidden": True,
+                             "deleted_ts": ts, "ts": ts, "event_ts": ts})
 
     def messages(self, team_id: str, channel_id: str) -> list[dict]:
         """Everything stored in the channel, replies and tombstones included, oldest first, with
@@ -227,6 +242,26 @@ class Sandbox(BaseSandbox):
         body, headers = self.event_request(team_id, event)
         return events.deliver(url, body, headers)
 
+    # -- deliveries to the app's public URL (set_public_url; misbehave, hold/release: self.webhooks) --
+    def set_public_url(self, url: str | None) -> None:
+        """Deliver an event for every message imported, edited or deleted from now on to
+        ``url + /webhooks/slack/events``, signed with the signing secret (None: stop)."""
+        self.webhooks.set_public_url(url)
+
+    def _emit(self, team_id: str, event: dict) -> None:
+        if self.webhooks.public_url is None:
+            return
+        with self.world.lock:
+            body = events.encode(events.event_callback(self.world.team(team_id), event))
+
+        def sign(raw: bytes, attempt: int) -> dict:
+            headers = events.signed_headers(self.signing_secret, raw)
+            if attempt:  # Slack's retries of an unanswered delivery: the same body, signed anew
+                headers.update({"X-Slack-Retry-Num": str(attempt), "X-Slack-Retry-Reason": "http_timeout"})
+            return headers
+
+        self.webhooks.emit(EVENTS_PATH, body, sign, "X-Slack-Signature")
+
     # -- generated data ------------------------------------------------------------------------
     def generate(self, team_id: str, channels: int = 5, messages_per_channel: int = 200, users=10,
                  seed: int | None = None) -> dict:
@@ -238,3 +273,9 @@ class Sandbox(BaseSandbox):
         with self.world.lock:
             return populate(self, team_id, channels, messages_per_channel, users,
                             self.seed if seed is None else seed)
+
+
+def _event_fields(message: dict) -> dict:
+    """A stored message as a ``message`` event carries it (no reply counts or metadata)."""
+    keep = ("user", "text", "ts", "thread_ts", "edited", "bot_id", "subtype", "blocks", "client_msg_id", "team")
+    return {k: message[k] for k in keep if k in message}

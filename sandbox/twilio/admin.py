@@ -17,11 +17,15 @@ of ``Sandbox`` over HTTP. Imports take resources as the API returns them; unknow
     PUT    /_sandbox/twilio/rate                             {requests_per_second?, max_concurrent?, window_seconds?}
     POST   /_sandbox/twilio/designate                        {number, status, error_code}
     POST   /_sandbox/twilio/generate                         {account_sid?, messages?, calls?, numbers?, seed?, days?}
+    PUT    /_sandbox/twilio/webhooks     {public_url?, bad_signature?, duplicates?, hold?}: callbacks to the app
+    POST   /_sandbox/twilio/webhooks/release   {reverse?}: send the held callbacks (newest first)
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict
+
+from ..core.webhooks import webhook_admin_routes
 
 AC = r"(?P<account>[^/]+)"
 SID = r"(?P<sid>[^/]+)"
@@ -103,4 +107,5 @@ def twilio_admin_routes(sb) -> list[tuple]:
         ("PUT", rf"{P}/rate", rate),
         ("POST", rf"{P}/designate", designate),
         ("POST", rf"{P}/generate", generate),
+        *webhook_admin_routes(P, sb.webhooks),
     ]

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from ..core.admin import AdminApi
 from ..core.sandbox import BaseSandbox
+from ..core.webhooks import Webhooks
 from . import lifecycle, numbers
+from . import webhooks as hooks
 from .admin import twilio_admin_routes
 from .app import TwilioApp
 from .clock import Clock
@@ -24,6 +26,7 @@ class Sandbox(BaseSandbox):
     def __init__(self, seed: int = 0, requests_per_second: float | None = 100.0, max_concurrent: int | None = 50,
                  window_seconds: float = 1.0, realtime: bool = False) -> None:
         self.realtime = realtime
+        self.webhooks = Webhooks()
         super().__init__(seed, TwilioQuota(QuotaConfig(requests_per_second, window_seconds, max_concurrent)))
 
     # -- core seams ----------------------------------------------------------------------------
@@ -38,6 +41,33 @@ class Sandbox(BaseSandbox):
 
     def env(self) -> dict[str, str]:
         return {"INTEGRATIONS_TWILIO_BASE_URL": self.base_url}
+
+    def reset(self) -> None:
+        self.webhooks.reset()
+        super().reset()
+
+    # -- webhooks to the app's public URL (misbehave, hold/release: self.webhooks) ---------------
+    def set_public_url(self, url: str | None) -> None:
+        """From now on every imported message (inbound: the incoming-message webhook; outbound: its
+        status callback), status change and imported call is POSTed to ``url + /webhooks/twilio``,
+        signed with the account's auth token (None: stop)."""
+        self.webhooks.set_public_url(url)
+
+    def auth_token(self, account_sid: str) -> str:
+        """The account's auth token (what signs its webhooks; the console shows it to the owner)."""
+        with self.world.lock:
+            return self.world.account(account_sid).auth_token
+
+    def _emit(self, account_sid: str, params: dict) -> None:
+        if self.webhooks.public_url is None:
+            return
+        token, url = self.auth_token(account_sid), self.webhooks.public_url + hooks.PATH
+
+        def sign(body: bytes, attempt: int) -> dict:
+            return {"Content-Type": "application/x-www-form-urlencoded",
+                    "X-Twilio-Signature": hooks.sign(token, url, body)}
+
+        self.webhooks.emit(hooks.PATH, hooks.encode(params), sign, "X-Twilio-Signature")
 
     # -- accounts, keys, numbers ---------------------------------------------------------------
     def add_account(self, account_sid: str | None = None, friendly_name: str | None = None) -> str:
@@ -84,7 +114,9 @@ class Sandbox(BaseSandbox):
             data = complete_message(account.sid, message, sid, self.world.clock.now())
             account.pending.discard(sid)
             account.messages[sid] = Record(data, self.world.next_seq(), "date_sent")
-            return dict(data)
+            data = dict(data)
+        self._emit(account_sid, hooks.message_params(data))
+        return data
 
     def get_message(self, account_sid: str, sid: str) -> dict:
         with self.world.lock:
@@ -116,7 +148,9 @@ class Sandbox(BaseSandbox):
             lifecycle.apply(record.data, status, error_code, self.world.clock.now(),
                             account.service_sender(record.data.get("messaging_service_sid")))
             record.refresh()
-            return dict(record.data)
+            data = dict(record.data)
+        self._emit(account_sid, hooks.message_params(data))
+        return data
 
     def delete_message(self, account_sid: str, sid: str) -> None:
         """Delete as the owner would in the console: later fetches answer 404 20404."""
@@ -134,7 +168,9 @@ class Sandbox(BaseSandbox):
             sid = call.get("sid") or self.world.new_sid("CA")
             data = complete_call(account.sid, call, sid, self.world.clock.now())
             account.calls[sid] = Record(data, self.world.next_seq(), "start_time")
-            return dict(data)
+            data = dict(data)
+        self._emit(account_sid, hooks.call_params(data))
+        return data
 
     def calls(self, account_sid: str) -> list[dict]:
         """Every stored call of the account, newest first."""

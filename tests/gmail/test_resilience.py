@@ -53,7 +53,8 @@ async def test_revoked_refresh_token_marks_needs_reauth_and_keeps_data(mailbox):
     from worker.store import query
     with connect(box.url) as conn:
         conn.execute("update integrations.sync_state set next_run_at = null where connection_id = %s", (box.id,))
-        due = conn.execute(query("sync_state.due_live"), {"capabilities": ["sync_inbox_live"]}).fetchall()
+        due = conn.execute(query("sync_state.due_live"),
+                           {"capabilities": ["sync_inbox_live"], "push_poll_seconds": 900}).fetchall()
     assert box.id not in {row["connection_id"] for row in due}  # its live jobs stop rescheduling
 
 

@@ -77,7 +77,8 @@ async def test_a_database_error_in_a_live_run_is_recorded_backs_off_and_is_shown
         assert state["next_run_at"] - state["last_attempt_at"] == timedelta(seconds=2 * interval)
         with connect(box.url) as conn:
             future = conn.execute("select %s > now() as f", (state["next_run_at"],)).fetchone()["f"]
-            due = conn.execute(query("sync_state.due_live"), {"capabilities": ["sync_inbox_live"]}).fetchall()
+            due = conn.execute(query("sync_state.due_live"),
+                               {"capabilities": ["sync_inbox_live"], "push_poll_seconds": 900}).fetchall()
         assert future is True
         assert (box.id, "sync_inbox_live") not in {(r["connection_id"], r["capability"]) for r in due}
         assert jobs(box.url, box.id, "google:sync_inbox_live") == ["failed", "failed"]

@@ -34,11 +34,11 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from worker.cli import chat, connect, connections, db, demo, health, keys, meetings, normalize, run, sandbox, sync
+    from worker.cli import chat, connect, connections, db, demo, health, keys, meetings, normalize, run, sandbox, serve, sync
 
     for command in (db.db, connections.connections, connect.connect, sync.sync, sync.send, meetings.meetings,
                     run.worker, normalize.normalize_command, normalize.reprocess_command, health.status,
-                    health.reconcile, keys.keys, sandbox.sandbox, demo.demo, chat.chat):
+                    health.reconcile, keys.keys, sandbox.sandbox, demo.demo, chat.chat, serve.serve):
         cli.add_command(command)
     from worker.cli.sms import sms  # twilio: `integrations sms send`
 

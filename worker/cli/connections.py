@@ -204,3 +204,25 @@ def _by_hand(provider: str) -> str:
 
     url = get_provider(provider).access_settings_url
     return f" at {url}" if url else ""
+
+
+@connections.command("set-webhook-secret")
+@click.argument("connection_id")
+def set_webhook_secret_command(connection_id) -> None:
+    """Store the secret a provider signs this account's webhooks with, read from standard input.
+
+    Twilio signs with the account's auth token, which an API key connection does not hold; it is
+    stored encrypted with the connection's credentials and never printed. A reconnect keeps it.
+
+    \b
+    Example:
+      printf '%s\\n' "$TWILIO_AUTH_TOKEN" | integrations connections set-webhook-secret 3d6f...
+    """
+    from worker.cli.common import read_secret, settings
+    from worker.connections import store_webhook_secret
+    from worker.crypto import keyring_from_settings
+
+    secret = read_secret("Webhook secret (the account's auth token)")
+    with _session() as conn:
+        row = store_webhook_secret(conn, keyring_from_settings(settings()), connection_id, secret)
+    click.echo(f"webhook secret stored for connection {row['id']} ({row['provider']} {row['account_id']})")

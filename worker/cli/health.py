@@ -92,6 +92,8 @@ def status(connection_id, as_json) -> None:
                 line += f"  normalized {cap['normalized_records']}  quarantined {cap['quarantined_records']}"
             if cap["item_failures"]:
                 line += f"  item failures {cap['item_failures']}"
+            if cap.get("last_push_at"):
+                line += f"  last push {since(cap['last_push_at'])} ({cap['push']})"
             click.echo(line)
             if cap["reconcile"]:
                 rec = cap["reconcile"]

@@ -7,9 +7,12 @@ select
     s.capability, s.stream, s.status, s.cursor, s.last_success_at, s.last_attempt_at, s.last_error,
     s.consecutive_failures, s.next_run_at, s.full_syncs, s.last_full_sync_reason, s.reconcile,
     staged.records as staged_records, staged.newest as newest_staged_at,
-    now() - staged.newest as lag
+    now() - staged.newest as lag,
+    push.last_received_at as last_push_at, push.notifications as push_notifications
 from integrations.connections as c
 join integrations.sync_state as s on s.connection_id = c.id
+left join integrations.push_received as push
+    on push.connection_id = c.id and push.capability = s.capability and s.stream = ''
 left join lateral (
     select count(*) as records, max(r.ingested_at) as newest
     from integrations.raw_records as r

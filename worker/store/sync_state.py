@@ -44,9 +44,11 @@ async def record_failure(conn, key: dict, status: str, error: str, interval: int
                                                   "interval": interval})
 
 
-async def due_live(conn, capabilities: list[str]) -> list[tuple]:
-    """(connection_id, tenant_id, provider, capability) of live capabilities whose run is due."""
-    return await (await conn.execute(query("sync_state.due_live"), {"capabilities": capabilities})).fetchall()
+async def due_live(conn, capabilities: list[str], push_poll_seconds: int) -> list[tuple]:
+    """(connection_id, tenant_id, provider, capability) of live capabilities whose run is due
+    (those receiving pushes: every `push_poll_seconds`, the safety net)."""
+    return await (await conn.execute(query("sync_state.due_live"),
+                                     {"capabilities": capabilities, "push_poll_seconds": push_poll_seconds})).fetchall()
 
 
 async def save_reconcile(conn, key: dict, summary: dict) -> None:

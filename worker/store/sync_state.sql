@@ -39,15 +39,23 @@ where connection_id = %(connection_id)s and capability = %(capability)s and stre
 
 -- name: due_live
 -- Live capabilities whose next run is due, on active connections with the capability enabled.
+-- While pushes arrive (one within the last push_poll_seconds), polling is only the safety net: a
+-- run is due push_poll_seconds after the last success; when pushes stop, the normal interval again.
 select c.id as connection_id, c.tenant_id, c.provider, s.capability
 from integrations.connections c
 cross join lateral unnest(c.capabilities) as s(capability)
 left join integrations.sync_state st
     on st.connection_id = c.id and st.capability = s.capability and st.stream = ''
+left join integrations.push_received push
+    on push.connection_id = c.id and push.capability = s.capability
 where c.status = 'active'
   and (c.provider || ':' || s.capability) = any(%(capabilities)s)
   and coalesce(st.status, 'ready') <> 'awaiting_consent'
   and (st.next_run_at is null or st.next_run_at <= now())
+  and (push.last_received_at is null
+       or push.last_received_at < now() - make_interval(secs => %(push_poll_seconds)s)
+       or st.last_success_at is null
+       or st.last_success_at <= now() - make_interval(secs => %(push_poll_seconds)s))
 order by c.id, s.capability
 
 -- name: run_progress

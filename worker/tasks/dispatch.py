@@ -12,6 +12,7 @@ from procrastinate.exceptions import AlreadyEnqueued
 from worker.app import app
 from worker.capabilities import Capability, Provider
 from worker.registry import all_providers, capabilities_of_kind, capability_key, get_provider
+from worker.settings import get_settings
 from worker.store.connections import dict_connection, fetch_connection
 from worker.store.sync_state import due_live
 
@@ -68,7 +69,7 @@ async def schedule_due_live_syncs() -> int:
     """Defer every live capability whose next run is due; returns how many were enqueued."""
     live = {capability_key(p.name, c.name) for p, c in capabilities_of_kind("live")}
     async with app.connector.pool.connection() as conn:
-        due = await due_live(conn, sorted(live))
+        due = await due_live(conn, sorted(live), get_settings().push_poll_interval_seconds)
     enqueued = 0
     for connection_id, _tenant, provider, capability in due:
         if await defer_live(connection_id, capability, provider=provider) is not None:

@@ -101,8 +101,9 @@ def test_serve_prints_quickbooks_settings_after_twilios_and_serves(monkeypatch):
                                                 "--quickbooks-port", "0"])
     assert result.exit_code == 0, result.output
     names = [line.split("=", 1)[0] for line in output]
-    assert names[-4:] == ["INTEGRATIONS_TWILIO_BASE_URL", "INTEGRATIONS_QUICKBOOKS_BASE_URL",
-                          "INTEGRATIONS_QUICKBOOKS_CLIENT_ID", "INTEGRATIONS_QUICKBOOKS_CLIENT_SECRET"]
+    assert names[-5:] == ["INTEGRATIONS_TWILIO_BASE_URL", "INTEGRATIONS_QUICKBOOKS_BASE_URL",
+                          "INTEGRATIONS_QUICKBOOKS_CLIENT_ID", "INTEGRATIONS_QUICKBOOKS_CLIENT_SECRET",
+                          "INTEGRATIONS_QUICKBOOKS_WEBHOOK_VERIFIER_TOKEN"]
     assert seen["discovery"].status_code == 200
     assert seen["discovery"].json()["token_endpoint"] == seen["env"]["INTEGRATIONS_QUICKBOOKS_BASE_URL"] + \
         "/oauth2/v1/tokens/bearer"

@@ -127,7 +127,8 @@ def test_serve_prints_slack_settings_after_microsofts_and_serves(monkeypatch):
     assert names[8:12] == ["INTEGRATIONS_SLACK_BASE_URL", "INTEGRATIONS_SLACK_CLIENT_ID",
                          "INTEGRATIONS_SLACK_CLIENT_SECRET", "INTEGRATIONS_SLACK_SIGNING_SECRET"]
     assert names[12:] == ["INTEGRATIONS_TWILIO_BASE_URL", "INTEGRATIONS_QUICKBOOKS_BASE_URL",
-                          "INTEGRATIONS_QUICKBOOKS_CLIENT_ID", "INTEGRATIONS_QUICKBOOKS_CLIENT_SECRET"]
+                          "INTEGRATIONS_QUICKBOOKS_CLIENT_ID", "INTEGRATIONS_QUICKBOOKS_CLIENT_SECRET",
+                          "INTEGRATIONS_QUICKBOOKS_WEBHOOK_VERIFIER_TOKEN"]
     assert seen["env"]["INTEGRATIONS_SLACK_BASE_URL"].startswith("http://127.0.0.1:")
     assert seen["answer"] == {"ok": False, "error": "not_authed"}
 

@@ -15,6 +15,7 @@ from worker.providers.quickbooks.capabilities import (
     AccountingOnceParams,
 )
 from worker.providers.quickbooks.context import open_quickbooks_context
+from worker.providers.quickbooks.push import WEBHOOK
 from worker.providers.quickbooks.reconcile import AccountingReconciler
 
 QUICKBOOKS = Provider(
@@ -40,4 +41,5 @@ QUICKBOOKS = Provider(
     blueprint=blueprint,
     connect="worker.providers.quickbooks.auth.connect:connect_quickbooks",
     needs_account=False,
+    webhooks=(WEBHOOK,),
 )

@@ -26,6 +26,8 @@ class QuickBooksSettings(BaseSettings):
     base_url: str | None = Field(default=None, description="when set, OAuth and the API are this base plus paths")
     client_id: str = "unset-quickbooks-client-id"
     client_secret: SecretStr = SecretStr("")
+    webhook_verifier_token: SecretStr = Field(
+        default=SecretStr(""), description="the app's webhook verifier token: intuit-signature is checked with it")
     requests_per_minute: float = Field(default=500, ge=0, description="per company (Intuit: 500 a minute)")
     concurrency: int = Field(default=8, ge=1, le=10, description="requests in flight per company (Intuit: 10)")
     page_size: int = Field(default=1000, ge=1, le=1000, description="MAXRESULTS of each query page")

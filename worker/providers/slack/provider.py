@@ -12,6 +12,7 @@ from worker.providers.slack.channels.once import ChannelsOnceParams
 from worker.providers.slack.channels.post import prepare_post
 from worker.providers.slack.channels.reconcile import ChannelsReconciler
 from worker.providers.slack.context import open_slack_context
+from worker.providers.slack.push import WEBHOOK
 
 SLACK = Provider(
     name="slack",
@@ -43,4 +44,5 @@ SLACK = Provider(
     blueprint=blueprint,
     connect="worker.providers.slack.auth.connect:connect_slack",
     needs_account=False,
+    webhooks=(WEBHOOK,),
 )

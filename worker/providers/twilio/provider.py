@@ -16,6 +16,7 @@ from worker.providers.twilio.capabilities import (
     SmsLiveSettings,
 )
 from worker.providers.twilio.context import open_twilio_context
+from worker.providers.twilio.push import WEBHOOK
 from worker.providers.twilio.reconcile import WindowReconciler
 from worker.providers.twilio.send import prepare_send
 
@@ -59,4 +60,5 @@ TWILIO = Provider(
     open_context=open_twilio_context,
     blueprint=blueprint,
     connect="worker.providers.twilio.auth.connect:connect_twilio",
+    webhooks=(WEBHOOK,),
 )

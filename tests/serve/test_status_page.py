@@ -1,0 +1,77 @@
+"""`GET /status`: behind the admin token; per tenant, connection and capability the facts of
+`integrations status --json`, a failing capability on a red row with its remedy."""
+
+from __future__ import annotations
+
+import re
+from html import escape, unescape
+
+import httpx
+import pytest
+
+from tests.serve.conftest import ADMIN_TOKEN, drain
+from tests.slack.conftest import Workspace
+from worker.db.connect import connect
+from worker.status import collect_status
+
+pytestmark = pytest.mark.asyncio
+
+
+def page(server, token: str | None = ADMIN_TOKEN) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return httpx.get(server.url + "/status", headers=headers, timeout=30)
+
+
+def block(html: str, connection_id) -> str:
+    found = re.search(rf'<div class="connection" id="connection-{connection_id}">(.*?)</div>', html, re.S)
+    assert found, f"connection {connection_id} not on the page"
+    return found.group(1)
+
+
+def text(fragment: str) -> str:
+    return unescape(re.sub(r"<[^>]+>", " ", fragment))
+
+
+@pytest.mark.parametrize("token", [None, "wrong-token-of-the-same-length-0123456789ab"])
+async def test_the_page_needs_the_admin_token(server, token):
+    answer = page(server, token)
+    assert answer.status_code == 401 and "Integrations status" not in answer.text
+
+
+async def test_a_failing_capability_stands_out_with_its_remedy(server, in_env, slack_sandbox):
+    url = in_env["INTEGRATIONS_DATABASE_URL"]
+    healthy = Workspace(slack_sandbox, url, {"sync_channels_live": None})
+    broken = Workspace(slack_sandbox, url, {"sync_channels_live": None})
+    for ws in (healthy, broken):
+        ws.say(ws.channel("general"), "hello", ws.user("ana"))
+    slack_sandbox.revoke_tokens(broken.team)  # the workspace uninstalled the app
+    for ws in (healthy, broken):
+        body, headers = slack_sandbox.event_request(ws.team, {"type": "message", "text": "hello"})
+        assert httpx.post(server.url + "/webhooks/slack/events", content=body, headers=headers).status_code == 200
+    await drain(url)
+
+    answer = page(server)
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/html")
+    html = answer.text
+    assert re.search(r'class="banner problems">\d+ of \d+ capabilities need attention', html)
+
+    good = block(html, healthy.id)
+    assert 'class="healthy"' in good and 'class="problem"' not in good
+    assert "sync_channels_live" in text(good) and "(1 received)" in text(good)
+
+    bad = block(html, broken.id)
+    assert 'class="problem"' in bad and "⚠" in bad
+    with connect(url) as conn:
+        [facts] = collect_status(conn, broken.id)
+    main = next(c for c in facts["capabilities"] if not c["stream"])
+    assert main["remedy"] and main["status"] != "ok"
+    assert escape(main["remedy"]) in bad and main["status"] in text(bad)  # the same facts as status --json
+    assert "reconnect" in text(bad)
+    assert f"Tenant {healthy.tenant_id}" in html and f"Tenant {broken.tenant_id}" in html
+
+    one = httpx.get(f"{server.url}/status?tenant={healthy.tenant_id}",
+                    headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}).text
+    assert f"Tenant {healthy.tenant_id}" in one and f"Tenant {broken.tenant_id}" not in one
+    assert re.search(r'class="banner ok">all \d+ capabilities healthy', one)
+    assert httpx.get(f"{server.url}/status?tenant=nope", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}) \
+        .status_code == 400

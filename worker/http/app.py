@@ -1,0 +1,136 @@
+"""The ASGI application of `integrations serve`: routes built from the registry's webhooks.
+
+starlette (routing, requests, responses) and uvicorn (the server) are small, well-kept and
+standard for ASGI; the service needs nothing more (no ORM, no templates engine: the status page is
+plain HTML built in worker/http/status_page.py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hmac
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from worker.capabilities import Provider, PushRequest, Webhook
+from worker.http.push import UnknownAccounts, receive
+from worker.http.settings import ServeSettings
+from worker.registry import all_providers
+
+log = logging.getLogger("worker.http")
+
+
+@dataclass
+class Service:
+    """What the handlers share: settings, the database, the keyring that decrypts webhook secrets."""
+
+    settings: ServeSettings
+    database_url: str
+    keyring: object
+    pool: object = None
+    unknown: UnknownAccounts = None
+
+    def __post_init__(self) -> None:
+        self.unknown = UnknownAccounts()
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The raw body (signatures cover its exact bytes), refused past `limit` without reading it all."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge()
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge()
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def public_url(service: Service, request: Request) -> str:
+    """The URL the provider addressed: the configured public base (a proxy in front rewrites host
+    and scheme) plus the path and query as received."""
+    query = request.url.query
+    return service.settings.public_url + request.url.path + (f"?{query}" if query else "")
+
+
+def webhook_endpoint(service: Service, provider: Provider, webhook: Webhook):
+    async def endpoint(request: Request) -> Response:
+        try:
+            body = await read_body(request, service.settings.max_body_bytes)
+        except BodyTooLarge:
+            return PlainTextResponse("request body too large", status_code=413)
+        push = PushRequest(url=public_url(service, request), body=body, received_at=time.time(),
+                           headers={k.lower(): v for k, v in request.headers.items()})
+        outcome = await receive(service.pool, service.keyring, service.unknown, provider, webhook, push)
+        return Response(outcome.body, status_code=outcome.status, media_type=outcome.content_type)
+
+    return endpoint
+
+
+def admin_allowed(service: Service, request: Request) -> bool:
+    """`Authorization: Bearer <INTEGRATIONS_ADMIN_TOKEN>` (constant-time compare)."""
+    token = service.settings.admin_token
+    given = request.headers.get("authorization", "")
+    if token is None or not given.lower().startswith("bearer "):
+        return False
+    return hmac.compare_digest(given[7:].strip().encode(), token.get_secret_value().encode())
+
+
+def create_app(service: Service) -> Starlette:
+    from worker.app import open_app_async
+    from worker.tasks.dispatch import bind_all
+
+    async def healthz(request: Request) -> Response:
+        try:
+            async with service.pool.connection() as conn:
+                await conn.execute("select 1")
+        except Exception as error:
+            log.warning("healthz: the database did not answer (%s)", type(error).__name__)
+            return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
+        return JSONResponse({"status": "ok"})
+
+    async def status(request: Request) -> Response:
+        if service.settings.admin_token is None:
+            return PlainTextResponse("the status page is off: set INTEGRATIONS_ADMIN_TOKEN", status_code=404)
+        if not admin_allowed(service, request):
+            return PlainTextResponse("admin token required (Authorization: Bearer ...)", status_code=401,
+                                     headers={"WWW-Authenticate": 'Bearer realm="integrations"'})
+        from worker.http.status_page import render_status
+
+        tenant = request.query_params.get("tenant")
+        if tenant is not None:
+            try:
+                tenant = str(uuid.UUID(tenant))
+            except ValueError:
+                return PlainTextResponse("tenant must be a UUID", status_code=400)
+        html = await render_status(service.database_url, tenant)
+        return HTMLResponse(html, headers={"Cache-Control": "no-store"})
+
+    routes = [Route("/healthz", healthz, methods=["GET"]), Route("/status", status, methods=["GET"])]
+    for provider in all_providers():
+        for webhook in provider.webhooks:
+            routes.append(Route(f"/webhooks/{webhook.path}", webhook_endpoint(service, provider, webhook),
+                                methods=["POST"]))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        async with open_app_async(service.database_url, max_size=8) as procrastinate_app:
+            bind_all()
+            service.pool = procrastinate_app.connector.pool
+            yield
+            service.pool = None
+
+    return Starlette(routes=routes, lifespan=lifespan)
