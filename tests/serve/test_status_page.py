@@ -75,3 +75,21 @@ async def test_a_failing_capability_stands_out_with_its_remedy(server, in_env, s
     assert re.search(r'class="banner ok">all \d+ capabilities healthy', one)
     assert httpx.get(f"{server.url}/status?tenant=nope", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}) \
         .status_code == 400
+
+
+async def test_provider_text_on_the_page_is_escaped(server, in_env, slack_sandbox):
+    """An error message, an account id, a reason come from providers and operators: on the page they
+    are text, never markup (a hostile one cannot run script in an operator's browser)."""
+    url = in_env["INTEGRATIONS_DATABASE_URL"]
+    ws = Workspace(slack_sandbox, url, {"sync_channels_live": None})
+    hostile = '<script>alert("owned")</script><img src=x onerror=alert(1)>'
+    with connect(url) as conn:
+        conn.execute("insert into integrations.sync_state (connection_id, capability, stream, status, last_error,"
+                     " consecutive_failures) values (%s, 'sync_channels_live', '', 'failing', %s, 1)"
+                     " on conflict (connection_id, capability, stream) do update set status = 'failing',"
+                     " last_error = excluded.last_error", (ws.id, hostile))
+        conn.execute("update integrations.connections set status_reason = %s where id = %s", (hostile, ws.id))
+        conn.commit()
+    html = page(server).text
+    assert "<script>" not in html and "<img" not in html
+    assert escape(hostile) in block(html, ws.id)
