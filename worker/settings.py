@@ -57,6 +57,10 @@ class Settings(BaseSettings):
         description="while a live capability receives pushes (`integrations serve`), it is also polled this often:"
                     " the safety net for a lost notification; when pushes stop, the normal interval again")
     normalize_interval_seconds: int = Field(default=60, ge=1)
+    normalize_selective: bool = Field(
+        default=False,
+        description="a staged page asks for `dbt run` of the models its provider feeds only (seconds, not the"
+                    " whole project's build); the periodic run still builds and tests everything")
     reconcile_interval_seconds: int = Field(default=86400, ge=60)
     raw_retention_days: int | None = Field(
         default=None, ge=0,

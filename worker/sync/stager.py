@@ -24,12 +24,13 @@ from worker.sync.cursors import Cursor
 C = TypeVar("C", bound=Cursor)
 Companions = Sequence[tuple[str, Sequence[RawObject]]]  # (resource type, objects) staged with a page
 
-# called after a commit that stored something new (the task layer asks for a normalize run);
-# a list the upper layers append to, so staging never imports them
-_after_staged: list[Callable[[], Awaitable[object]]] = []
+# called after a commit that stored something new, with the resource types it stored (the task
+# layer asks for a normalize run of what they feed); a list the upper layers append to, so staging
+# never imports them
+_after_staged: list[Callable[[frozenset[str]], Awaitable[object]]] = []
 
 
-def on_staged(callback: Callable[[], Awaitable[object]]) -> None:
+def on_staged(callback: Callable[[frozenset[str]], Awaitable[object]]) -> None:
     if callback not in _after_staged:
         _after_staged.append(callback)
 
@@ -94,8 +95,9 @@ class PageStager:
             self.fetched_since = await snapshot(conn)
         self.staged += count
         if count:
+            stored = frozenset({resource, *(c for c, items in (*before, *after) if items)} - {None})
             for callback in _after_staged:
-                await callback()
+                await callback(stored)
         return count
 
     async def _save_cursor(self, conn, cursor: dict) -> None:

@@ -26,10 +26,14 @@ class NormalizeFailed(Exception):
 
 @app.task(name="normalize", queue="normalize", lock=NORMALIZE_LOCK, queueing_lock=NORMALIZE_LOCK,
           pass_context=False)
-async def normalize(full_refresh: bool = False) -> int:
-    """Run `dbt build` on the configured (or embedded) database; raise when dbt fails."""
+async def normalize(full_refresh: bool = False, select: list[str] | None = None) -> int:
+    """Run `dbt build` on the configured (or embedded) database; raise when dbt fails. With
+    `select` (staging folders: `slack`, `google`…), `dbt run` of those models and everything
+    downstream of them only: what a staged page needs, without the rest of the project or its
+    data tests (the periodic full build runs those)."""
     from worker.db.url import resolve_database_url
     from worker.normalize import run_dbt
+    from worker.normalize.selection import selectors
     from worker.settings import get_settings
 
     url = resolve_database_url(get_settings())
@@ -40,22 +44,43 @@ async def normalize(full_refresh: bool = False) -> int:
         tail.append(line)
         del tail[:-40]
 
+    if select and not full_refresh:
+        code = await run_dbt(url, command="run", select=selectors(select), on_line=on_line)
+        if code == 0:
+            return code
+        # a project never built (a fresh database), or a model the selection needs but left out:
+        # the whole build, which a selective run only ever shortcuts
+        logger.warning("dbt run of %s exited with %s; building the whole project instead", ", ".join(select), code)
     code = await run_dbt(url, full_refresh=full_refresh, on_line=on_line)
     if code != 0:
         raise NormalizeFailed(f"dbt build exited with {code}:\n" + "\n".join(tail))
     return code
 
 
-async def request_normalize(connection=None) -> bool:
+def _run_for(resources: frozenset[str] | None):
+    """The deferrable run a staged page asks for: the models its resource types feed when
+    INTEGRATIONS_NORMALIZE_SELECTIVE is on (one waiting run per set of folders), else the whole
+    project (one waiting run)."""
+    from worker.normalize.selection import folders
+    from worker.settings import get_settings
+
+    chosen = folders(resources) if resources and get_settings().normalize_selective else None
+    if chosen is None:
+        return normalize, {}
+    return normalize.configure(queueing_lock=f"{NORMALIZE_LOCK}:{','.join(chosen)}"), {"select": chosen}
+
+
+async def request_normalize(resources: frozenset[str] | None = None, connection=None) -> bool:
     """Ask for a normalize run; False when one is already waiting (the requests coalesce).
 
     With `connection` (an async psycopg connection inside the caller's transaction) the job exists
     only if that transaction commits; the insert runs in a savepoint so `AlreadyEnqueued` does not
     abort the caller's transaction.
     """
+    run, kwargs = _run_for(resources)
     if connection is None:
         try:
-            await normalize.defer_async()
+            await run.defer_async(**kwargs)
         except procrastinate_exceptions.AlreadyEnqueued:
             return False
         return True
