@@ -65,7 +65,25 @@ def _google() -> WebConnect:
     return WebConnect(begin, finish, {google.WrongAccount: "wrong_account", google.MissingScope: "missing_scope"})
 
 
-WEB_CONNECTS: dict[str, Callable[[], WebConnect]] = {"google": _google}
+def _quickbooks() -> WebConnect:
+    from worker.providers.quickbooks.auth import connect as quickbooks
+
+    def begin(database_url, settings, request, redirect_uri, state):
+        return quickbooks.begin_quickbooks(database_url, tenant_id=request["tenant_id"],
+                                           profile_id=request["profile_id"], account=request["account_hint"],
+                                           capabilities=dict.fromkeys(request["capabilities"]),
+                                           redirect_uri=redirect_uri, state=state)
+
+    def finish(database_url, settings, keyring, pending, query, redirect_uri):
+        return quickbooks.finish_quickbooks(database_url, keyring, tenant_id=pending.tenant_id,
+                                            account=pending.account_hint,
+                                            capabilities=dict.fromkeys(pending.capabilities), answer=query,
+                                            redirect_uri=redirect_uri)
+
+    return WebConnect(begin, finish, {quickbooks.WrongCompany: "wrong_account"})
+
+
+WEB_CONNECTS: dict[str, Callable[[], WebConnect]] = {"google": _google, "quickbooks": _quickbooks}
 NO_OAUTH = {"twilio": "twilio has no OAuth consent: connect it with an API key "
                       "(`integrations connect twilio --help`)"}
 
