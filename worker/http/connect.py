@@ -83,7 +83,23 @@ def _quickbooks() -> WebConnect:
     return WebConnect(begin, finish, {quickbooks.WrongCompany: "wrong_account"})
 
 
-WEB_CONNECTS: dict[str, Callable[[], WebConnect]] = {"google": _google, "quickbooks": _quickbooks}
+def _slack() -> WebConnect:
+    from worker.providers.slack.auth import connect as slack
+
+    def begin(database_url, settings, request, redirect_uri, state):
+        return slack.begin_slack(database_url, tenant_id=request["tenant_id"], profile_id=request["profile_id"],
+                                 account=request["account_hint"], capabilities=dict.fromkeys(request["capabilities"]),
+                                 redirect_uri=redirect_uri, state=state)
+
+    def finish(database_url, settings, keyring, pending, query, redirect_uri):
+        return slack.finish_slack(database_url, keyring, tenant_id=pending.tenant_id, account=pending.account_hint,
+                                  capabilities=dict.fromkeys(pending.capabilities), code=query["code"],
+                                  verifier=pending.verifier, redirect_uri=redirect_uri, scopes=pending.scopes)
+
+    return WebConnect(begin, finish, {slack.WrongWorkspace: "wrong_account"})
+
+
+WEB_CONNECTS: dict[str, Callable[[], WebConnect]] = {"google": _google, "quickbooks": _quickbooks, "slack": _slack}
 NO_OAUTH = {"twilio": "twilio has no OAuth consent: connect it with an API key "
                       "(`integrations connect twilio --help`)"}
 
@@ -165,7 +181,10 @@ def callback_endpoint(service):
             return _bad("this sign-in link is not valid: start connecting again from the application")
         code, connection_id = await run_in_threadpool(_finish, service, provider, signed, query)
         back = {"provider": provider}
-        back.update({"connection_id": connection_id} if code is None else {"error": code})
+        if connection_id is not None:
+            back["connection_id"] = connection_id
+        if code is not None:
+            back["error"] = code
         return RedirectResponse(_with_query(signed.return_to, **back), status_code=302,
                                 headers={"Cache-Control": "no-store"})
 
@@ -173,7 +192,8 @@ def callback_endpoint(service):
 
 
 def _finish(service, provider: str, signed, query: dict) -> tuple[str | None, str | None]:
-    """(error code, None) or (None, connection id). The state is used up whatever happens next."""
+    """(error code, connection id), either may be None (both: a partial grant that was stored, as
+    Slack's is). The state is used up whatever happens next."""
     with session(service.database_url) as conn:
         pending = connect_state.take(conn, service.keyring, signed)
     if pending is None:
@@ -193,4 +213,6 @@ def _finish(service, provider: str, signed, query: dict) -> tuple[str | None, st
     except IntegrationsError as error:
         log.warning("%s connect for tenant %s failed: %s", provider, pending.tenant_id, type(error).__name__)
         return "connect_failed", None
+    if row.get("missing_scopes"):  # stored (what was granted works); the UI should say what is not
+        return "missing_scope", str(row["id"])
     return None, str(row["id"])
