@@ -53,8 +53,9 @@ def _run(args: list[str], profile: Path) -> subprocess.CompletedProcess:
     return subprocess.run(command, capture_output=True, timeout=60, check=True)
 
 
-def dump_dom(url: str, tmp: Path) -> str:
-    return _run(["--dump-dom", url], tmp / "profile-dom").stdout.decode()
+def dump_dom(url: str, tmp: Path, extra: list[str] = ()) -> str:
+    """The DOM of the page the browser ends on (`--virtual-time-budget=...` lets it follow a click)."""
+    return _run([*extra, "--dump-dom", url], tmp / "profile-dom").stdout.decode()
 
 
 def screenshot(url: str, path: Path, size: str = "1400,1000") -> Path:

@@ -73,10 +73,16 @@ def serve_db(make_database) -> str:
 
 
 @pytest.fixture(scope="session")
-def serve_env(serve_db, tmp_path_factory, slack_sandbox_server, twilio_sandbox_server,
+def crm_url() -> str:
+    """Where the CRM's web UI would be: the connect flow's allowed `return_to` lies below it."""
+    return f"http://127.0.0.1:{free_port()}"
+
+
+@pytest.fixture(scope="session")
+def serve_env(serve_db, tmp_path_factory, crm_url, sandbox_server, slack_sandbox_server, twilio_sandbox_server,
               quickbooks_sandbox_server) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("INTEGRATIONS_")}
-    for sandbox in (slack_sandbox_server, twilio_sandbox_server, quickbooks_sandbox_server):
+    for sandbox in (sandbox_server, slack_sandbox_server, twilio_sandbox_server, quickbooks_sandbox_server):
         env.update(sandbox.env())
     env.update({
         "INTEGRATIONS_DATABASE_URL": serve_db,
@@ -84,6 +90,7 @@ def serve_env(serve_db, tmp_path_factory, slack_sandbox_server, twilio_sandbox_s
         "INTEGRATIONS_ENCRYPTION_KEYS": KEYS,
         "INTEGRATIONS_PUBLIC_URL": f"http://127.0.0.1:{free_port()}",
         "INTEGRATIONS_ADMIN_TOKEN": ADMIN_TOKEN,
+        "INTEGRATIONS_ALLOWED_RETURN_URLS": f"{crm_url}/connected",
     })
     return env
 

@@ -119,7 +119,11 @@ def create_app(service: Service) -> Starlette:
         html = await render_status(service.database_url, tenant)
         return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 
-    routes = [Route("/healthz", healthz, methods=["GET"]), Route("/status", status, methods=["GET"])]
+    from worker.http.connect import callback_endpoint, connect_endpoint
+
+    routes = [Route("/healthz", healthz, methods=["GET"]), Route("/status", status, methods=["GET"]),
+              Route("/connect/{provider}", connect_endpoint(service), methods=["GET"]),
+              Route("/oauth/{provider}/callback", callback_endpoint(service), methods=["GET"])]
     for provider in all_providers():
         for webhook in provider.webhooks:
             routes.append(Route(f"/webhooks/{webhook.path}", webhook_endpoint(service, provider, webhook),

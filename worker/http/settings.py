@@ -1,4 +1,5 @@
-"""The web service's own settings (`INTEGRATIONS_PUBLIC_URL`, `INTEGRATIONS_ADMIN_TOKEN`), checked
+"""The web service's own settings (`INTEGRATIONS_PUBLIC_URL`, `INTEGRATIONS_ADMIN_TOKEN`,
+`INTEGRATIONS_ALLOWED_RETURN_URLS`), checked
 when `serve` starts so a wrong value stops it with the variable's name, not a failed webhook later."""
 
 from __future__ import annotations
@@ -7,6 +8,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from worker.errors import BadInput
+from worker.http.return_urls import parse_allowed
 
 PREFIX = "INTEGRATIONS_"
 MIN_ADMIN_TOKEN = 16
@@ -18,6 +20,8 @@ class ServeSettings(BaseSettings):
     public_url: str = Field(
         description="where providers reach serve (scheme, host, port, no path): the URL they sign requests for")
     admin_token: SecretStr | None = Field(default=None, description="bearer token of GET /status; unset: no page")
+    allowed_return_urls: str = Field(
+        default="", description="comma-separated URLs the connect flow may send a browser back to (and below)")
     max_body_bytes: int = Field(default=1_000_000, ge=1024, description="a larger webhook body is refused (413)")
 
     @field_validator("public_url")
@@ -30,6 +34,16 @@ class ServeSettings(BaseSettings):
         if not rest or "/" in rest or "?" in rest or "#" in rest:
             raise ValueError(f"must be scheme://host[:port] with no path (serve answers at its root), got {value!r}")
         return value
+
+    @field_validator("allowed_return_urls")
+    @classmethod
+    def _allowed_return_urls(cls, value: str) -> str:
+        parse_allowed(value)
+        return value
+
+    @property
+    def return_urls(self) -> tuple[str, ...]:
+        return parse_allowed(self.allowed_return_urls)
 
     @field_validator("admin_token")
     @classmethod

@@ -11,6 +11,7 @@ same transaction.
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from typing import Callable
 
 from worker.connections import (
@@ -59,32 +60,55 @@ def _apply_request(conn, *, tenant_id, profile_id, account: str, capabilities: d
     return get_connection(conn, existing["id"])
 
 
-def connect_google(database_url: str, settings: Settings, keyring: Keyring, *, tenant_id, profile_id,
-                   account: str, capabilities: dict[str, dict | None], on_url: Callable[[str], None],
-                   timeout: float = 300.0) -> dict:
-    google = GOOGLE
+class MissingScope(BadInput):
+    """The consent granted fewer scopes than the capabilities need (a box left unticked)."""
+
+
+@dataclass(frozen=True)
+class Consent:
+    """The first half's answer: where to send the person, and what the second half needs."""
+
+    url: str
+    verifier: str
+    scopes: list[str]
+
+
+def begin_google(database_url: str, settings: Settings, *, tenant_id, profile_id, account: str,
+                 capabilities: dict[str, dict | None], redirect_uri: str, state: str,
+                 pkce: Pkce | None = None) -> Consent:
+    """Validate the request (nothing kept) and build the consent URL with its minimal scopes and PKCE."""
     with session(database_url) as conn:
         with conn.transaction(force_rollback=True):  # validation only: nothing is kept before consent
             row = _apply_request(conn, tenant_id=tenant_id, profile_id=profile_id, account=account,
                                  capabilities=capabilities)
-            wanted = google.required_scopes({name: row["settings"].get(name) for name in capabilities})
+            wanted = GOOGLE.required_scopes({name: row["settings"].get(name) for name in capabilities})
         existing = conn.execute(query("connections.find_owner_account"),
                                 _owner_params(tenant_id, profile_id, account)).fetchone()
         include_granted = bool(existing and existing["granted_scopes"])
-        previous = load_credentials(keyring, existing) if existing and existing["credentials"] is not None else None
+    pkce = pkce or Pkce.new()
+    url = authorization_url(GoogleEndpoints.from_settings(settings), settings.google_client_id, redirect_uri,
+                            sorted(wanted), state, pkce, account, include_granted)
+    return Consent(url, pkce.verifier, sorted(wanted))
 
+
+def finish_google(database_url: str, settings: Settings, keyring: Keyring, *, tenant_id, profile_id,
+                  account: str, capabilities: dict[str, dict | None], code: str, verifier: str,
+                  redirect_uri: str, scopes: list[str]) -> dict:
+    """Exchange the code, check who consented and what was granted, then store; returns the connection.
+
+    Raises WrongAccount or MissingScope (nothing stored) when the consent is not what was asked.
+    """
     endpoints = GoogleEndpoints.from_settings(settings)
-    pkce, state = Pkce.new(), secrets.token_urlsafe(24)
-    with LoopbackReceiver() as receiver:
-        on_url(authorization_url(endpoints, settings.google_client_id, receiver.redirect_uri, sorted(wanted),
-                                 state, pkce, account, include_granted))
-        answer = receiver.wait(timeout)
-    if answer.get("state") != state:
-        raise IntegrationsError("the consent answer carried the wrong state: start again")
-    if "error" in answer:
-        raise IntegrationsError(f"consent refused: {answer['error']}")
-    tokens = exchange_code(settings, endpoints, answer["code"], pkce, receiver.redirect_uri)
+    tokens = exchange_code(settings, endpoints, code, Pkce(verifier, ""), redirect_uri)
+    missing = sorted(set(scopes) - set(tokens["scopes"]))
+    if missing:
+        raise MissingScope(f"the consent did not grant {', '.join(missing)}: nothing was stored. Connect again "
+                           "and leave every requested permission ticked")
     _check_account(database_url, settings, endpoints, tokens, account)
+    with session(database_url) as conn:
+        existing = conn.execute(query("connections.find_owner_account"),
+                                _owner_params(tenant_id, profile_id, account)).fetchone()
+        previous = load_credentials(keyring, existing) if existing and existing["credentials"] is not None else None
     if not tokens.get("refresh_token") and previous:
         tokens["refresh_token"] = previous.get("refresh_token")
     if not tokens.get("refresh_token"):
@@ -97,6 +121,26 @@ def connect_google(database_url: str, settings: Settings, keyring: Keyring, *, t
         set_status(conn, row["id"], "active", None)
         resume_waiting_sends(conn, row["id"])
         return get_connection(conn, row["id"])
+
+
+def connect_google(database_url: str, settings: Settings, keyring: Keyring, *, tenant_id, profile_id,
+                   account: str, capabilities: dict[str, dict | None], on_url: Callable[[str], None],
+                   timeout: float = 300.0) -> dict:
+    """The CLI's flow: the same two halves as the web's, with a loopback redirect between them."""
+    state = secrets.token_urlsafe(24)
+    with LoopbackReceiver() as receiver:
+        consent = begin_google(database_url, settings, tenant_id=tenant_id, profile_id=profile_id,
+                               account=account, capabilities=capabilities, redirect_uri=receiver.redirect_uri,
+                               state=state)
+        on_url(consent.url)
+        answer = receiver.wait(timeout)
+    if answer.get("state") != state:
+        raise IntegrationsError("the consent answer carried the wrong state: start again")
+    if "error" in answer:
+        raise IntegrationsError(f"consent refused: {answer['error']}")
+    return finish_google(database_url, settings, keyring, tenant_id=tenant_id, profile_id=profile_id,
+                         account=account, capabilities=capabilities, code=answer["code"],
+                         verifier=consent.verifier, redirect_uri=receiver.redirect_uri, scopes=consent.scopes)
 
 
 def _check_account(database_url: str, settings: Settings, endpoints: GoogleEndpoints, tokens: dict,

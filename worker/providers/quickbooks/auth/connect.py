@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from dataclasses import dataclass
 from typing import Callable
 
 from worker.connections import create_connection, enable_capability, get_connection, set_status, store_credentials
@@ -50,31 +51,41 @@ def _apply_request(conn, *, tenant_id, realm: str, capabilities: dict[str, dict 
     return get_connection(conn, existing["id"])
 
 
-def connect_quickbooks(database_url: str, settings: Settings, keyring: Keyring, *, tenant_id, profile_id,
-                       account: str | None, capabilities: dict[str, dict | None], on_url: Callable[[str], None],
-                       timeout: float = 300.0) -> dict:
+@dataclass(frozen=True)
+class Consent:
+    """The first half's answer: where to send the admin (Intuit takes no PKCE: no verifier)."""
+
+    url: str
+    verifier: str
+    scopes: list[str]
+
+
+def begin_quickbooks(database_url: str, *, tenant_id, profile_id, account: str | None,
+                     capabilities: dict[str, dict | None], redirect_uri: str, state: str) -> Consent:
+    """Validate the request (nothing kept) and build Intuit's consent URL."""
     if profile_id is not None:
         raise BadInput("--profile is refused: a QuickBooks company belongs to the tenant, not to a user")
-    qs = quickbooks_settings()
     hint = (account or "").strip() or None
     if hint is not None and not REALM.match(hint):
         raise BadInput(f"--account must be a QuickBooks company (realm) id, digits only: {hint!r}")
     with session(database_url) as conn:
         with conn.transaction(force_rollback=True):  # validation only: nothing is kept before consent
             _apply_request(conn, tenant_id=tenant_id, realm=hint or PLACEHOLDER, capabilities=capabilities)
+    return Consent(authorization_url(quickbooks_settings(), redirect_uri, state, hint), "", [SCOPE])
 
-    state = secrets.token_urlsafe(24)
-    with LoopbackReceiver() as receiver:
-        on_url(authorization_url(qs, receiver.redirect_uri, state, hint))
-        answer = receiver.wait(timeout)
-    if answer.get("state") != state:
-        raise IntegrationsError("the consent answer carried the wrong state: start again")
-    if "error" in answer or not answer.get("code"):
-        raise IntegrationsError(f"consent refused: {answer.get('error') or 'no code'}")
+
+def finish_quickbooks(database_url: str, keyring: Keyring, *, tenant_id, account: str | None,
+                      capabilities: dict[str, dict | None], answer: dict, redirect_uri: str) -> dict:
+    """From the consent's answer (`code`, `realmId`): exchange, check the company, store; the connection.
+
+    Raises WrongCompany (nothing stored, the stray grant disconnected) for another company than asked.
+    """
+    qs = quickbooks_settings()
+    hint = (account or "").strip() or None
     realm = str(answer.get("realmId") or "")
     if not REALM.match(realm):
         raise IntegrationsError("Intuit's answer names no company (realmId): connect again")
-    tokens = exchange_code(qs, answer["code"], receiver.redirect_uri)
+    tokens = exchange_code(qs, answer["code"], redirect_uri)
     if hint and realm != hint:
         try:
             revoke_token(qs, tokens["refresh_token"])  # the stray grant is disconnected again
@@ -89,3 +100,21 @@ def connect_quickbooks(database_url: str, settings: Settings, keyring: Keyring, 
         store_credentials(conn, keyring, row["id"], stored, granted_scopes=granted)
         set_status(conn, row["id"], "active", None)
         return get_connection(conn, row["id"])
+
+
+def connect_quickbooks(database_url: str, settings: Settings, keyring: Keyring, *, tenant_id, profile_id,
+                       account: str | None, capabilities: dict[str, dict | None], on_url: Callable[[str], None],
+                       timeout: float = 300.0) -> dict:
+    """The CLI's flow: the web's two halves with a loopback redirect between them."""
+    state = secrets.token_urlsafe(24)
+    with LoopbackReceiver() as receiver:
+        consent = begin_quickbooks(database_url, tenant_id=tenant_id, profile_id=profile_id, account=account,
+                                   capabilities=capabilities, redirect_uri=receiver.redirect_uri, state=state)
+        on_url(consent.url)
+        answer = receiver.wait(timeout)
+    if answer.get("state") != state:
+        raise IntegrationsError("the consent answer carried the wrong state: start again")
+    if "error" in answer or not answer.get("code"):
+        raise IntegrationsError(f"consent refused: {answer.get('error') or 'no code'}")
+    return finish_quickbooks(database_url, keyring, tenant_id=tenant_id, account=account,
+                             capabilities=capabilities, answer=answer, redirect_uri=receiver.redirect_uri)

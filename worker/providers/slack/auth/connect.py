@@ -9,6 +9,7 @@ connection is created (or its capabilities enabled) only in the transaction that
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from typing import Callable
 
 from worker.connections import create_connection, enable_capability, get_connection, set_status, store_credentials
@@ -41,28 +42,39 @@ def _apply_request(conn, *, tenant_id, team: str, capabilities: dict[str, dict |
     return get_connection(conn, existing["id"])
 
 
-def connect_slack(database_url: str, settings: Settings, keyring: Keyring, *, tenant_id, profile_id,
-                  account: str | None, capabilities: dict[str, dict | None], on_url: Callable[[str], None],
-                  timeout: float = 300.0) -> dict:
+@dataclass(frozen=True)
+class Consent:
+    """The first half's answer: where to send the installer, and what the second half needs."""
+
+    url: str
+    verifier: str
+    scopes: list[str]
+
+
+def begin_slack(database_url: str, *, tenant_id, profile_id, account: str | None,
+                capabilities: dict[str, dict | None], redirect_uri: str, state: str) -> Consent:
+    """Validate the request (nothing kept) and build Slack's consent URL with its scopes and PKCE."""
     if profile_id is not None:
         raise BadInput("--profile is refused: a Slack workspace belongs to the tenant, not to a user")
-    ss = slack_settings()
     team_hint = (account or "").strip() or None
     with session(database_url) as conn:
         with conn.transaction(force_rollback=True):  # validation only: nothing is kept before consent
             row = _apply_request(conn, tenant_id=tenant_id, team=team_hint or PLACEHOLDER, capabilities=capabilities)
             enabled = {name: row["settings"].get(name) for name in row["capabilities"]}
             wanted = SLACK.required_scopes(enabled)
+    pkce = Pkce.new()
+    url = authorization_url(slack_settings(), redirect_uri, wanted, state, pkce, team_hint)
+    return Consent(url, pkce.verifier, sorted(wanted))
 
-    pkce, state = Pkce.new(), secrets.token_urlsafe(24)
-    with LoopbackReceiver() as receiver:
-        on_url(authorization_url(ss, receiver.redirect_uri, wanted, state, pkce, team_hint))
-        answer = receiver.wait(timeout)
-    if answer.get("state") != state:
-        raise IntegrationsError("the consent answer carried the wrong state: start again")
-    if "error" in answer or not answer.get("code"):
-        raise IntegrationsError(f"consent refused: {answer.get('error') or 'no code'}")
-    tokens = exchange_code(ss, answer["code"], pkce, receiver.redirect_uri)
+
+def finish_slack(database_url: str, keyring: Keyring, *, tenant_id, account: str | None,
+                 capabilities: dict[str, dict | None], code: str, verifier: str, redirect_uri: str,
+                 scopes: list[str]) -> dict:
+    """Exchange the code, check the workspace, store; the connection (with `missing_scopes` when the
+    install granted fewer scopes than asked: what was granted works). Raises WrongWorkspace."""
+    ss = slack_settings()
+    team_hint = (account or "").strip() or None
+    tokens = exchange_code(ss, code, Pkce(verifier, ""), redirect_uri)
     team = str((tokens.get("team") or {}).get("id") or "")
     if not team:
         raise IntegrationsError("Slack's answer names no workspace (team.id): connect again")
@@ -75,7 +87,7 @@ def connect_slack(database_url: str, settings: Settings, keyring: Keyring, *, te
                              f" Connect again choosing {team_hint} (or pass --account {team})")
     stored = to_stored(tokens)
     granted = stored["scopes"]
-    missing = sorted(wanted - set(granted))
+    missing = sorted(set(scopes) - set(granted))
     with session(database_url) as conn:
         row = _apply_request(conn, tenant_id=tenant_id, team=team, capabilities=capabilities)
         store_credentials(conn, keyring, row["id"], stored, granted_scopes=granted)
@@ -85,3 +97,22 @@ def connect_slack(database_url: str, settings: Settings, keyring: Keyring, *, te
     if missing:  # stored (what was granted works), but the operator must know what is not
         result["missing_scopes"] = missing
     return result
+
+
+def connect_slack(database_url: str, settings: Settings, keyring: Keyring, *, tenant_id, profile_id,
+                  account: str | None, capabilities: dict[str, dict | None], on_url: Callable[[str], None],
+                  timeout: float = 300.0) -> dict:
+    """The CLI's flow: the web's two halves with a loopback redirect between them."""
+    state = secrets.token_urlsafe(24)
+    with LoopbackReceiver() as receiver:
+        consent = begin_slack(database_url, tenant_id=tenant_id, profile_id=profile_id, account=account,
+                              capabilities=capabilities, redirect_uri=receiver.redirect_uri, state=state)
+        on_url(consent.url)
+        answer = receiver.wait(timeout)
+    if answer.get("state") != state:
+        raise IntegrationsError("the consent answer carried the wrong state: start again")
+    if "error" in answer or not answer.get("code"):
+        raise IntegrationsError(f"consent refused: {answer.get('error') or 'no code'}")
+    return finish_slack(database_url, keyring, tenant_id=tenant_id, account=account, capabilities=capabilities,
+                        code=answer["code"], verifier=consent.verifier, redirect_uri=receiver.redirect_uri,
+                        scopes=consent.scopes)
