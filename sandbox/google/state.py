@@ -30,6 +30,7 @@ class World:
         self.mailboxes: dict[str, Mailbox] = {}
         self.calendars: dict[str, CalendarAccount] = {}
         self._message_counter = 0
+        self.on_mailbox_change = None  # the sandbox's Gmail push (pubsub.PubSubPush.mailbox_changed)
 
     def ensure_account(self, email: str) -> None:
         email = email.lower()
@@ -40,6 +41,7 @@ class World:
                     history_id=FIRST_HISTORY_ID,
                     history_floor=FIRST_HISTORY_ID,
                     retention=self.config.history_retention,
+                    on_change=lambda *change: self.on_mailbox_change and self.on_mailbox_change(*change),
                 )
                 self.calendars[email] = CalendarAccount(email)
 

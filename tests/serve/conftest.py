@@ -74,9 +74,10 @@ def serve_db(make_database) -> str:
 
 @pytest.fixture(scope="session")
 def serve_env(serve_db, tmp_path_factory, slack_sandbox_server, twilio_sandbox_server,
-              quickbooks_sandbox_server) -> dict[str, str]:
+              quickbooks_sandbox_server, sandbox_server) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("INTEGRATIONS_")}
-    for sandbox in (slack_sandbox_server, twilio_sandbox_server, quickbooks_sandbox_server):
+    # sandbox_server: Google's (its Gmail pushes, the certs of their OIDC tokens)
+    for sandbox in (slack_sandbox_server, twilio_sandbox_server, quickbooks_sandbox_server, sandbox_server):
         env.update(sandbox.env())
     env.update({
         "INTEGRATIONS_DATABASE_URL": serve_db,
