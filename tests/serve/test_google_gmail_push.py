@@ -108,11 +108,13 @@ async def test_tokens_that_do_not_verify_change_nothing(gmail, server, db):
     assert post(server, envelope(box.email, "m-3"), gmail.pubsub.token(audience)).status_code == 403
     gmail.pubsub.service_account, gmail.pubsub.wrong_issuer = SERVICE_ACCOUNT, True
     assert post(server, envelope(box.email, "m-4"), gmail.pubsub.token(audience)).status_code == 403
+    gmail.pubsub.wrong_issuer, gmail.pubsub.email_unverified = False, True
+    assert post(server, envelope(box.email, "m-6"), gmail.pubsub.token(audience)).status_code == 403
     assert jobs(box.url, box.id) == [] and received(box.url, box.id) == {}
     assert "OIDC token" in server.log()
     assert good not in server.log()  # a token is never logged
 
-    gmail.pubsub.wrong_issuer = False
+    gmail.pubsub.email_unverified = False
     assert post(server, b"{}", gmail.pubsub.token(audience)).status_code == 400
     assert post(server, envelope("nobody-" + uuid.uuid4().hex + "@sandbox.test", "m-5"),
                 gmail.pubsub.token(audience)).status_code == 404
