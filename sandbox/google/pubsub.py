@@ -80,7 +80,8 @@ class PubSubPush:
         now = int(time.time() if now is None else now)
         header = {"alg": "RS256", "typ": "JWT", "kid": self.kid}
         claims = {"iss": "https://evil.example" if self.wrong_issuer else ISSUER, "aud": audience,
-                  "azp": "1234567890", "sub": "1234567890", "email": self.service_account, "email_verified": not self.email_unverified,
+                  "azp": "1234567890", "sub": "1234567890", "email": self.service_account,
+                  "email_verified": not self.email_unverified,
                   "iat": now, "exp": now + TOKEN_SECONDS}
         signing_input = (_b64url(json.dumps(header).encode()) + "." + _b64url(json.dumps(claims).encode())).encode()
         signature = self._key.sign(signing_input, padding.PKCS1v15(), hashes.SHA256())

@@ -19,8 +19,10 @@ from tests.fixtures.accounts import connect_account
 from tests.gmail.conftest import make_raw
 from tests.serve.conftest import drain, jobs, received
 from worker.app import open_app_async
+from worker.db.connect import connect
 from worker.providers.google.capabilities import GMAIL_READONLY
 from worker.providers.google.push.gmail_watch import reconcile_gmail_watches
+from worker.status import collect_status
 
 pytestmark = pytest.mark.asyncio
 TASK = "google:sync_inbox_live"
@@ -90,6 +92,11 @@ async def test_a_message_imported_in_a_watched_mailbox_is_pushed_synced_and_stag
     await drain(box.url)
     assert box.staged() == 1
     assert received(box.url, box.id) == {"sync_inbox_live": 1}
+    with connect(box.url) as conn:  # `status`: push health and the watch behind it
+        [entry] = collect_status(conn, box.id)
+    [inbox] = [c for c in entry["capabilities"] if c["capability"] == "sync_inbox_live"]
+    assert inbox["push"] == "receiving" and inbox["push_notifications"] == 1
+    assert inbox["watch_expires_at"] == box.watch_row()[0]
 
 
 async def test_tokens_that_do_not_verify_change_nothing(gmail, server, db):
