@@ -43,11 +43,11 @@ class GoogleApp(App):
     provider = "google"
 
     def __init__(self, world: World, oauth: OAuth, quota: GoogleQuota, faults: Faults, log: RequestLog,
-                 admin=None, pubsub=None) -> None:
+                 admin=None, pubsub=None, channels=None) -> None:
         super().__init__(faults, log, admin)
         self.world, self.oauth, self.quota, self.pubsub = world, oauth, quota, pubsub
         self.router = Router()
-        handlers = {**GmailApi(world, pubsub).handlers(), **CalendarApi(world).handlers()}
+        handlers = {**GmailApi(world, pubsub).handlers(), **CalendarApi(world, channels).handlers()}
         for method_id, handler in handlers.items():
             method = spec.method(method_id)
             self.router.add(method.http_method, method.regex, handler, method)

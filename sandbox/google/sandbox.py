@@ -13,6 +13,7 @@ from . import mime
 from .admin import google_admin_routes
 from .app import GoogleApp
 from .calendar_store import event_time, instance_stamp
+from .channels import CalendarChannels
 from .generator import populate
 from .gmail_api import message_resource
 from .oauth import OAuth, google_tokens
@@ -49,12 +50,14 @@ class Sandbox(BaseSandbox):
                                         quota_error_status, gmail_quota_table))
         self.webhooks = Webhooks()
         self.pubsub = PubSubPush(self.webhooks)
+        self.channels = CalendarChannels(self.webhooks)
         super().__init__(seed, quota)
 
     # -- core seams ----------------------------------------------------------------------------
     def new_world(self) -> World:
         world = World(WorldConfig(**vars(self._world_defaults)))
         world.on_mailbox_change = self.pubsub.mailbox_changed
+        world.on_calendar_change = self.channels.calendar_changed
         return world
 
     def new_tokens(self) -> TokenStore:
@@ -62,7 +65,7 @@ class Sandbox(BaseSandbox):
 
     def new_app(self, admin: AdminApi) -> GoogleApp:
         self.oauth = OAuth(self.tokens, self.world.ensure_account)
-        return GoogleApp(self.world, self.oauth, self.quota, self.faults, self.log, admin, self.pubsub)
+        return GoogleApp(self.world, self.oauth, self.quota, self.faults, self.log, admin, self.pubsub, self.channels)
 
     def admin_routes(self) -> list[tuple]:
         return google_admin_routes(self)
@@ -82,6 +85,7 @@ class Sandbox(BaseSandbox):
         """Empty state, no watches, no public URL; then the core's reset."""
         self.webhooks.reset()
         self.pubsub.reset()
+        self.channels.reset()
         super().reset()
 
     # -- push (Gmail watches through Pub/Sub; misbehave, hold/release: self.webhooks) ----------

@@ -31,6 +31,7 @@ class World:
         self.calendars: dict[str, CalendarAccount] = {}
         self._message_counter = 0
         self.on_mailbox_change = None  # the sandbox's Gmail push (pubsub.PubSubPush.mailbox_changed)
+        self.on_calendar_change = None  # its Calendar push (channels.CalendarChannels.calendar_changed)
 
     def ensure_account(self, email: str) -> None:
         email = email.lower()
@@ -43,7 +44,8 @@ class World:
                     retention=self.config.history_retention,
                     on_change=lambda *change: self.on_mailbox_change and self.on_mailbox_change(*change),
                 )
-                self.calendars[email] = CalendarAccount(email)
+                self.calendars[email] = CalendarAccount(
+                    email, on_change=lambda *change: self.on_calendar_change and self.on_calendar_change(*change))
 
     def accounts(self) -> list[str]:
         with self.lock:

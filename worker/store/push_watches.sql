@@ -32,3 +32,17 @@ where connection_id = %(connection_id)s and capability = %(capability)s and reso
 -- name: of_connection
 select capability, resource, channel_id, resource_id, expires_at, renewed_at
 from integrations.push_watches where connection_id = %(connection_id)s order by capability, resource
+
+-- name: wanted
+-- Active Google connections with `capability` enabled, and their settings (which calendars).
+select c.id, c.account_id, c.settings
+from integrations.connections c
+where c.provider = 'google' and c.status = 'active' and %(capability)s = any(c.capabilities)
+order by c.id
+
+-- name: by_channel
+-- A Calendar notification names its channel: the channel's connection and what verifies it.
+select w.connection_id, w.capability, w.resource, w.resource_id, w.token_hash, c.account_id
+from integrations.push_watches w
+join integrations.connections c on c.id = w.connection_id
+where w.channel_id = %(channel_id)s

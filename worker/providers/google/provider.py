@@ -31,6 +31,7 @@ from worker.providers.google.gmail.messages import RESOURCE as MESSAGE
 from worker.providers.google.gmail.once import InboxOnceParams
 from worker.providers.google.gmail.reconcile import InboxReconciler
 from worker.providers.google.push import watch_tasks  # noqa: F401  (the watches' periodic task joins the blueprint)
+from worker.providers.google.push.calendar_endpoint import WEBHOOK as CALENDAR_WEBHOOK
 from worker.providers.google.push.gmail_endpoint import WEBHOOK as GMAIL_WEBHOOK
 
 
@@ -91,5 +92,5 @@ GOOGLE = Provider(
     open_context=open_google_context,
     blueprint=blueprint,
     connect="worker.providers.google.auth.connect:connect_google",
-    webhooks=(GMAIL_WEBHOOK,),
+    webhooks=(GMAIL_WEBHOOK, CALENDAR_WEBHOOK),
 )

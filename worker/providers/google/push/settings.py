@@ -7,13 +7,15 @@
     INTEGRATIONS_GOOGLE_PUSH_AUDIENCE           the token's audience; unset: the endpoint's public URL
                                                 (Pub/Sub's default)
     INTEGRATIONS_GOOGLE_BASE_URL                the sandbox: its certs verify the tokens (Google's otherwise)
+    INTEGRATIONS_PUBLIC_URL                     serve's public URL: Calendar channels' address is under it
+                                                (unset: no Calendar channel is created)
 """
 
 from __future__ import annotations
 
 import re
 
-from pydantic import ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from worker.errors import BadInput
@@ -31,6 +33,7 @@ class GooglePushSettings(BaseSettings):
     push_service_account: str | None = None
     push_audience: str | None = None
     base_url: str | None = None
+    public_url: str | None = Field(default=None, validation_alias="INTEGRATIONS_PUBLIC_URL")
 
     @field_validator("pubsub_topic")
     @classmethod
@@ -41,7 +44,7 @@ class GooglePushSettings(BaseSettings):
             raise ValueError("must be projects/PROJECT/topics/TOPIC")
         return value
 
-    @field_validator("push_service_account", "push_audience", "base_url")
+    @field_validator("push_service_account", "push_audience", "base_url", "public_url")
     @classmethod
     def _blank_is_unset(cls, value: str | None) -> str | None:
         return value.strip().rstrip("/") if value and value.strip() else None
