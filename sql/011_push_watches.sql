@@ -1,3 +1,4 @@
+-- 011: 010 is taken by the serve-connect branch (sql/010_oauth_states.sql); versions are the numbers.
 -- Watches a provider must be asked for before it pushes (Gmail users.watch through Pub/Sub, Calendar
 -- watch channels): one row per (connection, capability, resource), created and renewed by a periodic
 -- task before it expires, stopped when its capability is disabled or its connection goes.
