@@ -14,6 +14,7 @@ from __future__ import annotations
 import click
 
 from .core.cli import companions
+from .google.cli import PUBLIC_URL_META
 from .google.cli import serve as google_serve
 
 
@@ -65,6 +66,7 @@ def serve(ctx, microsoft_port, slack_port, **options) -> None:
     if public_url:
         for each in (slack, twilio, quickbooks):
             each.set_public_url(public_url)
+    ctx.meta[PUBLIC_URL_META] = public_url  # Google's sandbox is made inside google_serve
     ctx.invoke(google_serve, **options)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 import typing
 from dataclasses import dataclass, field
-from typing import Any, AsyncContextManager, Callable, Literal, Mapping
+from typing import Any, AsyncContextManager, Awaitable, Callable, Literal, Mapping
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -149,11 +149,15 @@ class Webhook:
     `read` verifies what the app's own secret can (raising PushRefused) and returns the notices, or
     a PushAnswer. Where only the account's own secret can verify (Twilio signs with the account's
     auth token), `verify(request, credentials)` is asked for each connection of the account, with
-    its decrypted credentials; the request is accepted when one of them verifies it."""
+    its decrypted credentials; the request is accepted when one of them verifies it.
+    Where a notification names a channel we created rather than an account (Google Calendar),
+    `resolve(conn, request, notices)` (async, with a database connection) checks it against the
+    stored channel and returns the notices naming the account, or a PushAnswer (unknown channel)."""
 
     path: str
     read: Callable[[PushRequest], "list[Notice] | PushAnswer"]
     verify: Callable[[PushRequest, dict | None], bool] | None = None
+    resolve: Callable[[Any, PushRequest, list[Notice]], Awaitable["list[Notice] | PushAnswer"]] | None = None
     accepted: PushAnswer = PushAnswer(200)  # the answer to an accepted notification
 
 

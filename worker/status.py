@@ -107,6 +107,8 @@ def collect_status(conn, connection_id=None) -> list[dict]:
             # provider push (`integrations serve`): the last notification received, and how many
             "last_push_at": row["last_push_at"], "push_notifications": row["push_notifications"] or 0,
             "push": push_health(row["last_push_at"]),
+            # the provider's watch behind the pushes (Gmail, Calendar): renewed before this, by a periodic task
+            "watch_expires_at": row["watch_expires_at"],
         }
         failure = failures.get((row["connection_id"], row["capability"])) if not row["stream"] else None
         capability["item_failures"] = failure["open_failures"] if failure else 0

@@ -15,11 +15,14 @@ and Calendar changes of ``Sandbox`` over HTTP.
            {originalStartTime, changes?, cancelled?}
     POST   /_sandbox/calendar/users/{email}/sync-tokens/invalidate {calendarId?}
     POST   /_sandbox/generate {users, messages, events, seed?}
+    PUT    /_sandbox/google/webhooks {public_url?, bad_signature?, duplicates?, hold?}: Gmail pushes to the app
+    POST   /_sandbox/google/webhooks/release {reverse?}: send the held pushes (newest first)
 """
 
 from __future__ import annotations
 
 from ..core.admin import ACCOUNT as U
+from ..core.webhooks import webhook_admin_routes
 
 C = r"(?P<calendar>[^/]+)"
 ID = r"(?P<id>[^/]+)"
@@ -74,6 +77,7 @@ def google_admin_routes(sb) -> list[tuple]:
         return sb.generate(body["users"], body.get("messages", 50), body.get("events", 20), body.get("seed"))
 
     return [
+        *webhook_admin_routes("/_sandbox/google", sb.webhooks),
         ("POST", rf"/_sandbox/gmail/users/{U}/messages", import_message),
         ("DELETE", rf"/_sandbox/gmail/users/{U}/messages/{ID}", delete_message),
         ("POST", rf"/_sandbox/gmail/users/{U}/messages/{ID}/labels", relabel),

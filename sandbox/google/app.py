@@ -36,17 +36,18 @@ OAUTH_PATHS = {
     ("POST", "/o/oauth2/revoke"): "revoke",
 }
 BATCH_PATHS = {"/batch", "/batch/gmail/v1", "/batch/calendar/v3"}
+CERTS_PATH = "/oauth2/v1/certs"  # the public keys of the OIDC tokens on Gmail pushes ({kid: PEM})
 
 
 class GoogleApp(App):
     provider = "google"
 
     def __init__(self, world: World, oauth: OAuth, quota: GoogleQuota, faults: Faults, log: RequestLog,
-                 admin=None) -> None:
+                 admin=None, pubsub=None, channels=None) -> None:
         super().__init__(faults, log, admin)
-        self.world, self.oauth, self.quota = world, oauth, quota
+        self.world, self.oauth, self.quota, self.pubsub = world, oauth, quota, pubsub
         self.router = Router()
-        handlers = {**GmailApi(world).handlers(), **CalendarApi(world).handlers()}
+        handlers = {**GmailApi(world, pubsub).handlers(), **CalendarApi(world, channels).handlers()}
         for method_id, handler in handlers.items():
             method = spec.method(method_id)
             self.router.add(method.http_method, method.regex, handler, method)
@@ -64,6 +65,8 @@ class GoogleApp(App):
     def handle(self, req: Request) -> Response:
         if req.method == "POST" and req.path in BATCH_PATHS:
             return self._batch(req)
+        if req.method == "GET" and req.path == CERTS_PATH and self.pubsub is not None:
+            return Response.json(200, self.pubsub.certs())
         return super().handle(req)
 
     def _batch(self, req: Request) -> Response:

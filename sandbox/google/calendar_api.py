@@ -9,7 +9,7 @@ import json
 from datetime import datetime, timezone
 
 from .calendar_store import Calendar, as_instant, event_time, parse_time, shape
-from .errors import bad_request, invalid
+from .errors import ApiError, bad_request, invalid
 from .gmail_api import Call
 from .state import World
 
@@ -31,8 +31,9 @@ def _decode(token: str) -> dict:
 
 
 class CalendarApi:
-    def __init__(self, world: World) -> None:
+    def __init__(self, world: World, channels=None) -> None:
         self.world = world
+        self.channels = channels  # channels.CalendarChannels: events.watch and channels.stop
 
     def handlers(self) -> dict:
         return {
@@ -46,7 +47,21 @@ class CalendarApi:
             "calendar.events.patch": self.patch_event,
             "calendar.events.delete": self.delete_event,
             "calendar.events.instances": self.list_instances,
+            "calendar.events.watch": self.watch_events,
+            "calendar.channels.stop": self.stop_channel,
         }
+
+    # -- push channels -----------------------------------------------------------------------
+    def watch_events(self, call: Call) -> dict:
+        calendar = self._calendar(call)
+        if self.channels is None:
+            raise ApiError(400, "pushNotSupported", "Push notifications are not supported")
+        return self.channels.watch(call.email, calendar.id, call.req.json() or {})
+
+    def stop_channel(self, call: Call) -> dict:
+        if self.channels is not None:
+            self.channels.stop(call.req.json() or {})
+        return {}
 
     def _calendar(self, call: Call) -> Calendar:
         return self.world.calendar_account(call.email).calendar(call.req.path_params["calendarId"])

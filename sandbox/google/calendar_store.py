@@ -17,6 +17,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
+from typing import Callable
 from zoneinfo import ZoneInfo
 
 from . import recurrence
@@ -80,6 +81,7 @@ class Calendar:
     seq: int = 0
     token_epoch: int = 0  # bumped by invalidate_sync_tokens: every earlier token answers 410
     _id_counter: int = 0
+    on_change: Callable[[str], None] | None = field(default=None, repr=False, compare=False)  # (calendar id)
 
     # -- identity and bookkeeping ------------------------------------------------------------
     def new_event_id(self) -> str:
@@ -93,6 +95,8 @@ class Calendar:
         event["updated"] = now_rfc3339()
         self.events[event["id"]] = event
         self.stamps[event["id"]] = self.seq
+        if self.on_change is not None:
+            self.on_change(self.id)
         return event
 
     def sync_token(self, seq: int | None = None) -> str:
@@ -274,9 +278,15 @@ def shape(event: dict) -> dict:
 class CalendarAccount:
     email: str
     calendars: dict[str, Calendar] = field(default_factory=dict)
+    # (email, calendar id) after each event change: the Calendar push of a watched calendar
+    on_change: Callable[[str, str], None] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        self.calendars[self.email] = Calendar(id=self.email, summary=self.email)
+        self.calendars[self.email] = Calendar(id=self.email, summary=self.email, on_change=self._changed)
+
+    def _changed(self, calendar_id: str) -> None:
+        if self.on_change is not None:
+            self.on_change(self.email, calendar_id)
 
     def calendar(self, calendar_id: str) -> Calendar:
         if calendar_id == "primary":
@@ -288,5 +298,6 @@ class CalendarAccount:
 
     def add_calendar(self, calendar_id: str, summary: str, time_zone: str = "UTC") -> Calendar:
         if calendar_id not in self.calendars:
-            self.calendars[calendar_id] = Calendar(id=calendar_id, summary=summary, time_zone=time_zone)
+            self.calendars[calendar_id] = Calendar(id=calendar_id, summary=summary, time_zone=time_zone,
+                                                   on_change=self._changed)
         return self.calendars[calendar_id]

@@ -9,6 +9,8 @@ from ..core.cli import serve_in_foreground
 from .sandbox import Sandbox
 from .spec import GMAIL_TABLES
 
+PUBLIC_URL_META = "sandbox.public_url"
+
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
@@ -36,6 +38,9 @@ def serve(host, port, seed, users, messages, events, quota_table, quota, print_e
     accounts = [u.strip() for u in users.split(",") if u.strip()]
     if accounts:
         sb.generate(accounts, messages=messages, events=events)
+    public_url = click.get_current_context().meta.get(PUBLIC_URL_META)  # `sandbox serve --public-url`
+    if public_url:
+        sb.set_public_url(public_url)  # watched mailboxes publish Gmail pushes there
 
     def banner() -> list[str]:
         lines = [f"Google sandbox at {sb.base_url}", f"client id:     {sb.client_id}",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import time
 from email import message_from_bytes
 from email.policy import compat32
@@ -77,8 +78,9 @@ def message_resource(message: StoredMessage, fmt: str = "full", metadata_headers
 
 
 class GmailApi:
-    def __init__(self, world: World) -> None:
+    def __init__(self, world: World, pubsub=None) -> None:
         self.world = world
+        self.pubsub = pubsub  # pubsub.PubSubPush: watches publish the mailbox's changes
 
     def handlers(self) -> dict:
         p = "gmail.users."
@@ -128,13 +130,22 @@ class GmailApi:
                 "threadsTotal": box.thread_count(), "historyId": str(box.history_id)}
 
     def watch(self, call: Call) -> dict:
-        body = call.req.json()
-        if not body.get("topicName"):
+        body = call.req.json() or {}
+        topic = body.get("topicName")
+        if not topic or not re.fullmatch(r"projects/[^/]+/topics/[^/]+", topic):
             raise invalid("Invalid topicName does not match projects/SOME_PROJECT/topics/SOME_TOPIC")
-        expiration = int(time.time() * 1000) + 7 * 86400 * 1000
+        behavior = body.get("labelFilterBehavior") or "include"
+        if behavior not in ("include", "exclude"):
+            raise invalid(f"Invalid labelFilterBehavior: {behavior}")
+        if self.pubsub is None:
+            expiration = int(time.time() * 1000) + 7 * 86400 * 1000
+        else:
+            expiration = self.pubsub.watch(call.email, topic, body.get("labelIds") or [], behavior)
         return {"historyId": str(self._box(call).history_id), "expiration": str(expiration)}
 
     def stop(self, call: Call) -> dict:
+        if self.pubsub is not None:
+            self.pubsub.stop(call.email)
         return {}
 
     # -- messages ----------------------------------------------------------------------------

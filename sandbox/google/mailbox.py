@@ -9,6 +9,7 @@ what incremental sync reads. Records older than the retained window are dropped 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 from . import mime
 
@@ -50,6 +51,8 @@ class Mailbox:
     drafts: dict[str, str] = field(default_factory=dict)  # draft id -> message id
     by_message_id: dict[str, str] = field(default_factory=dict)  # RFC 822 Message-ID -> thread
     _ordered: list[StoredMessage] | None = None
+    # (email, historyId, labelIds touched) after each change: the Gmail push of a watched mailbox
+    on_change: Callable[[str, int, list[str]], None] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for name in SYSTEM_LABELS:
@@ -87,6 +90,8 @@ class Mailbox:
             del self.history[: len(dropped)]
             self.history_floor = max(self.history_floor, int(dropped[-1]["id"]))
         self._ordered = None
+        if self.on_change is not None:
+            self.on_change(self.email, self.history_id, _labels_of(record))
         return self.history_id
 
     def thread_for(self, parsed: mime.ParsedMessage, requested: str | None) -> str | None:
@@ -152,3 +157,13 @@ class Mailbox:
     def expire_history_before(self, history_id: int) -> None:
         self.history = [r for r in self.history if int(r["id"]) >= history_id]
         self.history_floor = max(self.history_floor, history_id)
+
+
+def _labels_of(record: dict) -> list[str]:
+    """The labels a history record touches: its messages' labels and the labels added or removed."""
+    labels: set[str] = set()
+    for key in ("messagesAdded", "messagesDeleted", "labelsAdded", "labelsRemoved"):
+        for entry in record.get(key, ()):
+            labels.update(entry.get("message", {}).get("labelIds", ()))
+            labels.update(entry.get("labelIds", ()))
+    return sorted(labels)

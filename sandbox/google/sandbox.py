@@ -8,13 +8,16 @@ from __future__ import annotations
 from ..core.admin import AdminApi
 from ..core.sandbox import BaseSandbox
 from ..core.tokens import TokenStore
+from ..core.webhooks import Webhooks
 from . import mime
 from .admin import google_admin_routes
 from .app import GoogleApp
 from .calendar_store import event_time, instance_stamp
+from .channels import CalendarChannels
 from .generator import populate
 from .gmail_api import message_resource
 from .oauth import OAuth, google_tokens
+from .pubsub import TOPIC, PubSubPush
 from .quota import GoogleQuota, QuotaConfig
 from .state import World, WorldConfig
 
@@ -45,18 +48,24 @@ class Sandbox(BaseSandbox):
         quota = GoogleQuota(QuotaConfig(quota_units_per_window, quota_window_seconds,
                                         calendar_requests_per_window, max_concurrent_per_user,
                                         quota_error_status, gmail_quota_table))
+        self.webhooks = Webhooks()
+        self.pubsub = PubSubPush(self.webhooks)
+        self.channels = CalendarChannels(self.webhooks)
         super().__init__(seed, quota)
 
     # -- core seams ----------------------------------------------------------------------------
     def new_world(self) -> World:
-        return World(WorldConfig(**vars(self._world_defaults)))
+        world = World(WorldConfig(**vars(self._world_defaults)))
+        world.on_mailbox_change = self.pubsub.mailbox_changed
+        world.on_calendar_change = self.channels.calendar_changed
+        return world
 
     def new_tokens(self) -> TokenStore:
         return google_tokens(self.client_id, self.client_secret, self._token_lifetime)
 
     def new_app(self, admin: AdminApi) -> GoogleApp:
         self.oauth = OAuth(self.tokens, self.world.ensure_account)
-        return GoogleApp(self.world, self.oauth, self.quota, self.faults, self.log, admin)
+        return GoogleApp(self.world, self.oauth, self.quota, self.faults, self.log, admin, self.pubsub, self.channels)
 
     def admin_routes(self) -> list[tuple]:
         return google_admin_routes(self)
@@ -67,7 +76,22 @@ class Sandbox(BaseSandbox):
             "INTEGRATIONS_GOOGLE_CLIENT_ID": self.client_id,
             "INTEGRATIONS_GOOGLE_CLIENT_SECRET": self.client_secret,
             "INTEGRATIONS_GMAIL_QUOTA_TABLE": self.quota.config.gmail_table,
+            # Gmail push: the watches' topic and the service account signing the pushes' OIDC tokens
+            "INTEGRATIONS_GOOGLE_PUBSUB_TOPIC": TOPIC,
+            "INTEGRATIONS_GOOGLE_PUSH_SERVICE_ACCOUNT": self.pubsub.service_account,
         }
+
+    def reset(self) -> None:
+        """Empty state, no watches, no public URL; then the core's reset."""
+        self.webhooks.reset()
+        self.pubsub.reset()
+        self.channels.reset()
+        super().reset()
+
+    # -- push (Gmail watches through Pub/Sub; misbehave, hold/release: self.webhooks) ----------
+    def set_public_url(self, url: str | None) -> None:
+        """Where `integrations serve` listens: watched mailboxes publish to url + /webhooks/google/gmail."""
+        self.webhooks.set_public_url(url)
 
     # -- Gmail -------------------------------------------------------------------------------
     def import_message(self, email: str, message: dict | bytes, label_ids=None, *,

@@ -30,6 +30,8 @@ class World:
         self.mailboxes: dict[str, Mailbox] = {}
         self.calendars: dict[str, CalendarAccount] = {}
         self._message_counter = 0
+        self.on_mailbox_change = None  # the sandbox's Gmail push (pubsub.PubSubPush.mailbox_changed)
+        self.on_calendar_change = None  # its Calendar push (channels.CalendarChannels.calendar_changed)
 
     def ensure_account(self, email: str) -> None:
         email = email.lower()
@@ -40,8 +42,10 @@ class World:
                     history_id=FIRST_HISTORY_ID,
                     history_floor=FIRST_HISTORY_ID,
                     retention=self.config.history_retention,
+                    on_change=lambda *change: self.on_mailbox_change and self.on_mailbox_change(*change),
                 )
-                self.calendars[email] = CalendarAccount(email)
+                self.calendars[email] = CalendarAccount(
+                    email, on_change=lambda *change: self.on_calendar_change and self.on_calendar_change(*change))
 
     def accounts(self) -> list[str]:
         with self.lock:

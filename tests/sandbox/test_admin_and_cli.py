@@ -102,7 +102,9 @@ def test_env_names_the_endpoint_credentials_and_quota_table(sandbox):
     assert env == {"INTEGRATIONS_GOOGLE_BASE_URL": sandbox.base_url,
                    "INTEGRATIONS_GOOGLE_CLIENT_ID": sandbox.client_id,
                    "INTEGRATIONS_GOOGLE_CLIENT_SECRET": sandbox.client_secret,
-                   "INTEGRATIONS_GMAIL_QUOTA_TABLE": "legacy"}
+                   "INTEGRATIONS_GMAIL_QUOTA_TABLE": "legacy",
+                   "INTEGRATIONS_GOOGLE_PUBSUB_TOPIC": "projects/sandbox-project/topics/gmail",
+                   "INTEGRATIONS_GOOGLE_PUSH_SERVICE_ACCOUNT": sandbox.pubsub.service_account}
 
 
 def test_sandbox_env_fixture_sets_os_environ(sandbox_env):
@@ -125,13 +127,14 @@ def test_serve_prints_env_then_serves(monkeypatch):
     lines = result.output.splitlines()
     assert [l.split("=", 1)[0] for l in lines] == [
         "INTEGRATIONS_GOOGLE_BASE_URL", "INTEGRATIONS_GOOGLE_CLIENT_ID", "INTEGRATIONS_GOOGLE_CLIENT_SECRET",
-        "INTEGRATIONS_GMAIL_QUOTA_TABLE", "INTEGRATIONS_MICROSOFT_BASE_URL", "INTEGRATIONS_MICROSOFT_CLIENT_ID",
+        "INTEGRATIONS_GMAIL_QUOTA_TABLE", "INTEGRATIONS_GOOGLE_PUBSUB_TOPIC", "INTEGRATIONS_GOOGLE_PUSH_SERVICE_ACCOUNT",
+        "INTEGRATIONS_MICROSOFT_BASE_URL", "INTEGRATIONS_MICROSOFT_CLIENT_ID",
         "INTEGRATIONS_MICROSOFT_CLIENT_SECRET", "INTEGRATIONS_MICROSOFT_CA_BUNDLE", "INTEGRATIONS_SLACK_BASE_URL",
         "INTEGRATIONS_SLACK_CLIENT_ID", "INTEGRATIONS_SLACK_CLIENT_SECRET", "INTEGRATIONS_SLACK_SIGNING_SECRET",
         "INTEGRATIONS_TWILIO_BASE_URL", "INTEGRATIONS_QUICKBOOKS_BASE_URL", "INTEGRATIONS_QUICKBOOKS_CLIENT_ID",
         "INTEGRATIONS_QUICKBOOKS_CLIENT_SECRET", "INTEGRATIONS_QUICKBOOKS_WEBHOOK_VERIFIER_TOKEN"]
     assert lines[3] == "INTEGRATIONS_GMAIL_QUOTA_TABLE=2026"  # a new project's table by default
-    assert lines[4].startswith("INTEGRATIONS_MICROSOFT_BASE_URL=https://127.0.0.1:")
+    assert lines[6].startswith("INTEGRATIONS_MICROSOFT_BASE_URL=https://127.0.0.1:")
     plain = CliRunner().invoke(sandbox_group, ["serve", "--port", "0"])
     assert plain.exit_code == 0, plain.output
     assert "Google sandbox at http://127.0.0.1:" in plain.output and "client secret" in plain.output

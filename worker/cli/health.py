@@ -94,6 +94,8 @@ def status(connection_id, as_json) -> None:
                 line += f"  item failures {cap['item_failures']}"
             if cap.get("last_push_at"):
                 line += f"  last push {since(cap['last_push_at'])} ({cap['push']})"
+            if cap.get("watch_expires_at"):
+                line += f"  watch expires {str(cap['watch_expires_at'])[:16]}"
             click.echo(line)
             if cap["reconcile"]:
                 rec = cap["reconcile"]

@@ -66,6 +66,14 @@ async def receive(pool, keyring, unknown: UnknownAccounts, provider: Provider, w
         return _accepted(webhook, 0)
 
     async with dict_connection(pool) as conn:
+        if webhook.resolve is not None:  # a channel of ours -> its account (PushRefused: token mismatch)
+            try:
+                read = await webhook.resolve(conn, request, read)
+            except PushRefused as refused:
+                log.warning("refused push on /webhooks/%s: %s (%d)", webhook.path, refused.reason, refused.status)
+                return Outcome(refused.status, refused.reason.encode())
+            if isinstance(read, PushAnswer):
+                return Outcome(read.status, read.body, read.content_type)
         targets: list[tuple[dict, Notice]] = []
         for notice in read:
             rows = await (await conn.execute(query("push.connections_of_account"),

@@ -58,10 +58,12 @@ def _reconcile(rec: dict | None) -> str:
 
 
 def _push(cap: dict) -> str:
+    watch = (f' <span class="muted">watch expires {escape(str(cap["watch_expires_at"])[:16])}</span>'
+             if cap.get("watch_expires_at") else "")
     if not cap.get("last_push_at"):
-        return '<span class="muted">never</span>'
+        return '<span class="muted">never</span>' + watch
     stopped = ' <span class="remedy">stopped: polled at the normal interval</span>' if cap["push"] == "stopped" else ""
-    return f"{escape(since(cap['last_push_at']))} ({cap['push_notifications']} received){stopped}"
+    return f"{escape(since(cap['last_push_at']))} ({cap['push_notifications']} received){stopped}{watch}"
 
 
 def _row(cap: dict, connection: dict) -> str:

@@ -8,11 +8,17 @@ select
     s.consecutive_failures, s.next_run_at, s.full_syncs, s.last_full_sync_reason, s.reconcile,
     staged.records as staged_records, staged.newest as newest_staged_at,
     now() - staged.newest as lag,
-    push.last_received_at as last_push_at, push.notifications as push_notifications
+    push.last_received_at as last_push_at, push.notifications as push_notifications,
+    watch.expires_at as watch_expires_at
 from integrations.connections as c
 join integrations.sync_state as s on s.connection_id = c.id
 left join integrations.push_received as push
     on push.connection_id = c.id and push.capability = s.capability and s.stream = ''
+left join lateral (  -- the watch a provider needs before it pushes (Gmail, Calendar): the soonest to expire
+    select min(w.expires_at) as expires_at
+    from integrations.push_watches as w
+    where w.connection_id = c.id and w.capability = s.capability and s.stream = ''
+) as watch on true
 left join lateral (
     select count(*) as records, max(r.ingested_at) as newest
     from integrations.raw_records as r

@@ -32,7 +32,8 @@ def test_serve_prints_microsoft_settings_after_googles_and_serves_https(monkeypa
     assert result.exit_code == 0, result.output
     names = [line.split("=", 1)[0] for line in output]
     assert names[0] == "INTEGRATIONS_GOOGLE_BASE_URL" and names[3] == "INTEGRATIONS_GMAIL_QUOTA_TABLE"
-    assert names[4:8] == ["INTEGRATIONS_MICROSOFT_BASE_URL", "INTEGRATIONS_MICROSOFT_CLIENT_ID",
+    assert names[4:6] == ["INTEGRATIONS_GOOGLE_PUBSUB_TOPIC", "INTEGRATIONS_GOOGLE_PUSH_SERVICE_ACCOUNT"]
+    assert names[6:10] == ["INTEGRATIONS_MICROSOFT_BASE_URL", "INTEGRATIONS_MICROSOFT_CLIENT_ID",
                           "INTEGRATIONS_MICROSOFT_CLIENT_SECRET", "INTEGRATIONS_MICROSOFT_CA_BUNDLE"]
     assert seen["env"]["INTEGRATIONS_MICROSOFT_BASE_URL"].startswith("https://127.0.0.1:")
     assert seen["status"] == 200

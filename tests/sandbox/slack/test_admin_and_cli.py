@@ -122,11 +122,11 @@ def test_serve_prints_slack_settings_after_microsofts_and_serves(monkeypatch):
                                                 "--microsoft-port", "0", "--slack-port", "0"])
     assert result.exit_code == 0, result.output
     names = [line.split("=", 1)[0] for line in output]
-    assert names[4:8] == ["INTEGRATIONS_MICROSOFT_BASE_URL", "INTEGRATIONS_MICROSOFT_CLIENT_ID",
+    assert names[6:10] == ["INTEGRATIONS_MICROSOFT_BASE_URL", "INTEGRATIONS_MICROSOFT_CLIENT_ID",
                           "INTEGRATIONS_MICROSOFT_CLIENT_SECRET", "INTEGRATIONS_MICROSOFT_CA_BUNDLE"]
-    assert names[8:12] == ["INTEGRATIONS_SLACK_BASE_URL", "INTEGRATIONS_SLACK_CLIENT_ID",
+    assert names[10:14] == ["INTEGRATIONS_SLACK_BASE_URL", "INTEGRATIONS_SLACK_CLIENT_ID",
                          "INTEGRATIONS_SLACK_CLIENT_SECRET", "INTEGRATIONS_SLACK_SIGNING_SECRET"]
-    assert names[12:] == ["INTEGRATIONS_TWILIO_BASE_URL", "INTEGRATIONS_QUICKBOOKS_BASE_URL",
+    assert names[14:] == ["INTEGRATIONS_TWILIO_BASE_URL", "INTEGRATIONS_QUICKBOOKS_BASE_URL",
                           "INTEGRATIONS_QUICKBOOKS_CLIENT_ID", "INTEGRATIONS_QUICKBOOKS_CLIENT_SECRET",
                           "INTEGRATIONS_QUICKBOOKS_WEBHOOK_VERIFIER_TOKEN"]
     assert seen["env"]["INTEGRATIONS_SLACK_BASE_URL"].startswith("http://127.0.0.1:")

@@ -30,6 +30,9 @@ from worker.providers.google.gmail.messages import BODY_RESOURCE, LABELS_RESOURC
 from worker.providers.google.gmail.messages import RESOURCE as MESSAGE
 from worker.providers.google.gmail.once import InboxOnceParams
 from worker.providers.google.gmail.reconcile import InboxReconciler
+from worker.providers.google.push import watch_tasks  # noqa: F401  (the watches' periodic task joins the blueprint)
+from worker.providers.google.push.calendar_endpoint import WEBHOOK as CALENDAR_WEBHOOK
+from worker.providers.google.push.gmail_endpoint import WEBHOOK as GMAIL_WEBHOOK
 
 
 def _meeting_lock(connection: dict, outbound: dict) -> str:
@@ -89,4 +92,5 @@ GOOGLE = Provider(
     open_context=open_google_context,
     blueprint=blueprint,
     connect="worker.providers.google.auth.connect:connect_google",
+    webhooks=(GMAIL_WEBHOOK, CALENDAR_WEBHOOK),
 )

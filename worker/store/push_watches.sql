@@ -1,0 +1,48 @@
+-- name: wanted_gmail
+-- Active Google connections with the live inbox sync enabled: each should hold a Gmail watch.
+select c.id, c.account_id, w.expires_at, w.renewed_at
+from integrations.connections c
+left join integrations.push_watches w
+    on w.connection_id = c.id and w.capability = 'sync_inbox_live' and w.resource = ''
+where c.provider = 'google' and c.status = 'active' and 'sync_inbox_live' = any(c.capabilities)
+order by c.id
+
+-- name: unwanted
+-- Watches whose capability is no longer enabled or whose connection is not active: to be stopped.
+select w.connection_id, w.capability, w.resource, w.channel_id, w.resource_id
+from integrations.push_watches w
+join integrations.connections c on c.id = w.connection_id
+where w.capability = %(capability)s
+  and (c.status <> 'active' or not w.capability = any(c.capabilities))
+order by w.connection_id, w.resource
+
+-- name: upsert
+insert into integrations.push_watches as w (connection_id, capability, resource, channel_id, resource_id,
+                                            token_hash, expires_at, renewed_at)
+values (%(connection_id)s, %(capability)s, %(resource)s, %(channel_id)s, %(resource_id)s, %(token_hash)s,
+        %(expires_at)s, %(now)s)
+on conflict (connection_id, capability, resource) do update
+set channel_id = excluded.channel_id, resource_id = excluded.resource_id, token_hash = excluded.token_hash,
+    expires_at = excluded.expires_at, renewed_at = excluded.renewed_at
+
+-- name: delete
+delete from integrations.push_watches
+where connection_id = %(connection_id)s and capability = %(capability)s and resource = %(resource)s
+
+-- name: of_connection
+select capability, resource, channel_id, resource_id, expires_at, renewed_at
+from integrations.push_watches where connection_id = %(connection_id)s order by capability, resource
+
+-- name: wanted
+-- Active Google connections with `capability` enabled, and their settings (which calendars).
+select c.id, c.account_id, c.settings
+from integrations.connections c
+where c.provider = 'google' and c.status = 'active' and %(capability)s = any(c.capabilities)
+order by c.id
+
+-- name: by_channel
+-- A Calendar notification names its channel: the channel's connection and what verifies it.
+select w.connection_id, w.capability, w.resource, w.resource_id, w.token_hash, c.account_id
+from integrations.push_watches w
+join integrations.connections c on c.id = w.connection_id
+where w.channel_id = %(channel_id)s
