@@ -6,6 +6,9 @@ STAMP  := $(VENV)/.installed-stamp
 SEEDS  ?= 10
 # test order: file order by default; ORDER=random (or ORDER="--randomly-seed=N") shuffles it
 ORDER  ?= file
+# parallel test workers (pytest-xdist; a test file stays in one worker): JOBS=1 runs in one process
+JOBS   ?= 2
+JOBS_FLAGS := $(if $(filter 1,$(JOBS)),,-n $(JOBS) --dist loadfile)
 ORDER_FLAGS := $(if $(filter file,$(ORDER)),-p no:randomly,$(if $(filter random,$(ORDER)),,$(ORDER)))
 
 .PHONY: install demo test chaos mutate bench lint lint-sql stop clean chromium
@@ -29,7 +32,7 @@ chromium:
 	    || echo "chromium not installed (needs root and apt-get): the browser tests will skip"
 
 test: $(STAMP) chromium
-	$(BIN)/python -m pytest -q -p no:cacheprovider $(ORDER_FLAGS)
+	$(BIN)/python -m pytest -q -p no:cacheprovider $(ORDER_FLAGS) $(JOBS_FLAGS)
 
 chaos: $(STAMP)
 	CHAOS_SEEDS=$(SEEDS) $(BIN)/python -m pytest -q -p no:cacheprovider -m chaos tests
