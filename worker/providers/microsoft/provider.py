@@ -28,6 +28,8 @@ from worker.providers.microsoft.mail.api import FOLDER, MESSAGE
 from worker.providers.microsoft.mail.once import MailOnceParams
 from worker.providers.microsoft.mail.reconcile import MailReconciler
 from worker.providers.microsoft.mail.send import prepare_send
+from worker.providers.microsoft.push import tasks as push_tasks  # noqa: F401  (its tasks join the blueprint)
+from worker.providers.microsoft.push.endpoint import WEBHOOK
 from worker.sync.meetings import ACTIONS
 
 NOT_REVOCABLE = "not_revocable"
@@ -90,4 +92,5 @@ MICROSOFT = Provider(
     open_context=open_microsoft_context,
     blueprint=blueprint,
     connect="worker.providers.microsoft.auth.connect:connect_microsoft",
+    webhooks=(WEBHOOK,),
 )
