@@ -16,8 +16,10 @@ import pytest
 from tests.microsoft.conftest import Outlook
 from tests.serve.conftest import drain, jobs, received
 from worker.app import open_app_async
+from worker.db.connect import connect
 from worker.providers.microsoft.capabilities import CALENDARS_READ, MAIL_READ, OFFLINE_ACCESS
 from worker.providers.microsoft.push.subscriptions import reconcile_subscriptions
+from worker.status import collect_status
 
 pytestmark = pytest.mark.asyncio
 MAIL, CALENDAR = "sync_inbox_live", "sync_calendar_live"
@@ -91,6 +93,11 @@ async def test_the_handshake_echoes_the_token_and_a_new_message_is_pushed_synced
     assert box.raw_count() == 1
     assert received(box.url, box.id) == {MAIL: 1}
     assert mail.client_state not in server.log()
+    with connect(box.url) as conn:
+        [status] = collect_status(conn, box.id)
+    shown = {c["capability"]: c for c in status["capabilities"] if c["stream"] is None}  # `status`'s push health
+    assert shown[MAIL]["push"] == "receiving" and shown[MAIL]["push_notifications"] == 1
+    assert shown[MAIL]["watch_expires_at"] == expires and shown[CALENDAR]["watch_expires_at"] is not None
 
 
 async def test_wrong_client_states_unknown_subscriptions_and_bursts(msb, server, db):
