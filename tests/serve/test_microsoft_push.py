@@ -16,9 +16,12 @@ import pytest
 from tests.microsoft.conftest import Outlook
 from tests.serve.conftest import drain, jobs, received
 from worker.app import open_app_async
+from worker.connections import delete_and_revoke
+from worker.crypto import keyring_from_settings
 from worker.db.connect import connect
 from worker.providers.microsoft.capabilities import CALENDARS_READ, MAIL_READ, OFFLINE_ACCESS
 from worker.providers.microsoft.push.subscriptions import reconcile_subscriptions
+from worker.settings import get_settings
 from worker.status import collect_status
 
 pytestmark = pytest.mark.asyncio
@@ -150,6 +153,20 @@ async def test_subscriptions_are_renewed_before_expiry_and_deleted_on_disable(ms
     before = len(msb.webhooks.delivered)
     box.add("after delete")
     assert len(msb.webhooks.delivered) == before
+
+
+async def test_deleting_the_connection_deletes_its_subscriptions_at_graph(msb, server, db):
+    box = Mailbox(msb, db, capabilities=(MAIL, CALENDAR))
+    other = Mailbox(msb, db)
+    await box.reconcile()
+    await other.reconcile()
+    assert len(msb.subscriptions.subscriptions) == 3
+    with connect(box.url) as conn:  # its stored access token has no expiry: deleting refreshes it first
+        deletion = delete_and_revoke(conn, keyring_from_settings(get_settings()), get_settings(), box.id)
+        conn.commit()
+    assert deletion.grant == "not_revocable"
+    assert [s.email for s in msb.subscriptions.subscriptions.values()] == [other.email]
+    assert box.watches() == {} and len(other.watches()) == 1
 
 
 async def test_lifecycle_events_reauthorize_resync_and_recreate(msb, server, db):
