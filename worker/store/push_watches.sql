@@ -58,3 +58,9 @@ left join integrations.push_watches w
 where c.provider = %(provider)s and c.status = 'active' and %(capability)s = any(c.capabilities)
 order by c.id
 
+
+-- name: renewed
+-- A subscription renewed in place (same id, same secret): only its expiry moves.
+update integrations.push_watches
+set expires_at = %(expires_at)s, renewed_at = %(now)s
+where connection_id = %(connection_id)s and capability = %(capability)s and resource = %(resource)s

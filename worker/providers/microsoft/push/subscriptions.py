@@ -134,14 +134,10 @@ async def delete_subscription(pool, connection_id, capability: str, resource: st
 
 async def _store(pool, connection_id, capability: str, subscription_id: str, token_hash: str | None, answer,
                  now: datetime) -> None:
-    expires = datetime.fromisoformat(str(answer["expirationDateTime"]).replace("Z", "+00:00"))
+    """A new subscription's row (its secret's hash), or a renewed one's new expiry (`token_hash` None)."""
+    params = {"connection_id": connection_id, "capability": capability, "resource": RESOURCES[capability],
+              "channel_id": subscription_id, "resource_id": None, "token_hash": token_hash, "now": now,
+              "expires_at": datetime.fromisoformat(str(answer["expirationDateTime"]).replace("Z", "+00:00"))}
     async with dict_connection(pool) as conn:
-        if token_hash is None:  # a renewal keeps the clientState
-            row = await (await conn.execute(query("push_watches.by_channel"),
-                                            {"channel_id": subscription_id})).fetchone()
-            token_hash = row["token_hash"] if row else None
-        await conn.execute(query("push_watches.upsert"), {
-            "connection_id": connection_id, "capability": capability, "resource": RESOURCES[capability],
-            "channel_id": subscription_id, "resource_id": None, "token_hash": token_hash, "expires_at": expires,
-            "now": now})
+        await conn.execute(query("push_watches.upsert" if token_hash else "push_watches.renewed"), params)
         await conn.commit()
