@@ -25,6 +25,7 @@ from procrastinate.exceptions import AlreadyEnqueued
 
 from worker.capabilities import Notice, PushAnswer, PushRefused, PushRequest, Webhook
 from worker.providers.microsoft.push.subscriptions import PATH, PROVIDER, client_state_hash
+from worker.providers.microsoft.push.tasks import subscription_lifecycle
 from worker.store import query
 
 log = logging.getLogger("worker.providers.microsoft.push")
@@ -92,8 +93,6 @@ async def resolve(conn, request: PushRequest, notices: list[Notice]) -> list[Not
 
 
 async def _defer_lifecycle(row: dict, subscription_id: str, event: str) -> None:
-    from worker.providers.microsoft.push.tasks import subscription_lifecycle
-
     lock = f"{row['connection_id']}:{row['capability']}:subscription"
     try:
         await subscription_lifecycle.configure(queueing_lock=lock).defer_async(
