@@ -41,7 +41,7 @@ def sandbox() -> None:
     click.Option(["--quickbooks-port"], default=0, show_default=True, type=int,
                  help="Port of the QuickBooks Online sandbox (HTTP; 0 picks a free one)."),
     click.Option(["--public-url"], default=None,
-                 help="Where `integrations serve` listens: Slack, Twilio and QuickBooks deliver their webhooks"
+                 help="Where `integrations serve` listens: Slack, Twilio, QuickBooks and Microsoft deliver their webhooks"
                       " there (printed as INTEGRATIONS_PUBLIC_URL)."),
 ])
 @click.pass_context
@@ -64,7 +64,7 @@ def serve(ctx, microsoft_port, slack_port, **options) -> None:
     quickbooks = quickbooks_companion(options.pop("quickbooks_port"), options, bool(users))
     public_url = options.pop("public_url")
     if public_url:
-        for each in (slack, twilio, quickbooks):
+        for each in (slack, twilio, quickbooks, microsoft):
             each.set_public_url(public_url)
     ctx.meta[PUBLIC_URL_META] = public_url  # Google's sandbox is made inside google_serve
     ctx.invoke(google_serve, **options)

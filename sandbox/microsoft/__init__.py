@@ -17,16 +17,20 @@ Python API::
     sb.import_event(...); sb.update_event(...); sb.cancel_event(...); sb.delete_event(...)
     sb.add_fault(r"/messages", kind="status", status=503); sb.set_quota(requests_per_window=100)
     sb.requests(provider="microsoft", method_id="mail.messages.delta"); sb.generate([...])
+    sb.set_public_url("http://127.0.0.1:8080")        # change notifications of /v1.0/subscriptions go there
+    sb.subscriptions.subscriptions; sb.webhooks.delivered; sb.webhooks.misbehave(bad_signature=True)
+    sb.lifecycle(subscription_id, "reauthorizationRequired" | "missed" | "subscriptionRemoved")
     sb.reset(); sb.stop()
 
 Endpoints: identity under ``{base}/{tenant}/`` (``v2.0/.well-known/openid-configuration``,
 ``oauth2/v2.0/authorize``, ``oauth2/v2.0/token``), Graph under ``{base}/v1.0/`` (``mail_api``,
-``calendar_api``, ``$batch``), admin under ``{base}/_sandbox/`` (``core.admin`` + ``admin``).
+``calendar_api``, ``subscriptions``, ``$batch``), admin under ``{base}/_sandbox/`` (``core.admin`` + ``admin``).
 
 Modules: ``sandbox`` (the object), ``app`` (pipeline, routing, batch), ``identity``, ``scopes``,
 ``errors``, ``quota``, ``odata`` (Prefer, $select, $filter, paging), ``delta`` (sync states),
 ``mail_store``/``mail_api``/``mime``, ``calendar_store``/``calendar_api``/``recurrence``,
-``generator``, ``admin``, ``cli``.
+``subscriptions`` (change notifications: URL validation, deliveries, lifecycle events), ``generator``,
+``admin``, ``cli``.
 """
 
 from .quota import QuotaConfig

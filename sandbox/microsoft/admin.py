@@ -12,11 +12,17 @@ mailbox and calendar changes of ``Sandbox`` over HTTP. Imports take resources as
     POST   /_sandbox/microsoft/users/{email}/events/{id}/cancel
     DELETE /_sandbox/microsoft/users/{email}/events/{id}
     POST   /_sandbox/microsoft/generate                              {users, messages, events, seed?}
+    PUT    /_sandbox/microsoft/webhooks {public_url?, bad_signature?, duplicates?, hold?}: change
+           notifications to the app (bad_signature: a wrong clientState)
+    POST   /_sandbox/microsoft/webhooks/release {reverse?}           send the held notifications
+    POST   /_sandbox/microsoft/subscriptions/{id}/lifecycle {event}  reauthorizationRequired | missed |
+                                                                     subscriptionRemoved
 """
 
 from __future__ import annotations
 
 from ..core.admin import ACCOUNT as U
+from ..core.webhooks import webhook_admin_routes
 
 ID = r"(?P<id>[^/]+)"
 P = "/_sandbox/microsoft"
@@ -55,6 +61,10 @@ def microsoft_admin_routes(sb) -> list[tuple]:
     def delete_event(req, email, id):
         sb.delete_event(email, id)
 
+    def lifecycle(req, id):
+        sent = sb.lifecycle(id, (req.json() or {}).get("event", ""))
+        return {"delivered": [{"url": d.url, "status": d.status} for d in sent]}
+
     def generate(req):
         body = req.json()
         return sb.generate(body["users"], body.get("messages", 50), body.get("events", 20), body.get("seed"))
@@ -71,4 +81,6 @@ def microsoft_admin_routes(sb) -> list[tuple]:
         ("POST", rf"{P}/users/{U}/events/{ID}/cancel", cancel_event),
         ("DELETE", rf"{P}/users/{U}/events/{ID}", delete_event),
         ("POST", rf"{P}/generate", generate),
+        ("POST", rf"{P}/subscriptions/{ID}/lifecycle", lifecycle),
+        *webhook_admin_routes(P, sb.webhooks),
     ]

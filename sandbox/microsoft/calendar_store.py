@@ -13,6 +13,7 @@ import datetime
 import re
 import secrets
 from dataclasses import dataclass, field
+from typing import Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import recurrence
@@ -124,6 +125,7 @@ class CalendarAccount:
         self.events: dict[str, StoredEvent] = {}
         self.transactions: dict[str, str] = {}  # transactionId -> event id
         self.delta = DeltaTokens()
+        self.on_change: Callable[[str, str], None] | None = None  # change notifications: (changeType, event id)
         default = self.add_calendar("Calendar")
         default.is_default = True
         self.default_id = default.id
@@ -160,7 +162,12 @@ class CalendarAccount:
             self.transactions[transaction] = event.id
         if event.is_series:
             list(self.instances_of(event, *self._far_window(event)))  # validates the recurrence now
+        self._changed("created", event.id)
         return event
+
+    def _changed(self, change_type: str, event_id: str) -> None:
+        if self.on_change is not None:
+            self.on_change(change_type, event_id)
 
     def resolve(self, event_id: str) -> tuple[StoredEvent, datetime.date | None]:
         """The stored event and, for an occurrence id, its original date."""
@@ -194,6 +201,7 @@ class CalendarAccount:
         else:
             event.exceptions[day] = {**event.exceptions.get(day, {}), **changes}
             event.exception_keys[day] = new_change_key()
+        self._changed("updated", event_id)
         return event_id
 
     def cancel(self, event_id: str) -> str:
@@ -208,6 +216,7 @@ class CalendarAccount:
             event.deleted.add(day)  # the other occurrences keep their change keys: deltas report only this one
             event.exceptions.pop(day, None)
             event.modified = now_iso()
+        self._changed("deleted", event_id)
 
     def etag(self, event_id: str) -> str:
         return f'W/"{self.instance(event_id).change_key}"'

@@ -12,6 +12,7 @@ import datetime
 import secrets
 import uuid
 from dataclasses import dataclass, field
+from typing import Callable
 
 from .delta import DeltaTokens, Snapshot
 from .errors import GraphError, not_found
@@ -68,6 +69,8 @@ class Mailbox:
         self.messages: dict[str, StoredMessage] = {}  # immutable id -> message
         self.rest_ids: dict[str, str] = {}  # REST id -> immutable id
         self.delta = DeltaTokens()
+        # the sandbox's change notifications: (changeType, immutable id, folder ids it touched)
+        self.on_change: Callable[[str, str, list[str]], None] | None = None
         for name, display in WELL_KNOWN.items():
             folder = self.add_folder(display, None)
             folder.well_known = name
@@ -119,7 +122,12 @@ class Mailbox:
                                 attachments=attachments)
         self.messages[immutable] = message
         self.rest_ids[message.rest_id] = immutable
+        self._changed("created", immutable, [folder_id])
         return message
+
+    def _changed(self, change_type: str, message_id: str, folder_ids: list[str]) -> None:
+        if self.on_change is not None:
+            self.on_change(change_type, message_id, folder_ids)
 
     def move(self, message_id: str, folder: str) -> StoredMessage:
         """Move to `folder`: a new REST id, the same immutable id, a new change key."""
@@ -129,8 +137,9 @@ class Mailbox:
             del self.rest_ids[message.rest_id]
             message.rest_id = new_id("AAMkAD")
             self.rest_ids[message.rest_id] = message.immutable_id
-            message.folder_id = target
+            old, message.folder_id = message.folder_id, target
             message.touch()
+            self._changed("updated", message.immutable_id, [old, target])
         return message
 
     def update(self, message_id: str, changes: dict) -> StoredMessage:
@@ -144,12 +153,14 @@ class Mailbox:
                 continue
             message.data[key] = value
         message.touch()
+        self._changed("updated", message.immutable_id, [message.folder_id])
         return message
 
     def delete(self, message_id: str) -> None:
         message = self.get(message_id)
         del self.messages[message.immutable_id]
         del self.rest_ids[message.rest_id]
+        self._changed("deleted", message.immutable_id, [message.folder_id])
 
     def snapshot(self, folder_id: str, immutable: bool) -> Snapshot:
         return {m.immutable_id: (m.change_key, m.immutable_id if immutable else m.rest_id)

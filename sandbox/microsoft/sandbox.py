@@ -11,17 +11,19 @@ from ..core import tls
 from ..core.admin import AdminApi
 from ..core.sandbox import BaseSandbox
 from ..core.tokens import TokenStore
+from ..core.webhooks import Webhooks
 from ..core.wire import Request
 from . import scopes as graph_scopes
 from .admin import microsoft_admin_routes
 from .app import MicrosoftApp
 from .calendar_api import CalendarApi, render_event
-from .identity import Identity, microsoft_tokens
+from .identity import TENANT_ID, Identity, microsoft_tokens
 from .mail_api import MailApi, render
 from .mail_store import check_folder_name
 from .odata import Call
 from .quota import MicrosoftQuota, QuotaConfig
 from .state import World
+from .subscriptions import Subscriptions, SubscriptionsApi
 
 DEFAULT_CLIENT_ID = "5f3c9a51-0b7e-4c0e-9d7a-5a9d3b1c2e01"
 DEFAULT_CLIENT_SECRET = "sandbox~microsoft-client-secret"
@@ -37,19 +39,24 @@ class Sandbox(BaseSandbox):
         self._token_lifetime = access_token_lifetime
         self.certificates = tls.generate("microsoft-sandbox")
         self.ca_path = self.certificates.ca_path
+        self.webhooks = Webhooks()
+        self.subscriptions = Subscriptions(self.webhooks, TENANT_ID, self._folder_id)
         super().__init__(seed, MicrosoftQuota(QuotaConfig(requests_per_window, window_seconds,
                                                           max_concurrent_per_user)))
 
     # -- core seams ----------------------------------------------------------------------------
     def new_world(self) -> World:
-        return World()
+        world = World()
+        world.on_mail_change = self.subscriptions.mail_changed
+        world.on_calendar_change = self.subscriptions.calendar_changed
+        return world
 
     def new_tokens(self) -> TokenStore:
         return microsoft_tokens(self.client_id, self.client_secret, self._token_lifetime)
 
     def new_app(self, admin: AdminApi) -> MicrosoftApp:
         self.identity = Identity(self.tokens, self.world.ensure_account, self._origin)
-        apis = [MailApi(self.world), CalendarApi(self.world)]
+        apis = [MailApi(self.world), CalendarApi(self.world), SubscriptionsApi(self.subscriptions)]
         return MicrosoftApp(self.world, self.identity, self.quota, self.faults, self.log, apis, admin)
 
     def admin_routes(self) -> list[tuple]:
@@ -65,6 +72,25 @@ class Sandbox(BaseSandbox):
             "INTEGRATIONS_MICROSOFT_CLIENT_SECRET": self.client_secret,
             "INTEGRATIONS_MICROSOFT_CA_BUNDLE": self.ca_path,
         }
+
+    def reset(self) -> None:
+        """Empty state, no subscriptions, no public URL; then the core's reset."""
+        self.webhooks.reset()
+        self.subscriptions.reset()
+        super().reset()
+
+    # -- change notifications (misbehave, hold/release: self.webhooks) -------------------------
+    def set_public_url(self, url: str | None) -> None:
+        """Where `integrations serve` listens: subscriptions' notifications are delivered only below it."""
+        self.webhooks.set_public_url(url)
+
+    def lifecycle(self, subscription_id: str, event: str) -> list:
+        """Send a lifecycle notification (reauthorizationRequired | missed | subscriptionRemoved)."""
+        with self.world.lock:
+            return self.subscriptions.lifecycle(subscription_id, event)
+
+    def _folder_id(self, email: str, ref: str) -> str:
+        return self.world.mailbox(email).folder(ref).id
 
     def _origin(self) -> str:
         return self.base_url if self._server is not None else "https://127.0.0.1"

@@ -14,6 +14,8 @@ class World:
         self.lock = threading.RLock()
         self.mailboxes: dict[str, Mailbox] = {}
         self.calendars: dict[str, CalendarAccount] = {}
+        self.on_mail_change = None  # the sandbox's change notifications (subscriptions.Subscriptions.mail_changed)
+        self.on_calendar_change = None  # (subscriptions.Subscriptions.calendar_changed)
 
     def ensure_account(self, email: str) -> None:
         email = email.lower()
@@ -21,6 +23,10 @@ class World:
             if email not in self.mailboxes:
                 self.mailboxes[email] = Mailbox(email)
                 self.calendars[email] = CalendarAccount(email)
+                self.mailboxes[email].on_change = lambda *change: self.on_mail_change and self.on_mail_change(
+                    email, *change)
+                self.calendars[email].on_change = lambda *change: (
+                    self.on_calendar_change and self.on_calendar_change(email, *change))
 
     def accounts(self) -> list[str]:
         with self.lock:

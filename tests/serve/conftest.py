@@ -80,10 +80,11 @@ def crm_url() -> str:
 
 @pytest.fixture(scope="session")
 def serve_env(serve_db, tmp_path_factory, crm_url, sandbox_server, slack_sandbox_server, twilio_sandbox_server,
-              quickbooks_sandbox_server) -> dict[str, str]:
+              quickbooks_sandbox_server, microsoft_sandbox_server) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("INTEGRATIONS_")}
     # sandbox_server: Google's (consent for the connect flow, Gmail pushes, the certs of their OIDC tokens)
-    for sandbox in (sandbox_server, slack_sandbox_server, twilio_sandbox_server, quickbooks_sandbox_server):
+    for sandbox in (sandbox_server, slack_sandbox_server, twilio_sandbox_server, quickbooks_sandbox_server,
+                    microsoft_sandbox_server):
         env.update(sandbox.env())
     env.update({
         "INTEGRATIONS_DATABASE_URL": serve_db,

@@ -99,7 +99,29 @@ def _slack() -> WebConnect:
     return WebConnect(begin, finish, {slack.WrongWorkspace: "wrong_account"})
 
 
-WEB_CONNECTS: dict[str, Callable[[], WebConnect]] = {"google": _google, "quickbooks": _quickbooks, "slack": _slack}
+def _microsoft() -> WebConnect:
+    from worker.providers.microsoft.auth import connect as microsoft
+
+    def begin(database_url, settings, request, redirect_uri, state):
+        if not request["account_hint"]:
+            raise BadInput("microsoft needs account_hint: the address of the mailbox to connect")
+        return microsoft.begin_microsoft(database_url, tenant_id=request["tenant_id"], profile_id=request["profile_id"],
+                                         account=request["account_hint"],
+                                         capabilities=dict.fromkeys(request["capabilities"]),
+                                         redirect_uri=redirect_uri, state=state)
+
+    def finish(database_url, settings, keyring, pending, query, redirect_uri):
+        # msal's flow (kept encrypted as the state's verifier) checks the state and the id token's nonce
+        return microsoft.finish_microsoft(database_url, keyring, tenant_id=pending.tenant_id,
+                                          profile_id=pending.profile_id, account=pending.account_hint,
+                                          capabilities=dict.fromkeys(pending.capabilities), answer=query,
+                                          verifier=pending.verifier, scopes=pending.scopes)
+
+    return WebConnect(begin, finish, {microsoft.WrongAccount: "wrong_account"})
+
+
+WEB_CONNECTS: dict[str, Callable[[], WebConnect]] = {"google": _google, "microsoft": _microsoft,
+                                                     "quickbooks": _quickbooks, "slack": _slack}
 NO_OAUTH = {"twilio": "twilio has no OAuth consent: connect it with an API key "
                       "(`integrations connect twilio --help`)"}
 

@@ -8,11 +8,12 @@ where c.provider = 'google' and c.status = 'active' and 'sync_inbox_live' = any(
 order by c.id
 
 -- name: unwanted
--- Watches whose capability is no longer enabled or whose connection is not active: to be stopped.
+-- A provider's watches whose capability is no longer enabled or whose connection is not active:
+-- to be stopped.
 select w.connection_id, w.capability, w.resource, w.channel_id, w.resource_id
 from integrations.push_watches w
 join integrations.connections c on c.id = w.connection_id
-where w.capability = %(capability)s
+where c.provider = %(provider)s and w.capability = %(capability)s
   and (c.status <> 'active' or not w.capability = any(c.capabilities))
 order by w.connection_id, w.resource
 
@@ -42,7 +43,24 @@ order by c.id
 
 -- name: by_channel
 -- A Calendar notification names its channel: the channel's connection and what verifies it.
-select w.connection_id, w.capability, w.resource, w.resource_id, w.token_hash, c.account_id
+select w.connection_id, w.capability, w.resource, w.resource_id, w.token_hash, c.account_id, c.provider
 from integrations.push_watches w
 join integrations.connections c on c.id = w.connection_id
 where w.channel_id = %(channel_id)s
+
+-- name: wanted_subscriptions
+-- Active connections of a provider with `capability` enabled, and the subscription each holds for
+-- `resource` (none yet: null channel_id).
+select c.id, c.account_id, w.channel_id, w.expires_at, w.renewed_at
+from integrations.connections c
+left join integrations.push_watches w
+    on w.connection_id = c.id and w.capability = %(capability)s and w.resource = %(resource)s
+where c.provider = %(provider)s and c.status = 'active' and %(capability)s = any(c.capabilities)
+order by c.id
+
+
+-- name: renewed
+-- A subscription renewed in place (same id, same secret): only its expiry moves.
+update integrations.push_watches
+set expires_at = %(expires_at)s, renewed_at = %(now)s
+where connection_id = %(connection_id)s and capability = %(capability)s and resource = %(resource)s

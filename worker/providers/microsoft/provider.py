@@ -28,6 +28,9 @@ from worker.providers.microsoft.mail.api import FOLDER, MESSAGE
 from worker.providers.microsoft.mail.once import MailOnceParams
 from worker.providers.microsoft.mail.reconcile import MailReconciler
 from worker.providers.microsoft.mail.send import prepare_send
+from worker.providers.microsoft.push import tasks as push_tasks  # noqa: F401  (its tasks join the blueprint)
+from worker.providers.microsoft.push.endpoint import WEBHOOK
+from worker.providers.microsoft.push.on_delete import delete_our_subscriptions
 from worker.sync.meetings import ACTIONS
 
 NOT_REVOCABLE = "not_revocable"
@@ -35,7 +38,9 @@ NOT_REVOCABLE = "not_revocable"
 
 def revoke_grant(settings, credentials: dict | None) -> str:
     """The identity platform has no endpoint that revokes one app's refresh token (RFC 7009): the
-    token dies with the connection row; the person removes the app's consent in their account."""
+    token dies with the connection row; the person removes the app's consent in their account.
+    While the grant is still held, the connection's Graph subscriptions are deleted."""
+    delete_our_subscriptions(credentials)
     return NOT_REVOCABLE
 
 
@@ -90,4 +95,5 @@ MICROSOFT = Provider(
     open_context=open_microsoft_context,
     blueprint=blueprint,
     connect="worker.providers.microsoft.auth.connect:connect_microsoft",
+    webhooks=(WEBHOOK,),
 )

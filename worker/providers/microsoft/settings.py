@@ -33,6 +33,8 @@ class MicrosoftSettings(BaseSettings):
     concurrency: int = Field(default=4, ge=1, le=4, description="concurrent requests per mailbox (Graph allows 4)")
     page_size: int = Field(default=50, ge=1, le=1000, description="Prefer: odata.maxpagesize of delta pages")
     http_timeout_seconds: float = Field(default=30.0, gt=0)
+    # serve's public URL: change notifications are delivered under it (unset: no subscription, polling only)
+    public_url: str | None = Field(default=None, validation_alias="INTEGRATIONS_PUBLIC_URL")
 
     @field_validator("base_url")
     @classmethod
@@ -42,6 +44,11 @@ class MicrosoftSettings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("public_url")
+    @classmethod
+    def _public(cls, value: str | None) -> str | None:
+        return value.strip().rstrip("/") if value and value.strip() else None
 
     @field_validator("ca_bundle")
     @classmethod

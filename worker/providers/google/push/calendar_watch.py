@@ -44,7 +44,8 @@ async def reconcile_calendar_watches(pool, now: datetime | None = None) -> dict[
     async with dict_connection(pool) as conn:
         wanted = (await (await conn.execute(query("push_watches.wanted"), {"capability": CAPABILITY})).fetchall()
                   if address else [])
-        unwanted = await (await conn.execute(query("push_watches.unwanted"), {"capability": CAPABILITY})).fetchall()
+        unwanted = await (await conn.execute(query("push_watches.unwanted"),
+                                             {"provider": "google", "capability": CAPABILITY})).fetchall()
     for row in unwanted:
         await _stop(pool, row)
         outcomes[str(row["connection_id"])] = "stopped"

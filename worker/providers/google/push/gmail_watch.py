@@ -49,7 +49,8 @@ async def reconcile_gmail_watches(pool, now: datetime | None = None) -> dict[str
     outcomes: dict[str, str] = {}
     async with dict_connection(pool) as conn:
         wanted = await (await conn.execute(query("push_watches.wanted_gmail"))).fetchall() if topic else []
-        unwanted = await (await conn.execute(query("push_watches.unwanted"), {"capability": CAPABILITY})).fetchall()
+        unwanted = await (await conn.execute(query("push_watches.unwanted"),
+                                             {"provider": "google", "capability": CAPABILITY})).fetchall()
     for row in wanted:
         if not due(row, now):
             continue

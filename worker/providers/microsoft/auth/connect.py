@@ -8,7 +8,9 @@ is stored (the identity platform has no endpoint to revoke the stray grant; it e
 
 from __future__ import annotations
 
+import json
 import warnings
+from dataclasses import dataclass
 from typing import Callable
 
 from worker.connections import create_connection, enable_capability, get_connection, set_status, store_credentials
@@ -51,9 +53,20 @@ def consented_account(answer: dict) -> str:
     return address.strip().lower()
 
 
-def connect_microsoft(database_url: str, settings: Settings, keyring: Keyring, *, tenant_id, profile_id,
-                      account: str, capabilities: dict[str, dict | None], on_url: Callable[[str], None],
-                      timeout: float = 300.0) -> dict:
+@dataclass(frozen=True)
+class Consent:
+    """The first half's answer: where to send the person, and what the second half needs. msal's
+    auth code flow is a dict (state, PKCE verifier, nonce, redirect URI, scopes) that must come back
+    to `acquire_token_by_auth_code_flow`: `verifier` is that dict as JSON (kept encrypted)."""
+
+    url: str
+    verifier: str
+    scopes: list[str]
+
+
+def begin_microsoft(database_url: str, *, tenant_id, profile_id, account: str, capabilities: dict[str, dict | None],
+                    redirect_uri: str, state: str | None = None) -> Consent:
+    """Validate the request (nothing kept) and build the consent URL with the minimal scopes and PKCE."""
     ms = microsoft_settings()
     account = account.strip().lower()
     with session(database_url) as conn:
@@ -62,18 +75,26 @@ def connect_microsoft(database_url: str, settings: Settings, keyring: Keyring, *
                                  capabilities=capabilities)
             enabled = {name: row["settings"].get(name) for name in row["capabilities"]}
             wanted = MICROSOFT.required_scopes(enabled)
-
-    app = msal_app(ms)
-    with LoopbackReceiver() as receiver, warnings.catch_warnings():
-        # msal recommends form_post; an installed app's loopback receiver reads the query (RFC 8252)
+    with warnings.catch_warnings():
+        # msal recommends form_post; a redirect the browser follows carries the query (RFC 8252)
         warnings.filterwarnings("ignore", message="response_mode='form_post' is recommended")
-        flow = app.initiate_auth_code_flow(requestable(wanted), redirect_uri=receiver.redirect_uri, login_hint=account)
-        on_url(flow["auth_uri"])
-        answer = receiver.wait(timeout)
+        flow = msal_app(ms).initiate_auth_code_flow(requestable(wanted), redirect_uri=redirect_uri,
+                                                   login_hint=account, state=state)
+    return Consent(flow["auth_uri"], json.dumps(flow), sorted(wanted))
+
+
+def finish_microsoft(database_url: str, keyring: Keyring, *, tenant_id, profile_id, account: str,
+                     capabilities: dict[str, dict | None], answer: dict, verifier: str, scopes: list[str]) -> dict:
+    """Exchange the code (msal checks the state and the id token's nonce against the flow), check who
+    consented, then store; returns the connection (with `missing_scopes` when some were not granted).
+
+    Raises WrongAccount (nothing stored) when the consent was given as another account."""
+    ms = microsoft_settings()
+    account = account.strip().lower()
     if "error" in answer:
         raise IntegrationsError(f"consent refused: {answer['error']} {answer.get('error_description', '')}".strip())
     try:
-        tokens = app.acquire_token_by_auth_code_flow(flow, answer)
+        tokens = msal_app(ms).acquire_token_by_auth_code_flow(json.loads(verifier), answer)
     except ValueError:
         raise IntegrationsError("the consent answer carried the wrong state: start again") from None
     except Exception as error:
@@ -87,7 +108,7 @@ def connect_microsoft(database_url: str, settings: Settings, keyring: Keyring, *
     if not tokens.get("refresh_token"):
         raise IntegrationsError("Microsoft returned no refresh token (offline_access not granted): connect again")
     granted = granted_scopes(tokens)
-    missing = sorted(wanted - set(granted))
+    missing = sorted(set(scopes) - set(granted))
     with session(database_url) as conn:
         row = _apply_request(conn, tenant_id=tenant_id, profile_id=profile_id, account=account,
                              capabilities=capabilities)
@@ -98,3 +119,16 @@ def connect_microsoft(database_url: str, settings: Settings, keyring: Keyring, *
     if missing:  # stored (what was granted works), but the operator must know what is not
         stored["missing_scopes"] = missing
     return stored
+
+
+def connect_microsoft(database_url: str, settings: Settings, keyring: Keyring, *, tenant_id, profile_id,
+                      account: str, capabilities: dict[str, dict | None], on_url: Callable[[str], None],
+                      timeout: float = 300.0) -> dict:
+    """The CLI's flow: the same two halves as the web's, with a loopback redirect between them."""
+    with LoopbackReceiver() as receiver:
+        consent = begin_microsoft(database_url, tenant_id=tenant_id, profile_id=profile_id, account=account,
+                                  capabilities=capabilities, redirect_uri=receiver.redirect_uri)
+        on_url(consent.url)
+        answer = receiver.wait(timeout)
+    return finish_microsoft(database_url, keyring, tenant_id=tenant_id, profile_id=profile_id, account=account,
+                            capabilities=capabilities, answer=answer, verifier=consent.verifier, scopes=consent.scopes)

@@ -1,0 +1,1 @@
+"""Microsoft push: Graph change-notification subscriptions, their endpoint and their renewal."""
