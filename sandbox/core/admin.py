@@ -8,7 +8,7 @@ Every sandbox answers these (``BaseSandbox`` implements them):
     GET    /_sandbox/accounts                                          POST /_sandbox/accounts {email}
     POST   /_sandbox/oauth/tokens {email, scopes, offline?}  -> token response    (OAuth providers)
     POST   /_sandbox/oauth/revoke {email? | refresh_token?}
-    POST   /_sandbox/oauth/expire {email?}       PUT /_sandbox/oauth {access_token_lifetime?, consent_as?}
+    POST   /_sandbox/oauth/expire {email?}       PUT /_sandbox/oauth {access_token_lifetime?, consent_as?, consent_page?}
     GET|POST|DELETE /_sandbox/faults     (POST: {path, kind, status, method, count, probability,
                                           retry_after, delay_seconds, skip}; DELETE also lets
                                           requests held by a "hold" fault go)
@@ -114,6 +114,8 @@ class AdminApi:
             self.sb.set_access_token_lifetime(float(body["access_token_lifetime"]))
         if "consent_as" in body:
             self.sb.consent_as(body["consent_as"])
+        if "consent_page" in body:
+            self.sb.show_consent_page(bool(body["consent_page"]))
 
     def list_faults(self, req):
         return {"faults": [r.as_dict() for r in self.sb.faults.rules]}

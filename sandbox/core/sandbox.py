@@ -131,6 +131,10 @@ class BaseSandbox:
         """Every later consent is given as `email` whatever the login hint (None: the hint again)."""
         self._token_store().consent_as = email.lower() if email else None
 
+    def show_consent_page(self, on: bool = True) -> None:
+        """Authorization asks a person first: a page with Allow and Cancel (core/consent.py)."""
+        self._token_store().consent_page = bool(on)
+
     # -- quota, faults, log ------------------------------------------------------------------
     def set_quota(self, **settings):
         """Change any field of the provider's quota config; spending so far is kept."""

@@ -52,6 +52,9 @@ class TokenStore:
     # test knob: consent as this account whatever the authorization request's hint says, like a
     # person picking another account in the provider's chooser (None: the hint)
     consent_as: str | None = None
+    # test knob: the authorization endpoint shows a consent page with Allow / Cancel (core/consent.py)
+    # instead of consenting at once
+    consent_page: bool = False
 
     # -- issuing -----------------------------------------------------------------------------
     def new_access(self, grant: Grant, refresh: str | None) -> dict:

@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
+from ..core.consent import ask
 from ..core.errors import OAuthError
 from ..core.tokens import Grant, TokenStore, bearer_token, client_credentials, pkce_s256, split_scopes
 from ..core.wire import Request, Response
@@ -83,6 +84,10 @@ class OAuth:
         if challenge and (method or "plain") not in ("S256", "plain"):
             return Response.redirect(_with_query(redirect_uri, error="invalid_request", state=state))
         email = (self.tokens.consent_as or req.param("login_hint") or DEFAULT_ACCOUNT).strip().lower()
+        asked = ask(req, self.tokens, provider="Google", account=email, permissions=requested,
+                    refused=lambda: Response.redirect(_with_query(redirect_uri, error="access_denied", state=state)))
+        if asked is not None:
+            return asked
         self.ensure_account(email)
         scopes = set(requested)
         if (req.param("include_granted_scopes") or "").lower() == "true":

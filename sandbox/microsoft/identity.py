@@ -19,6 +19,7 @@ import uuid
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
+from ..core.consent import ask
 from ..core.tokens import Grant, TokenStore, bearer_token, client_credentials, pkce_s256, split_scopes
 from ..core.wire import Request, Response
 from . import scopes as graph_scopes
@@ -132,6 +133,12 @@ class Identity:
             return Response.redirect(_with_query(redirect_uri, error="invalid_request", state=state,
                                                  error_description="AADSTS501491: Invalid code_challenge_method."))
         email = (self.tokens.consent_as or req.param("login_hint") or DEFAULT_ACCOUNT).strip().lower()
+        asked = ask(req, self.tokens, provider="Microsoft", account=email, permissions=requested,
+                    refused=lambda: Response.redirect(_with_query(
+                        redirect_uri, error="access_denied", state=state,
+                        error_description="AADSTS65004: User declined to consent to access the app.")))
+        if asked is not None:
+            return asked
         self.ensure_account(email)
         grant = Grant(client_id, email, frozenset(requested))
         self.tokens.grant_scopes(grant)

@@ -29,6 +29,7 @@ import secrets
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
+from ..core.consent import ask
 from ..core.errors import OAuthError
 from ..core.tokens import Grant, RefreshToken, TokenStore, client_credentials
 from ..core.wire import Request, Response
@@ -128,6 +129,10 @@ class QuickBooksOAuth:
         if SCOPE not in scopes:
             return Response.redirect(_with_query(redirect_uri, error="invalid_scope", state=state))
         realm_id = req.param("realm") or self.tokens.consent_as or DEFAULT_REALM
+        asked = ask(req, self.tokens, provider="QuickBooks", account=f"company {realm_id}", permissions=scopes,
+                    refused=lambda: Response.redirect(_with_query(redirect_uri, error="access_denied", state=state)))
+        if asked is not None:
+            return asked
         try:
             self.world.ensure_realm(realm_id)
         except ValueError:

@@ -23,6 +23,7 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
+from ..core.consent import ask
 from ..core.tokens import AccessToken, Grant, RefreshToken, TokenStore, client_credentials, pkce_s256
 from ..core.wire import Request, Response
 from . import scopes as slack_scopes
@@ -162,6 +163,11 @@ class SlackOAuth:
         if challenge and (method or "plain") not in ("S256", "plain"):
             return Response.redirect(_with_query(redirect_uri, error="invalid_request", state=state))
         team_id = self.tokens.consent_as or req.param("team") or DEFAULT_TEAM
+        asked = ask(req, self.tokens, provider="Slack", account=f"workspace {team_id}",
+                    permissions=[*bot_scopes, *(f"{s} (as you)" for s in user_scopes)],
+                    refused=lambda: Response.redirect(_with_query(redirect_uri, error="access_denied", state=state)))
+        if asked is not None:
+            return asked
         self.world.team(team_id)
         code = f"{secrets.randbelow(10**12)}.{secrets.randbelow(10**12)}.{secrets.token_hex(32)}"
         self.codes[code] = AuthCode(team_id, frozenset(bot_scopes), frozenset(user_scopes), redirect_uri, challenge,

@@ -212,3 +212,24 @@ def test_consent_as_overrides_the_login_hint_like_choosing_another_account(sandb
     profile = httpx.get(sandbox.base_url + "/gmail/v1/users/me/profile",
                         headers={"Authorization": f"Bearer {tokens['access_token']}"})
     assert profile.json()["emailAddress"] == "ana@acme.test"
+
+
+def test_with_the_consent_page_on_authorization_asks_first_and_cancel_is_access_denied(sandbox):
+    httpx.put(sandbox.base_url + "/_sandbox/oauth", json={"consent_page": True}).raise_for_status()
+    params = {"client_id": sandbox.client_id, "redirect_uri": REDIRECT, "response_type": "code",
+              "scope": scopes.GMAIL_READONLY, "state": "xyz", "login_hint": "asked@acme.test"}
+    page = httpx.get(sandbox.base_url + "/o/oauth2/v2/auth", params=params)
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    assert "asked@acme.test" in page.text and scopes.GMAIL_READONLY in page.text  # who, and what for
+    assert 'name="state" value="xyz"' in page.text  # the request comes back whole with the decision
+    for decision, expected in (("deny", {"error": "access_denied", "state": "xyz"}), ("allow", None)):
+        answer = httpx.get(sandbox.base_url + "/o/oauth2/v2/auth", params={**params, "sandbox_consent": decision},
+                           follow_redirects=False)
+        assert answer.status_code == 302
+        query = {k: v[0] for k, v in parse_qs(urlsplit(answer.headers["location"]).query).items()}
+        if expected:
+            assert query == expected
+        else:
+            assert query["code"] and query["state"] == "xyz"
+    httpx.put(sandbox.base_url + "/_sandbox/oauth", json={"consent_page": False}).raise_for_status()
+    assert consent(sandbox, "asked@acme.test", [scopes.GMAIL_READONLY])["code"]  # at once again

@@ -41,7 +41,8 @@ def frames_page(links: dict[str, str]) -> str:
 
 class Crm:
     """The CRM's web UI: `/start?link=...` is a page whose button links to the connect URL (and is
-    clicked by the page's own script, as a person would); `/connected` shows what it was sent."""
+    clicked by the page's own script, as a person would); `/page?link=...` the same page left for a
+    person to click; `/connected` shows what it was sent."""
 
     def __init__(self, url: str) -> None:
         self.url, self.visits = url, []
@@ -57,6 +58,8 @@ class Crm:
                     link = query["link"][0]
                     body = (f'<!doctype html><a id="connect" href="{escape(link)}">Connect</a>'
                             '<script>document.getElementById("connect").click()</script>')
+                elif self.path.startswith("/page?"):  # a person clicks this one
+                    body = f'<!doctype html><title>CRM</title><a href="{escape(query["link"][0])}">Connect</a>'
                 else:
                     body = LANDING
                 data = body.encode()

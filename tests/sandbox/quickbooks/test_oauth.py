@@ -163,3 +163,13 @@ def test_the_hard_expiry_is_answered_when_asked(quickbooks_sandbox):
     client.include_refresh_token_hard_expires_in = True
     client.refresh()
     assert 0 < client.x_refresh_token_hard_expires_in <= 5 * 365 * 86400
+
+
+def test_with_the_consent_page_on_cancel_goes_back_as_access_denied_and_allow_with_the_realm(quickbooks_sandbox):
+    sb = quickbooks_sandbox
+    sb.show_consent_page(True)
+    url = client_for(sb).get_authorization_url([Scopes.ACCOUNTING], state_token="s") + "&realm=4620816365194574831"
+    page = httpx.get(url)
+    assert page.status_code == 200 and "company 4620816365194574831" in page.text
+    assert consent(url + "&sandbox_consent=deny") == {"error": "access_denied", "state": "s"}
+    assert consent(url + "&sandbox_consent=allow")["realmId"] == "4620816365194574831"
