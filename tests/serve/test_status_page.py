@@ -93,3 +93,26 @@ async def test_provider_text_on_the_page_is_escaped(server, in_env, slack_sandbo
     html = page(server).text
     assert "<script>" not in html and "<img" not in html
     assert escape(hostile) in block(html, ws.id)
+
+
+async def test_the_banner_counts_capabilities_not_their_streams():
+    """A Slack capability has a row per channel: three channels, one failing, are one capability in need."""
+    from datetime import datetime, timezone
+
+    from worker.http.status_page import render
+
+    def row(capability, stream=None, status="ok", remedy=None):
+        return {"capability": capability, "stream": stream, "status": status, "remedy": remedy,
+                "lag_seconds": 5, "last_success_at": None, "last_push_at": None, "push": None,
+                "push_notifications": 0, "watch_expires_at": None, "reconcile": None, "item_failures": 0,
+                "last_error": "channel_not_found" if status == "failing" else None}
+
+    connection = {"tenant_id": "t1", "connection_id": "c1", "provider": "slack", "account_id": "T1",
+                  "status": "active", "status_reason": None,
+                  "capabilities": [row("sync_channels_live"), row("sync_channels_live", "C1"),
+                                   row("sync_channels_live", "C2", "failing", "invite the app to the channel"),
+                                   row("sync_channels_live", "C3"), row("post_message")]}
+    html = render([connection], [], datetime.now(timezone.utc))
+    assert 'class="banner problems">1 of 2 capabilities need attention' in html
+    healthy = {**connection, "capabilities": [r for r in connection["capabilities"] if r["status"] == "ok"]}
+    assert 'class="banner ok">all 2 capabilities healthy' in render([healthy], [], datetime.now(timezone.utc))

@@ -92,8 +92,13 @@ def render(report: list[dict], failing_tests: list[dict], now: datetime) -> str:
     tenants: dict[str, list[dict]] = defaultdict(list)
     for connection in report:
         tenants[connection["tenant_id"]].append(connection)
-    problems = sum(has_problem(c, conn) for conn in report for c in conn["capabilities"])
-    total = sum(len(conn["capabilities"]) for conn in report)
+    # a capability with several streams (a Slack channel, a QuickBooks entity) has a row per stream:
+    # the banner counts capabilities, one of which needs attention when any of its streams does
+    rows_of: dict[tuple, list[bool]] = defaultdict(list)
+    for conn in report:
+        for cap in conn["capabilities"]:
+            rows_of[(conn["connection_id"], cap["capability"])].append(has_problem(cap, conn))
+    problems, total = sum(any(rows) for rows in rows_of.values()), len(rows_of)
     banner = (f'<div class="banner problems">{problems} of {total} capabilities need attention</div>' if problems
               else f'<div class="banner ok">all {total} capabilities healthy</div>')
     parts = [f'<!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="30">'
