@@ -56,11 +56,23 @@ class Settings(BaseSettings):
         default=900, ge=1,
         description="while a live capability receives pushes (`integrations serve`), it is also polled this often:"
                     " the safety net for a lost notification; when pushes stop, the normal interval again")
-    normalize_interval_seconds: int = Field(default=60, ge=1)
+    normalize_interval_seconds: int = Field(
+        default=900, ge=1,
+        description="the whole project's `dbt build` (every model and data test) starts at most this often on"
+                    " its own; with INTEGRATIONS_NORMALIZE_SELECTIVE each staged page runs its provider's models at"
+                    " once, and a whole build blocks those while it lasts")
     normalize_selective: bool = Field(
-        default=False,
-        description="a staged page asks for `dbt run` of the models its provider feeds only (seconds, not the"
-                    " whole project's build); the periodic run still builds and tests everything")
+        default=True,
+        description="a staged page asks for `dbt run` of the models its provider feeds only (about a second warm,"
+                    " not the whole project's build); the periodic whole build still builds and tests everything")
+    normalize_in_process: bool = Field(
+        default=True,
+        description="selective runs use dbt inside the worker process, its project parsed once (worker/normalize/"
+                    "warm.py); false: a `dbt` subprocess per run, which pays dbt's start-up and parse each time")
+    worker_fetch_interval_seconds: float = Field(
+        default=1.0, gt=0, le=60,
+        description="an idle worker also looks for ready jobs this often: a job freed by a lock (the next"
+                    " normalize run) is announced by no notification")
     reconcile_interval_seconds: int = Field(default=86400, ge=60)
     raw_retention_days: int | None = Field(
         default=None, ge=0,

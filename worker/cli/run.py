@@ -47,6 +47,7 @@ def worker(concurrency, burst, queues, verbose) -> None:
                 queues=list(queues) or None,
                 shutdown_graceful_timeout=cfg.shutdown_timeout_seconds,
                 update_heartbeat_interval=WORKER_HEARTBEAT_SECONDS,
+                fetch_job_polling_interval=cfg.worker_fetch_interval_seconds,
             )
 
     asyncio.run(run())

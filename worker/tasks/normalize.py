@@ -30,7 +30,8 @@ async def normalize(full_refresh: bool = False, select: list[str] | None = None)
     """Run `dbt build` on the configured (or embedded) database; raise when dbt fails. With
     `select` (staging folders: `slack`, `google`…), `dbt run` of those models and everything
     downstream of them only: what a staged page needs, without the rest of the project or its
-    data tests (the periodic full build runs those)."""
+    data tests (the periodic full build runs those); in this process, the project parsed once
+    (worker/normalize/warm.py), unless INTEGRATIONS_NORMALIZE_IN_PROCESS is false."""
     from worker.db.url import resolve_database_url
     from worker.normalize import run_dbt
     from worker.normalize.selection import selectors
@@ -44,8 +45,14 @@ async def normalize(full_refresh: bool = False, select: list[str] | None = None)
         tail.append(line)
         del tail[:-40]
 
+    settings = get_settings()
     if select and not full_refresh:
-        code = await run_dbt(url, command="run", select=selectors(select), on_line=on_line)
+        if settings.normalize_in_process:
+            from worker.normalize.warm import run_warm
+
+            code = await run_warm(url, selectors(select), settings.data_dir.resolve() / "dbt" / "warm", on_line)
+        else:
+            code = await run_dbt(url, command="run", select=selectors(select), on_line=on_line)
         if code == 0:
             return code
         # a project never built (a fresh database), or a model the selection needs but left out:
@@ -95,15 +102,19 @@ async def request_normalize(resources: frozenset[str] | None = None, connection=
 @app.periodic(cron="* * * * *", periodic_id="normalize")
 @app.task(name="normalize_periodic", queue="normalize", queueing_lock="normalize_periodic", pass_context=False)
 async def normalize_periodic(timestamp: int) -> bool:
-    """Every minute: request a run unless one is already queued or running; True when requested.
+    """Each minute: request the whole build when none started in the last
+    INTEGRATIONS_NORMALIZE_INTERVAL_SECONDS and no run is queued or running; True when requested.
 
     A tick during a run adds nothing: what was staged meanwhile asked for its own run, and the
-    next tick comes a minute later."""
+    next tick comes a minute later. The interval keeps whole builds (every model and data test,
+    ten seconds and more) from holding up, every minute, the second-long runs pushes ask for."""
+    from worker.settings import get_settings
     from worker.store import query
 
     async with app.connector.pool.connection() as conn:
-        pending = (await (await conn.execute(query("normalize.run_pending"))).fetchone())[0]
-    if pending:
+        row = await (await conn.execute(query("normalize.periodic_due"),
+                                        {"interval_seconds": get_settings().normalize_interval_seconds})).fetchone()
+    if row[0] or not row[1]:
         return False
     return await request_normalize()
 
