@@ -170,6 +170,10 @@ class Provider:
     # revokes a connection's grant at the provider (deleting a connection calls it, invariant 5);
     # None for providers without revocable grants
     revoke_grant: Callable | None = None
+    # (conn, settings, row, credentials, shared) -> None: what must be undone at the provider with the
+    # grant still held before a connection is deleted (its push watches); `shared` when another
+    # connection holds the same account. Best effort: it logs, never raises
+    before_delete: Callable | None = None
     # where the account's owner removes the app's access by hand (when revoking failed or is impossible)
     access_settings_url: str | None = None
     # (pool, connection_id, capability name) → async context manager yielding a ProviderContext

@@ -157,13 +157,28 @@ def delete_and_revoke(conn: psycopg.Connection, keyring: Keyring, settings, conn
     revoking a token can end the user's whole grant to the app, which would break that connection.
     """
     row = get_connection(conn, connection_id, for_update=True)
-    revoker = get_provider(row["provider"]).revoker()
+    provider = get_provider(row["provider"])
+    if provider.before_delete is not None:
+        _before_delete(conn, keyring, settings, row, provider.before_delete)
+    revoker = provider.revoker()
     if revoker is None:
         outcome = Deletion(row["id"], row["provider"], "no_grants")
     else:
         outcome = _revoke(conn, keyring, settings, row, revoker)
     delete_connection(conn, row["id"])
     return outcome
+
+
+def _before_delete(conn, keyring: Keyring, settings, row: dict, hook) -> None:
+    """The provider's undoing with the grant still held (its push watches); nothing without credentials."""
+    try:
+        credentials = load_credentials(keyring, row)
+    except Exception:  # undecryptable here: _revoke says so; the watches expire by themselves
+        return
+    if credentials:
+        shared = conn.execute(query("connections.same_account_elsewhere"), {
+            "id": row["id"], "provider": row["provider"], "account_id": row["account_id"]}).fetchone()
+        hook(conn, settings, row, credentials, shared is not None)
 
 
 def _revoke(conn, keyring: Keyring, settings, row: dict, revoker) -> Deletion:

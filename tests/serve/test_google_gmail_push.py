@@ -184,3 +184,47 @@ async def test_an_expired_watch_publishes_nothing(gmail, server, db):
     await reconcile(box)
     box.add("after expiry")
     assert gmail.webhooks.delivered == []
+
+
+async def test_deleting_a_connection_stops_its_gmail_watch_and_calendar_channels_at_google(gmail, server, db):
+    from worker.connections import delete_and_revoke
+    from worker.crypto import keyring_from_settings
+    from worker.providers.google.capabilities import CALENDAR_READONLY
+    from worker.providers.google.push.calendar_watch import reconcile_calendar_watches
+    from worker.settings import get_settings
+
+    email = f"{uuid.uuid4().hex[:12]}@sandbox.test"
+    both = {"sync_inbox_live": None, "sync_calendar_live": None}
+    scopes = [GMAIL_READONLY, CALENDAR_READONLY]
+    first, _ = connect_account(gmail, db, email, both, scopes)
+    second, _ = connect_account(gmail, db, email, both, scopes)  # the same mailbox in another tenant
+
+    async def watch_all():
+        async with open_app_async(db, max_size=2) as app:
+            await reconcile_gmail_watches(app.connector.pool)
+            await reconcile_calendar_watches(app.connector.pool)
+
+    def channels() -> int:
+        return sum(1 for c in gmail.channels.channels.values() if c.email == email)
+
+    await watch_all()
+    assert gmail.pubsub.watching(email) is not None and channels() == 2
+
+    def delete(connection_id):
+        settings = get_settings()
+        with connect(db) as conn:
+            outcome = delete_and_revoke(conn, keyring_from_settings(settings), settings, connection_id)
+            conn.commit()
+        return outcome
+
+    # the mailbox is still the other connection's: its one Gmail watch stays, this connection's channel goes
+    assert delete(first).grant == "kept_shared"
+    assert gmail.pubsub.watching(email) is not None and channels() == 1
+    # the last connection of the mailbox: the watch and the channel are stopped before the grant is revoked
+    assert delete(second).grant == "revoked"
+    assert gmail.pubsub.watching(email) is None and channels() == 0
+    before = len(gmail.webhooks.delivered)  # the channels' `sync` notifications at their creation
+    gmail.import_message(email, make_raw("bob@ext.example", email, "after the deletion"), ["INBOX"])
+    gmail.import_event(email, {"summary": "after the deletion", "start": {"date": "2026-12-24"},
+                               "end": {"date": "2026-12-25"}})
+    assert gmail.webhooks.delivered[before:] == []  # nothing reaches serve any more

@@ -31,6 +31,7 @@ from worker.providers.google.gmail.messages import RESOURCE as MESSAGE
 from worker.providers.google.gmail.once import InboxOnceParams
 from worker.providers.google.gmail.reconcile import InboxReconciler
 from worker.providers.google.push import watch_tasks  # noqa: F401  (the watches' periodic task joins the blueprint)
+from worker.providers.google.push.on_delete import stop_pushes
 from worker.providers.google.push.calendar_endpoint import WEBHOOK as CALENDAR_WEBHOOK
 from worker.providers.google.push.gmail_endpoint import WEBHOOK as GMAIL_WEBHOOK
 
@@ -88,6 +89,7 @@ GOOGLE = Provider(
         "sync_inbox_live", "sync_inbox_once", "send_email", "sync_calendar_live", "sync_calendar_once",
         "meeting_action")},
     revoke_grant=revoke_grant,
+    before_delete=stop_pushes,
     access_settings_url="https://myaccount.google.com/permissions",
     open_context=open_google_context,
     blueprint=blueprint,
