@@ -31,9 +31,9 @@ from worker.providers.google.gmail.messages import RESOURCE as MESSAGE
 from worker.providers.google.gmail.once import InboxOnceParams
 from worker.providers.google.gmail.reconcile import InboxReconciler
 from worker.providers.google.push import watch_tasks  # noqa: F401  (the watches' periodic task joins the blueprint)
-from worker.providers.google.push.on_delete import stop_pushes
 from worker.providers.google.push.calendar_endpoint import WEBHOOK as CALENDAR_WEBHOOK
 from worker.providers.google.push.gmail_endpoint import WEBHOOK as GMAIL_WEBHOOK
+from worker.providers.google.push.on_delete import stop_pushes
 
 
 def _meeting_lock(connection: dict, outbound: dict) -> str:
