@@ -141,14 +141,19 @@ class PushDemo:
     async def _run(self, db_url: str, sandbox, google: dict[str, object]) -> dict:
         from worker.app import open_app_async
         from worker.providers.google.push.gmail_watch import reconcile_gmail_watches
+        from worker.store.connections import dict_connection
 
         async with open_app_async(db_url, max_size=self.concurrency + 6) as app:
             pool = app.connector.pool
             outcomes = await reconcile_gmail_watches(pool)
             watched = [account for account in google if sandbox.pubsub.watching(account) is not None]
+            async with dict_connection(pool) as conn:
+                renewed = (await (await conn.execute(query("demo.task_succeeded"),
+                                                     {"task": "google:renew_push_watches"})).fetchone())["n"]
+            held = ("already held: the periodic task renew_push_watches made it in an earlier worker run" if renewed
+                    else "already held")
             for account, connection_id in google.items():
-                what = outcomes.get(str(connection_id)) or "already held (the periodic renew_push_watches made it)"
-                self.say(f"{account}: Gmail watch {what}")
+                self.say(f"{account}: Gmail watch {outcomes.get(str(connection_id)) or held}")
             if sorted(watched) != sorted(google):
                 raise DemoFailed(f"Gmail watches missing for {', '.join(sorted(set(google) - set(watched)))}"
                                  f" ({outcomes})")
@@ -166,9 +171,11 @@ class PushDemo:
                 shutdown_graceful_timeout=GRACEFUL_SECONDS, name="demo-push-worker"))
             try:
                 await self._catch_up(pool, worker)
-                return await self._new_mail(pool, worker, sandbox, google[ANA])
+                result = await self._new_mail(pool, worker, sandbox, google[ANA])
             finally:
                 await self._stop_worker(worker)
+            await self._show_jobs(pool, result, google[ANA])
+            return result
 
     async def _ready(self, pool) -> dict[str, int]:
         async with pool.connection() as conn:
@@ -239,24 +246,30 @@ class PushDemo:
                  "(Pub/Sub push -> serve -> sync job -> normalize)")
 
         async with dict_connection(pool) as conn:
-            jobs = await (await conn.execute(query("demo.jobs_since"), {"after": after})).fetchall()
             received = await (await conn.execute(query("demo.push_received"),
                                                  {"connection_id": connection_id})).fetchall()
-        syncs = [j for j in jobs if j["connection_id"] == str(connection_id)]
-        normalizes = [j for j in jobs if j["task_name"] == "normalize"]
-        for job in syncs + normalizes:
-            self.say(f"job {job['id']} {job['task_name']} {job['status']}"
-                     + (" (enqueued by serve for the push)" if job in syncs else " (asked for by the staged page)"))
-        if not syncs:
-            raise DemoFailed(f"no sync job of {ANA}'s connection was enqueued after the push: {jobs}")
         inbox = {r["capability"]: r for r in received}.get("sync_inbox_live")
         if inbox is None:
             raise DemoFailed("serve recorded no push received for the inbox sync (integrations.push_received)")
         self.say(f"integrations.push_received: {inbox['notifications']} notification(s) for {ANA}'s sync_inbox_live")
         return {"seconds": round(seconds, 2), "delivered": statuses[0], "answered_seconds": round(answered, 3),
                 "subject": row["subject"], "message_id": message_id, "timeout": ARRIVAL_SECONDS,
-                "notifications": inbox["notifications"],
-                "jobs": [(j["task_name"], j["status"]) for j in syncs + normalizes]}
+                "notifications": inbox["notifications"], "after_job": after}
+
+    async def _show_jobs(self, pool, result: dict, connection_id) -> None:
+        """The jobs since the push, once the worker stopped: serve's sync job and the normalize it led to."""
+        from worker.store.connections import dict_connection
+
+        async with dict_connection(pool) as conn:
+            jobs = await (await conn.execute(query("demo.jobs_since"), {"after": result.pop("after_job")})).fetchall()
+        syncs = [j for j in jobs if j["connection_id"] == str(connection_id)]
+        normalizes = [j for j in jobs if j["task_name"] == "normalize"]
+        for job in syncs + normalizes:
+            self.say(f"job {job['id']} {job['task_name']} {job['status']}"
+                     + (" (enqueued by serve for the push)" if job in syncs else " (dbt; a staged page asks for a run)"))
+        if not syncs:
+            raise DemoFailed(f"no sync job of {ANA}'s connection was enqueued after the push: {jobs}")
+        result["jobs"] = [(j["task_name"], j["status"]) for j in syncs + normalizes]
 
     async def _stop_worker(self, worker: asyncio.Task) -> None:
         """Cancel: procrastinate stops gracefully (a job still running after GRACEFUL_SECONDS is aborted)."""

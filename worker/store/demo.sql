@@ -125,3 +125,6 @@ where e.tenant_id = %(tenant_id)s
 select capability, notifications, last_received_at from integrations.push_received
 where connection_id = %(connection_id)s
 order by capability
+
+-- name: task_succeeded
+select count(*) as n from procrastinate_jobs where task_name = %(task)s and status = 'succeeded'
