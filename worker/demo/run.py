@@ -402,7 +402,7 @@ class Demo:
         self.say("integrations status")
         self.say('psql "$(integrations db url)" -c "select subject, from_address, sent_at, direction '
                  'from product.emails order by sent_at desc limit 10"')
-        self.say("the sandbox stopped with the demo, so these connections cannot sync any more")
+        self.say("the sandbox and serve stopped with the demo, so these connections cannot sync any more")
         if settings.database_url is None:
             self.say("integrations demo --stop    # stops the embedded PostgreSQL")
 
