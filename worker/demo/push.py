@@ -166,9 +166,13 @@ class PushDemo:
             stalled = await retry_stalled_jobs_now()  # a killed earlier run's `doing` jobs would hold their locks
             if stalled:
                 self.say(f"{len(stalled)} jobs of a worker that stopped heartbeating are queued again")
-            worker = asyncio.create_task(app.run_worker_async(
+            from worker.settings import WORKER_HEARTBEAT_SECONDS, get_settings
+
+            worker = asyncio.create_task(app.run_worker_async(  # as `integrations worker` runs one
                 concurrency=self.concurrency, wait=True, queues=QUEUES, install_signal_handlers=False,
-                shutdown_graceful_timeout=GRACEFUL_SECONDS, name="demo-push-worker"))
+                shutdown_graceful_timeout=GRACEFUL_SECONDS, name="demo-push-worker",
+                update_heartbeat_interval=WORKER_HEARTBEAT_SECONDS,
+                fetch_job_polling_interval=get_settings().worker_fetch_interval_seconds))
             try:
                 await self._catch_up(pool, worker)
                 result = await self._new_mail(pool, worker, sandbox, google[ANA])
@@ -188,7 +192,8 @@ class PushDemo:
         began = time.monotonic()
         waiting = await self._ready(pool)
         if waiting:
-            self.say("waiting before the push: " + ", ".join(f"{n} {task}" for task, n in waiting.items()))
+            self.say("first the jobs already waiting (the normalize runs the earlier syncs asked for): "
+                     + ", ".join(f"{n} {task}" for task, n in waiting.items()))
         while (ready := await self._ready(pool)):
             self._check(worker)
             if time.monotonic() - began > CATCH_UP_SECONDS:
