@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import itertools
 import json
+import secrets
 import threading
 import time
 from dataclasses import dataclass
@@ -57,7 +58,9 @@ class PubSubPush:
         self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.kid = "sandbox-" + _b64url(self._key.public_key().public_bytes(
             serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)[-12:])
-        self._ids = itertools.count(1)
+        # Pub/Sub message ids are unique across restarts: a receiver that remembers the ids it handled
+        # (its dedupe of redeliveries) must not take a later sandbox's first push for a redelivery
+        self._ids = itertools.count(10**15 + secrets.randbelow(8 * 10**15))
         self._lock = threading.Lock()
         self.reset()
 
@@ -115,7 +118,7 @@ class PubSubPush:
             if touched != (watch.behavior == "include"):
                 return
         data = json.dumps({"emailAddress": email, "historyId": int(history_id)}).encode()
-        message_id = str(10**15 + next(self._ids))
+        message_id = str(next(self._ids))
         body = json.dumps({
             "message": {"data": base64.b64encode(data).decode(), "messageId": message_id, "message_id": message_id,
                         "publishTime": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime()),

@@ -4,6 +4,7 @@ then a second run (the demo is idempotent)."""
 
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
@@ -11,9 +12,11 @@ from click.testing import CliRunner
 
 from worker.cli import cli
 from worker.db.connect import connect
+from worker.demo.errors import DemoFailed
+from worker.demo.push import ARRIVAL_SECONDS, Serve
 from worker.demo.quickbooks import REALM as QUICKBOOKS_REALM
 from worker.demo.slack import TEAM as SLACK_TEAM
-from worker.demo.world import ANA, BEN, CLEO, DEMO_TENANT, SHARED_MEETINGS, SHARED_WITH_OUTLOOK
+from worker.demo.world import ANA, BEN, CLEO, DEMO_TENANT, PUSHED_MAIL, SHARED_MEETINGS, SHARED_WITH_OUTLOOK
 from worker.settings import get_settings
 
 SMALL = ["--messages", "60", "--events", "8", "--concurrency", "2"]
@@ -21,7 +24,9 @@ STEPS = ["migrating", "starting the Google sandbox", "starting the Microsoft 365
          f"connecting {BEN}", f"connecting {CLEO}", "connecting Twilio account",
          "running a worker until the first syncs finish", "normalizing raw records", "summary",
          "lifecycle", "running the live syncs again", "sending an email", "creating a meeting",
-         "what changed", "reprocess", "explore"]
+         "what changed", "push: starting `integrations serve`", "pointing the Google sandbox's Pub/Sub",
+         "push: a worker in the background", "push: new mail arrives", "reprocess", "explore"]
+PUSHED = re.compile(r"new mail '(.+)' arrived by push in ([\d.]+)s \(Pub/Sub push -> serve -> sync job -> normalize\)")
 
 
 @pytest.fixture
@@ -59,11 +64,32 @@ def emails_by_subject(conn, subject: str) -> list[dict]:
         (DEMO_TENANT, subject)).fetchall()
 
 
+def assert_pushed(output: str) -> None:
+    """serve ran, answered the sandbox's Pub/Sub push 200, the mail reached product.emails in time,
+    and serve is gone afterwards."""
+    shown = steps(output)
+    assert shown.index(next(s for s in shown if "push: new mail arrives" in s)) \
+        < shown.index(next(s for s in shown if "reprocess" in s))
+    assert re.search(r"serving on http://127\.0\.0\.1:\d+ ", output)
+    assert re.search(r"2 Gmail watches on the sandbox's topic", output)
+    assert re.search(r"delivered 1 push to /webhooks/google/gmail: serve answered 200 in", output), output
+    arrived = PUSHED.search(output)
+    assert arrived, output
+    assert arrived.group(1) == PUSHED_MAIL and float(arrived.group(2)) < ARRIVAL_SECONDS
+    assert re.search(r"google:sync_inbox_live succeeded \(enqueued by serve for the push\)", output)
+    assert f"{ANA} sync_inbox_live push=receiving, 1 notification(s)" in output
+    assert "background worker stopped" in output
+    pid = int(re.search(r"pid (\d+)\)", output).group(1))
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)  # serve was stopped (and reaped) when the demo ended
+
+
 def test_demo_end_to_end_twice(demo_db):
     output = run_demo()
     shown = steps(output)
     for expected in STEPS:
         assert any(expected in line for line in shown), f"no step '{expected}' in:\n" + "\n".join(shown)
+    assert_pushed(output)
     assert "provider API calls during reprocess: 0" in output
     assert "the same row counts as before" in output
     assert re.search(r"syncs finished in [\d.]+s with \d+ provider API calls", output)
@@ -123,6 +149,11 @@ def test_demo_end_to_end_twice(demo_db):
         # lifecycle: new mail (one of them in both mailboxes) and the sent email
         assert [r["accounts"] for r in emails_by_subject(conn, "Signed order form attached")] == [[ANA, BEN]]
         assert [r["accounts"] for r in emails_by_subject(conn, "Invoice 5120 due")] == [[ANA]]
+        # the push step: its mail in Ana's mailbox, the push recorded for her inbox sync
+        assert [r["accounts"] for r in emails_by_subject(conn, PUSHED_MAIL)] == [[ANA]]
+        assert conn.execute("select p.notifications from integrations.push_received p join integrations.connections c"
+                            " on c.id = p.connection_id where c.tenant_id = %s and c.account_id = %s"
+                            " and p.capability = 'sync_inbox_live'", (DEMO_TENANT, ANA)).fetchone()["notifications"] == 1
         # one email in Ana's Gmail and Cleo's Outlook; one meeting in Ana's Google and Cleo's Outlook calendar
         assert [r["accounts"] for r in emails_by_subject(conn, SHARED_WITH_OUTLOOK)] == [[ANA, CLEO]]
         assert "one email in a Gmail and an Outlook mailbox is one email" in output
@@ -152,6 +183,7 @@ def test_demo_end_to_end_twice(demo_db):
     assert any("resetting demo tenant" in line for line in steps(again))
     assert "full refresh after the reset" in again
     assert "provider API calls during reprocess: 0" in again
+    assert_pushed(again)  # a second run's pushes are new Pub/Sub messages, not redeliveries
     with connect(demo_db) as conn:
         assert conn.execute("select count(*) as n from integrations.connections where tenant_id = %s",
                             (DEMO_TENANT,)).fetchone()["n"] == 6
@@ -173,3 +205,11 @@ def test_demo_failure_exits_1_naming_the_step(settings_env, monkeypatch):
     assert result.exit_code == 1
     assert "error: the demo failed at migrating the integrations schema: database at 127.0.0.1:1 did not answer" in result.output  # noqa: E501
     assert "127.0.0.1:1" in result.output
+
+
+def test_a_serve_that_cannot_start_fails_the_step_with_its_log(settings_env, tmp_path):
+    env = {**os.environ, "INTEGRATIONS_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/nothing"}
+    with pytest.raises(DemoFailed) as failed:
+        Serve(env)
+    assert "`integrations serve` exited with" in str(failed.value) and "its log:" in str(failed.value)
+    assert "127.0.0.1:1" in str(failed.value)  # serve's own words about the database

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from typing import Callable, Iterator
 
 from worker.demo import report
+from worker.demo.errors import DemoFailed
+from worker.demo.push import PushDemo
 from worker.demo.quickbooks import LIVE as QUICKBOOKS_LIVE
 from worker.demo.quickbooks import QuickBooksDemo
 from worker.demo.slack import LIVE as SLACK_LIVE
@@ -43,10 +45,6 @@ LIVE = ("sync_inbox_live", "sync_calendar_live")
 SYNC_QUEUES = ["default"]  # normalization runs in the foreground so its output can be shown
 
 
-class DemoFailed(Exception):
-    pass
-
-
 @dataclass
 class DemoOptions:
     messages: int = 1500          # per user
@@ -71,6 +69,7 @@ class Demo:
         self.twilio = None  # the tenant's Twilio account (worker/demo/twilio.py)
         self.slack = None  # the tenant's Slack workspace (worker/demo/slack.py)
         self.quickbooks = None  # the tenant's QuickBooks company (worker/demo/quickbooks.py)
+        self.push = None  # `integrations serve` and mail arriving by push (worker/demo/push.py)
         self.world: dict = {}
         self.connections: dict[str, object] = {}  # account -> connection id
         self.results: dict = {}
@@ -360,6 +359,13 @@ class Demo:
                                          "new_meetings": [m["title"] for m in added],
                                          "changed_meetings": [(m["title"], m["status"]) for m in changed_rows]}
 
+    # -- push --------------------------------------------------------------------------------
+    def push_mail(self) -> None:
+        """`integrations serve` running, the Gmail watches made, a worker in the background: one new
+        message reaches product.emails by push (worker/demo/push.py)."""
+        self.push = PushDemo(self.say, self.step, self.options.concurrency)
+        self.results["push"] = self.push.run(self.url, self.sandbox, {a: self.connections[a] for a in USERS})
+
     # -- reprocess ---------------------------------------------------------------------------
     def reprocess(self) -> None:
         self.step("reprocess: dbt --full-refresh rebuilds every product table from the raw records")
@@ -396,7 +402,7 @@ class Demo:
         self.say("integrations status")
         self.say('psql "$(integrations db url)" -c "select subject, from_address, sent_at, direction '
                  'from product.emails order by sent_at desc limit 10"')
-        self.say("the sandbox stopped with the demo, so these connections cannot sync any more")
+        self.say("the sandbox and serve stopped with the demo, so these connections cannot sync any more")
         if settings.database_url is None:
             self.say("integrations demo --stop    # stops the embedded PostgreSQL")
 
@@ -424,9 +430,12 @@ class Demo:
                 self.normalize(full_refresh=was_reset)
                 self.summary()
                 self.lifecycle()
+                self.push_mail()
                 self.reprocess()
                 self.explore_hints()
         finally:
+            if self.push is not None:
+                self.push.stop()  # serve first: it verifies pushes with the sandbox's certs
             self.sandbox.stop()
             if self.microsoft is not None:
                 self.microsoft.stop()

@@ -129,13 +129,14 @@ def consent_in_background(url: str, verify=True) -> threading.Thread:
     return thread
 
 
-def _raw(sender: str, to: list[str], subject: str, body: str, cc: list[str] = ()) -> bytes:
+def _raw(sender: str, to: list[str], subject: str, body: str, cc: list[str] = (),
+         message_id: str | None = None) -> bytes:
     msg = EmailMessage()
     msg["From"], msg["To"], msg["Subject"] = sender, ", ".join(to), subject
     if cc:
         msg["Cc"] = ", ".join(cc)
     msg["Date"] = format_datetime(datetime.now(timezone.utc))
-    msg["Message-ID"] = make_msgid(domain="client.example")
+    msg["Message-ID"] = message_id or make_msgid(domain="client.example")
     msg.set_content(body)
     return msg.as_bytes()
 
@@ -151,6 +152,20 @@ def add_new_mail(sandbox: Sandbox) -> list[str]:
     sandbox.import_message(BEN, _raw("Grace Partner <grace@partner.example>", [BEN], "Partnership next steps",
                                      "Let us schedule the workshop.\n"), ["INBOX"])
     return ["Signed order form attached", "Invoice 5120 due", "Partnership next steps"]
+
+
+PUSHED_MAIL = "Revised proposal for Acme (arrived by push)"
+
+
+def add_pushed_mail(sandbox: Sandbox) -> str:
+    """One new message in Ana's inbox while `integrations serve` listens (the push step); its
+    Message-ID (returned) finds its row in product.emails. Returns once the sandbox's Pub/Sub push
+    of the change was answered (deliveries are made in the caller's thread)."""
+    message_id = make_msgid(idstring="pushed", domain="client.example")
+    sandbox.import_message(ANA, _raw("Carla Client <carla.client@client.example>", [ANA], PUSHED_MAIL,
+                                     "Hi Ana, the revised proposal is attached.\nCarla\n", message_id=message_id),
+                           ["INBOX", "UNREAD"])
+    return message_id
 
 
 def change_meetings(sandbox: Sandbox, shared: list[dict]) -> dict:

@@ -98,3 +98,33 @@ where tenant_id = %(tenant_id)s and ical_uid = any(%(ical_uids)s)
 select action, status, last_error from integrations.outbound
 where id = any(%(ids)s)
 order by created_at
+
+-- name: ready_jobs
+-- Jobs a worker on these queues would run now (the push step waits for them before timing a push).
+select task_name, count(*) as n from procrastinate_jobs
+where queue_name = any(%(queues)s) and status in ('todo', 'doing')
+  and (scheduled_at is null or scheduled_at <= now())
+group by task_name
+order by task_name
+
+-- name: last_job_id
+select coalesce(max(id), 0) as id from procrastinate_jobs
+
+-- name: jobs_since
+-- The jobs deferred after `after` (an id from last_job_id): the push's sync and the normalize it asked for.
+select id, task_name, status, args ->> 'connection_id' as connection_id from procrastinate_jobs
+where id > %(after)s
+order by id
+
+-- name: email_by_message_id
+select e.email_id, e.subject, e.sent_at from product.emails as e
+where e.tenant_id = %(tenant_id)s
+  and lower(trim(both '<>' from e.message_id_header)) = lower(trim(both '<>' from %(message_id)s))
+
+-- name: push_received
+select capability, notifications, last_received_at from integrations.push_received
+where connection_id = %(connection_id)s
+order by capability
+
+-- name: task_succeeded
+select count(*) as n from procrastinate_jobs where task_name = %(task)s and status = 'succeeded'
