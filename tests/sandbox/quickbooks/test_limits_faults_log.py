@@ -5,15 +5,20 @@ another company (403), the core's faults as QBO Faults, and the request log nami
 from __future__ import annotations
 
 import threading
+from datetime import date, timedelta
 
 import httpx
+
+# a changedSince within CDC's 30 days whenever the suite runs (a fixed date expired and made the
+# calls below 400s for another reason than the one each test is about)
+RECENT = (date.today() - timedelta(days=3)).isoformat()
 
 
 def test_the_request_rate_is_per_realm_and_answers_429_with_retry_after(quickbooks_sandbox, realm, api):
     sb = quickbooks_sandbox
     sb.set_quota(requests_per_window=3)
     assert [api.get("/query", params={"query": "select * from Customer"}).status_code for _ in range(3)] == [200] * 3
-    over = api.get("/cdc", params={"entities": "Customer", "changedSince": "2026-11-01"})
+    over = api.get("/cdc", params={"entities": "Customer", "changedSince": RECENT})
     assert over.status_code == 429 and 1 <= int(over.headers["Retry-After"]) <= 60
     fault = over.json()["Fault"]
     assert fault["type"] == "ThrottlingFault" and fault["Error"][0]["code"] == "3001"
@@ -45,7 +50,7 @@ def test_requests_in_flight_over_the_limit_answer_429(quickbooks_sandbox, api):
         thread.start()
     try:
         assert sb.wait_held(rule["id"], count=2)
-        third = api.get("/cdc", params={"entities": "Customer", "changedSince": "2026-11-01"})
+        third = api.get("/cdc", params={"entities": "Customer", "changedSince": RECENT})
         assert third.status_code == 429 and third.headers["Retry-After"] == "1"
         assert third.json()["Fault"]["type"] == "ThrottlingFault"
     finally:
@@ -78,7 +83,7 @@ def test_injected_faults_answer_as_qbo_faults(quickbooks_sandbox, api):
     assert answer.json()["Fault"]["type"] == "SystemFault" and "time" in answer.json()
     assert api.get("/query", params={"query": "select * from Customer"}).status_code == 200
     sb.add_fault(r"/cdc$", status=429, retry_after=60)
-    throttled = api.get("/cdc", params={"entities": "Customer", "changedSince": "2026-11-01"})
+    throttled = api.get("/cdc", params={"entities": "Customer", "changedSince": RECENT})
     assert throttled.status_code == 429 and throttled.headers["Retry-After"] == "60"
     assert throttled.json()["Fault"]["Error"][0]["code"] == "3001"
     sb.add_fault(r"/query$", kind="reset")
@@ -93,7 +98,7 @@ def test_the_request_log_names_provider_path_method_and_realm(quickbooks_sandbox
     sb = quickbooks_sandbox
     sb.clear_requests()
     api.get("/query", params={"query": "select * from Customer"})
-    api.get("/cdc", params={"entities": "Customer", "changedSince": "2026-11-01"})
+    api.get("/cdc", params={"entities": "Customer", "changedSince": RECENT})
     api.get("/query", params={"query": "select * frm Customer"})
     entries = sb.requests()
     assert [(e["provider"], e["method_id"], e["user"], e["status"]) for e in entries] == [
