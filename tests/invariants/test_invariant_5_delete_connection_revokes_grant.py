@@ -123,3 +123,21 @@ def test_deleting_one_of_two_connections_of_the_same_account_keeps_the_shared_gr
     assert google.count_requests(method_id="oauth.revoke") == 0
     assert not connection_exists(database_url, gone)
     assert refresh(google, other_tokens["refresh_token"]).status_code == 200
+
+
+def test_deleting_a_connection_queues_the_whole_build_that_removes_its_rows(google, database_url):
+    """Selective runs build only what a staged page feeds and the periodic whole build waits up to
+    INTEGRATIONS_NORMALIZE_INTERVAL_SECONDS: a deletion asks for the whole build at once."""
+    cid, _ = connect_account(google, database_url, address("cleo"), CAPS, [GMAIL_READONLY])
+    with connect(database_url) as conn:  # this session's database: no other test's run waits now
+        conn.execute("delete from procrastinate_jobs where task_name = 'normalize' and status = 'todo'")
+        conn.commit()
+
+    result = cli("connections", "delete", str(cid), "--yes")
+
+    assert result.returncode == 0, result.stderr
+    assert "leave the product tables at the next normalize run (queued)" in result.stdout
+    with connect(database_url) as conn:
+        waiting = conn.execute("select args from procrastinate_jobs where task_name = 'normalize'"
+                               " and status = 'todo'").fetchall()
+    assert [job["args"] for job in waiting] == [{}]  # the whole build: no `select`

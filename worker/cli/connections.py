@@ -169,6 +169,7 @@ def delete_command(connection_id, yes, as_json) -> None:
     from worker.cli.common import settings
     from worker.connections import delete_and_revoke
     from worker.crypto import keyring_from_settings
+    from worker.tasks.normalize import request_whole_build
 
     if not yes:
         click.confirm(f"delete connection {connection_id}, everything staged for it, and revoke its grant?",
@@ -176,12 +177,15 @@ def delete_command(connection_id, yes, as_json) -> None:
     cfg = settings()
     with _session() as conn:
         outcome = delete_and_revoke(conn, keyring_from_settings(cfg), cfg, connection_id)
+    # its normalized rows leave the product tables at the whole build, queued now (not in 15 min)
+    queued = request_whole_build(database_url())
     if as_json:
         echo_json({"connection_id": str(outcome.connection_id), "deleted": True, "grant": outcome.grant,
                    "error": outcome.error,
                    "shared_with": str(outcome.shared_with) if outcome.shared_with else None})
     else:
-        click.echo(f"deleted connection {outcome.connection_id}")
+        click.echo(f"deleted connection {outcome.connection_id}; its normalized rows leave the product tables at"
+                   f" the next normalize run ({'queued' if queued else 'already queued'})")
         provider = outcome.provider
         if outcome.grant == "revoked":
             click.echo(f"revoked its {provider} grant")

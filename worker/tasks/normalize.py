@@ -99,6 +99,21 @@ async def request_normalize(resources: frozenset[str] | None = None, connection=
     return True
 
 
+def request_whole_build(database_url: str) -> bool:
+    """From synchronous code (the CLI): ask for the whole build; False when one is already waiting
+    (it starts after this call, so it sees what was committed before it). Deleting a connection
+    calls it: its rows leave the product tables at the next whole build, and selective runs or the
+    periodic interval (15 min) must not be what that waits for."""
+    from worker.app import open_app
+
+    with open_app(database_url):
+        try:
+            normalize.defer()
+        except procrastinate_exceptions.AlreadyEnqueued:
+            return False
+    return True
+
+
 @app.periodic(cron="* * * * *", periodic_id="normalize")
 @app.task(name="normalize_periodic", queue="normalize", queueing_lock="normalize_periodic", pass_context=False)
 async def normalize_periodic(timestamp: int) -> bool:
