@@ -11,11 +11,15 @@ from typing import AsyncIterator, Iterator
 
 import procrastinate
 
+from worker.observe.context import job_middleware
+
 TASK_MODULES = ["worker.tasks"]
 # periodic scheduling and housekeeping run apart from sync jobs; `integrations worker` runs every queue
 MAINTENANCE = "maintenance"
 
-app = procrastinate.App(connector=procrastinate.PsycopgConnector(), import_paths=TASK_MODULES)
+# every worker (the CLI's, a test's, the demo's) runs each job with its log fields bound
+app = procrastinate.App(connector=procrastinate.PsycopgConnector(), import_paths=TASK_MODULES,
+                        worker_defaults={"worker_middleware": [job_middleware]})
 
 
 def connector_for(url: str, max_size: int = 10) -> procrastinate.PsycopgConnector:

@@ -79,6 +79,12 @@ class Settings(BaseSettings):
         description="superseded raw versions older than this many days are deleted; unset keeps everything")
     stalled_job_seconds: int = Field(default=60, description="no heartbeat for this long = dead worker; "
                                      f"must exceed the {WORKER_HEARTBEAT_SECONDS} s heartbeat")
+    overdue_factor: float = Field(
+        default=3.0, ge=1.0,
+        description="a live capability whose last success is older than this many of its intervals is *overdue*"
+                    " (`status`, `/status`, metrics): nothing has synced it, e.g. no worker runs")
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="`json`: one JSON object a line, with connection, capability, provider and job id")
     default_phone_region: str = Field(
         default="US",
         description="ISO 3166 region of phone numbers written without a country code (e.g. US, GB): "

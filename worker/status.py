@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 
 import psycopg
 
+from worker.observe.health import interval_of, is_overdue
 from worker.registry import get_provider
 from worker.settings import get_settings
 from worker.store import query
@@ -55,6 +56,24 @@ def _credential_kind(provider: str) -> str | None:
         return get_provider(provider).credential_kind
     except Exception:  # a provider no longer registered
         return None
+
+
+NOT_EXPECTED_TO_RUN = frozenset({"awaiting_consent", "needs_reauth", "disabled"})
+
+
+def overdue(row: dict, push: str | None) -> bool:
+    """A live capability expected to run (enabled, active connection, main row) whose last success
+    is older than INTEGRATIONS_OVERDUE_FACTOR intervals (worker/observe/health.py)."""
+    spec = _capability(row["provider"], row["capability"])
+    if spec is None or spec.kind != "live" or row["stream"] or row["capability"] not in row["enabled"]:
+        return False
+    if row["connection_status"] != "active" or row["status"] in NOT_EXPECTED_TO_RUN:
+        return False
+    return is_overdue(row["last_success_at"], row["connection_created_at"], interval_of(push))
+
+
+def _silent(row: dict) -> float:
+    return (datetime.now(timezone.utc) - (row["last_success_at"] or row["connection_created_at"])).total_seconds()
 
 
 def _exists(conn, relation: str) -> bool:
@@ -110,6 +129,10 @@ def collect_status(conn, connection_id=None) -> list[dict]:
             # the provider's watch behind the pushes (Gmail, Calendar): renewed before this, by a periodic task
             "watch_expires_at": row["watch_expires_at"],
         }
+        capability["overdue"] = overdue(row, capability["push"])
+        if capability["overdue"] and not capability["remedy"]:
+            capability["remedy"] = (f"overdue: no successful run for {age(_silent(row))} (runs every"
+                                    f" {age(interval_of(capability['push']))}): is a worker running? `integrations worker`")
         failure = failures.get((row["connection_id"], row["capability"])) if not row["stream"] else None
         capability["item_failures"] = failure["open_failures"] if failure else 0
         spec = _capability(row["provider"], row["capability"])

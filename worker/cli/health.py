@@ -55,6 +55,7 @@ def status(connection_id, as_json) -> None:
     """
     from worker.connections import get_connection
     from worker.db.connect import session
+    from worker.observe.health import workers
     from worker.status import age, collect_status, failing_normalize_tests, since
 
     with session(database_url()) as conn:
@@ -62,9 +63,17 @@ def status(connection_id, as_json) -> None:
             connection_id = get_connection(conn, connection_id)["id"]
         report = collect_status(conn, connection_id)
         failing_tests = failing_normalize_tests(conn)
+        beating = workers(conn)
     if as_json:
         echo_json(report)
         return
+    alive = [w for w in beating if w["alive"]]
+    if alive:
+        click.echo(f"workers: {len(alive)} alive, last heartbeat {age(alive[0]['age'])} ago")
+    else:
+        last = f" (last heartbeat {age(beating[0]['age'])} ago)" if beating else ""
+        click.secho(f"NO WORKER ALIVE{last}: nothing syncs or normalizes; start `integrations worker`",
+                    fg="red", bold=True)
     if failing_tests:
         click.secho(f"normalization: {len(failing_tests)} data test(s) did not pass on the last run", bold=True)
         for test in failing_tests:
@@ -84,7 +93,8 @@ def status(connection_id, as_json) -> None:
                        + (f" (latest reason: {action['reason'][:200]})" if action["reason"] else ""))
         for cap in entry["capabilities"]:
             name = cap["capability"] + (f" [{cap['stream']}]" if cap["stream"] else "")
-            line = (f"  {name:<44} {cap['status']:<17} last ok {since(cap['last_success_at']):<10}"
+            state = cap["status"] + (" OVERDUE" if cap.get("overdue") else "")
+            line = (f"  {name:<44} {state:<17} last ok {since(cap['last_success_at']):<10}"
                     f" lag {age(cap['lag_seconds']):<5} failures {cap['consecutive_failures']}")
             if cap.get("staged_records") and not cap["stream"]:
                 line += f"  staged {cap['staged_records']}"

@@ -16,21 +16,25 @@ from worker.cli.common import database_url, settings
 @click.option("--burst", is_flag=True, help="Exit once no job is ready.")
 @click.option("--queue", "queues", multiple=True, help="Only these queues (repeatable).")
 @click.option("-v", "--verbose", is_flag=True, help="Log each job.")
-def worker(concurrency, burst, queues, verbose) -> None:
+@click.option("--metrics-port", type=click.IntRange(1, 65535), default=None,
+              help="Serve Prometheus metrics on this port (off by default).")
+@click.option("--metrics-host", default="127.0.0.1", show_default=True, help="Interface of the metrics port.")
+def worker(concurrency, burst, queues, verbose, metrics_port, metrics_host) -> None:
     """Run a worker on the job queue; SIGINT/SIGTERM stop it gracefully.
 
     \b
     Example:
       integrations worker --concurrency 20
       integrations worker --burst      # drain what is ready, then exit
+      integrations worker --metrics-port 9108 --metrics-host 0.0.0.0
     """
     from worker.app import open_app_async
     from worker.crypto import database_keyring
     from worker.db.connect import connect, require_schema
+    from worker.observe.logs import configure_logging
     from worker.settings import WORKER_HEARTBEAT_SECONDS
 
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(logging.INFO if verbose else logging.WARNING)
     cfg = settings()
     url = database_url()
     with connect(url) as conn:
@@ -38,6 +42,13 @@ def worker(concurrency, burst, queues, verbose) -> None:
         # every job decrypts credentials: a keyring that cannot is refused here, not in each job
         database_keyring(cfg, conn)
     concurrency = concurrency or cfg.worker_concurrency
+    if metrics_port is not None:  # this process's counters and the database's families, one registry
+        from prometheus_client import start_http_server
+
+        from worker.observe.database import register_database_collector
+
+        register_database_collector(url)
+        start_http_server(metrics_port, addr=metrics_host)
 
     async def run() -> None:
         async with open_app_async(url, max_size=concurrency + 4) as app:

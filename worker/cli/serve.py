@@ -1,4 +1,5 @@
-"""`integrations serve`: the web service (provider push, /healthz, the operators' /status page)."""
+"""`integrations serve`: the web service (provider push, /healthz, the operators' /status page,
+Prometheus /metrics)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ def serve(host, port, verbose) -> None:
     """Serve webhooks, /healthz and /status until stopped (SIGINT/SIGTERM).
 
     Providers reach it at INTEGRATIONS_PUBLIC_URL (a reverse proxy with TLS in front); /status
-    needs `Authorization: Bearer $INTEGRATIONS_ADMIN_TOKEN`.
+    needs `Authorization: Bearer $INTEGRATIONS_ADMIN_TOKEN`, and so does /metrics when it is set.
 
     \b
     Example:
@@ -30,8 +31,9 @@ def serve(host, port, verbose) -> None:
     from worker.db.connect import connect, require_schema
     from worker.http.app import Service, create_app
     from worker.http.settings import serve_settings
+    from worker.observe.logs import configure_logging
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(logging.INFO)
     config = serve_settings()
     cfg = settings()
     url = database_url()
@@ -40,5 +42,7 @@ def serve(host, port, verbose) -> None:
         keyring = database_keyring(cfg, conn)  # decrypts webhook secrets; a wrong key stops it here
     app = create_app(Service(config, url, keyring))
     click.echo(f"serving on http://{host}:{port} (providers reach it at {config.public_url})", err=True)
+    # JSON logs: uvicorn's loggers go through ours (log_config=None) instead of its own text handlers
     uvicorn.run(app, host=host, port=port, log_level="info" if verbose else "warning",
-                access_log=verbose, server_header=False, proxy_headers=False)
+                access_log=verbose, server_header=False, proxy_headers=False,
+                **({"log_config": None} if cfg.log_format == "json" else {}))

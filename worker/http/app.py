@@ -7,6 +7,7 @@ plain HTML built in worker/http/status_page.py).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hmac
 import logging
@@ -22,6 +23,7 @@ from starlette.routing import Route
 from worker.capabilities import Provider, PushRequest, Webhook
 from worker.http.push import UnknownAccounts, receive
 from worker.http.settings import ServeSettings
+from worker.observe.metrics import count_webhook
 from worker.registry import all_providers
 
 log = logging.getLogger("worker.http")
@@ -75,6 +77,7 @@ def webhook_endpoint(service: Service, provider: Provider, webhook: Webhook):
         push = PushRequest(url=public_url(service, request), body=body, received_at=time.time(),
                            headers={k.lower(): v for k, v in request.headers.items()})
         outcome = await receive(service.pool, service.keyring, service.unknown, provider, webhook, push)
+        count_webhook(provider.name, outcome.status)
         return Response(outcome.body, status_code=outcome.status, media_type=outcome.content_type)
 
     return endpoint
@@ -91,6 +94,9 @@ def admin_allowed(service: Service, request: Request) -> bool:
 
 def create_app(service: Service) -> Starlette:
     from worker.app import open_app_async
+    from worker.observe.database import register_database_collector
+
+    register_database_collector(service.database_url)
     from worker.tasks.dispatch import bind_all
 
     async def healthz(request: Request) -> Response:
@@ -101,6 +107,16 @@ def create_app(service: Service) -> Starlette:
             log.warning("healthz: the database did not answer (%s)", type(error).__name__)
             return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
         return JSONResponse({"status": "ok"})
+
+    async def metrics(request: Request) -> Response:
+        """Prometheus text format; behind the admin token when one is set (as /status)."""
+        if service.settings.admin_token is not None and not admin_allowed(service, request):
+            return PlainTextResponse("admin token required (Authorization: Bearer ...)", status_code=401,
+                                     headers={"WWW-Authenticate": 'Bearer realm="integrations"'})
+        from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+
+        body = await asyncio.to_thread(generate_latest, REGISTRY)  # the database families query
+        return Response(body, media_type=CONTENT_TYPE_LATEST, headers={"Cache-Control": "no-store"})
 
     async def status(request: Request) -> Response:
         if service.settings.admin_token is None:
@@ -122,6 +138,7 @@ def create_app(service: Service) -> Starlette:
     from worker.http.connect import callback_endpoint, connect_endpoint
 
     routes = [Route("/healthz", healthz, methods=["GET"]), Route("/status", status, methods=["GET"]),
+              Route("/metrics", metrics, methods=["GET"]),
               Route("/connect/{provider}", connect_endpoint(service), methods=["GET"]),
               Route("/oauth/{provider}/callback", callback_endpoint(service), methods=["GET"])]
     for provider in all_providers():

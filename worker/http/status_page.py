@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from html import escape
 
 from worker.db.connect import session
+from worker.observe.health import workers
 from worker.status import age, collect_status, failing_normalize_tests, since
 
 PROBLEM_STATES = frozenset({"failing", "needs_reauth", "revoked"})
@@ -35,20 +36,34 @@ td.state{font-weight:600} .remedy{color:#7f1d1d;font-weight:600} .muted{color:#6
 
 def has_problem(capability: dict, connection: dict) -> bool:
     return bool(capability["remedy"]) or capability["status"] in PROBLEM_STATES \
-        or connection["status"] in PROBLEM_STATES
+        or connection["status"] in PROBLEM_STATES or bool(capability.get("overdue"))
 
 
-def _collect(database_url: str) -> tuple[list[dict], list[dict]]:
+def _collect(database_url: str) -> tuple[list[dict], list[dict], list[dict]]:
     with session(database_url) as conn:
-        return collect_status(conn), failing_normalize_tests(conn)
+        return collect_status(conn), failing_normalize_tests(conn), workers(conn)
 
 
 async def render_status(database_url: str, tenant_id: str | None = None) -> str:
     """The page; with `tenant_id`, that tenant's connections only (`/status?tenant=...`)."""
-    report, failing_tests = await asyncio.to_thread(_collect, database_url)
+    report, failing_tests, beating = await asyncio.to_thread(_collect, database_url)
     if tenant_id is not None:
         report = [c for c in report if c["tenant_id"] == tenant_id]
-    return render(report, failing_tests, datetime.now(timezone.utc))
+    return render(report, failing_tests, datetime.now(timezone.utc), beating)
+
+
+def workers_banner(beating: list[dict] | None) -> tuple[str, bool]:
+    """The workers' line, and whether none is alive (then it is a red banner: with no worker nothing
+    syncs, however green the last recorded states are). None: not known (no banner)."""
+    if beating is None:
+        return "", False
+    alive = [w for w in beating if w["alive"]]
+    if alive:
+        return (f'<p class="workers muted">{len(alive)} worker(s) alive, last heartbeat'
+                f" {escape(age(alive[0]['age']))} ago</p>"), False
+    last = f" (last heartbeat {escape(age(beating[0]['age']))} ago)" if beating else ""
+    return (f'<div class="banner problems workers">no worker alive{last}: nothing syncs or normalizes'
+            " — start <code>integrations worker</code></div>"), True
 
 
 def _reconcile(rec: dict | None) -> str:
@@ -72,7 +87,8 @@ def _row(cap: dict, connection: dict) -> str:
     error = cap["last_error"] if cap["last_error"] and cap["status"] != "ok" else None
     cells = [
         f'<td class="capability">{escape(name)}</td>',
-        f'<td class="state">{"⚠ " if problem else ""}{escape(str(cap["status"]))}</td>',
+        f'<td class="state">{"⚠ " if problem else ""}{escape(str(cap["status"]))}'
+        f'{" (overdue)" if cap.get("overdue") else ""}</td>',
         f"<td>{escape(age(cap['lag_seconds']))}</td>",
         f"<td>{escape(since(cap['last_success_at']))}</td>",
         f"<td>{_push(cap)}</td>",
@@ -88,7 +104,7 @@ HEADER = ("<tr><th>capability</th><th>state</th><th>lag</th><th>last success</th
           "<th>last reconcile</th><th>item failures</th><th>last error</th><th>remedy</th></tr>")
 
 
-def render(report: list[dict], failing_tests: list[dict], now: datetime) -> str:
+def render(report: list[dict], failing_tests: list[dict], now: datetime, beating: list[dict] | None = None) -> str:
     tenants: dict[str, list[dict]] = defaultdict(list)
     for connection in report:
         tenants[connection["tenant_id"]].append(connection)
@@ -99,8 +115,14 @@ def render(report: list[dict], failing_tests: list[dict], now: datetime) -> str:
         for cap in conn["capabilities"]:
             rows_of[(conn["connection_id"], cap["capability"])].append(has_problem(cap, conn))
     problems, total = sum(any(rows) for rows in rows_of.values()), len(rows_of)
-    banner = (f'<div class="banner problems">{problems} of {total} capabilities need attention</div>' if problems
-              else f'<div class="banner ok">all {total} capabilities healthy</div>')
+    workers_line, no_worker = workers_banner(beating)
+    if problems:
+        banner = f'<div class="banner problems">{problems} of {total} capabilities need attention</div>'
+    elif no_worker:  # never green while nothing runs
+        banner = ""
+    else:
+        banner = f'<div class="banner ok">all {total} capabilities healthy</div>'
+    banner = workers_line + banner
     parts = [f'<!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="30">'
              f"<title>Integrations status{' — ' + str(problems) + ' need attention' if problems else ''}</title>"
              f"<style>{STYLE}</style></head><body><h1>Integrations status</h1>"

@@ -143,8 +143,11 @@ async def run_dbt(
     runs_dir: Path | None = None,
     extra_args: Iterable[str] = (),
     variables: Mapping[str, str] | None = None,
+    on_target: Callable[[Path], object] | None = None,
 ) -> int:
     """`dbt build` (or `command`) against `database_url`; returns dbt's exit code.
+
+    `on_target` gets the run's target directory once dbt exited (its run_results.json: `rows_affected`).
 
     `variables` are the project vars (`--vars`); by default those of the settings (`dbt_vars()`).
 
@@ -174,7 +177,10 @@ async def run_dbt(
         assert process.stdout is not None
         async for raw in process.stdout:
             on_line(raw.decode("utf-8", errors="replace").rstrip("\r\n"))
-        return await process.wait()
+        code = await process.wait()
+        if on_target is not None:
+            on_target(run_dir / "target")
+        return code
     except BaseException:
         if process.returncode is None:
             process.terminate()
@@ -184,6 +190,21 @@ async def run_dbt(
                 process.kill()
                 await process.wait()
         raise
+
+
+def rows_affected(target_dir: Path) -> int | None:
+    """Rows the run's models inserted, updated or deleted, as dbt reports them (run_results.json's
+    `adapter_response.rows_affected`); None when the file is missing or unreadable."""
+    try:
+        results = json.loads((Path(target_dir) / "run_results.json").read_text())["results"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    total = 0
+    for result in results:
+        rows = ((result or {}).get("adapter_response") or {}).get("rows_affected")
+        if isinstance(rows, int) and rows > 0:
+            total += rows
+    return total
 
 
 def run_dbt_sync(database_url: str, **kwargs) -> int:

@@ -3,7 +3,7 @@
 -- runs (stream `run:<id>`) appear only while their last attempt failed: a failed run is never silent.
 select
     c.id as connection_id, c.tenant_id, c.profile_id, c.provider, c.account_id,
-    c.status as connection_status, c.status_reason, c.capabilities as enabled,
+    c.status as connection_status, c.status_reason, c.capabilities as enabled, c.created_at as connection_created_at,
     s.capability, s.stream, s.status, s.cursor, s.last_success_at, s.last_attempt_at, s.last_error,
     s.consecutive_failures, s.next_run_at, s.full_syncs, s.last_full_sync_reason, s.reconcile,
     staged.records as staged_records, staged.newest as newest_staged_at,

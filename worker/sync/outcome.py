@@ -17,6 +17,8 @@ import logging
 from typing import Awaitable, Callable, Iterable
 
 from worker.errors import IntegrationsError
+from worker.observe.context import bind, current
+from worker.observe.metrics import count_run
 from worker.settings import get_settings
 from worker.store.staging import StaleWriter
 from worker.store.sync_state import ensure_row, record_failure, record_success, stream_key
@@ -42,8 +44,15 @@ def describe_failure(error: BaseException) -> str:
 async def run_capability(pool, connection_id, capability: str, body: Callable[[], Awaitable[dict]],
                          stream: str = "") -> dict:
     """Run `body` and record its outcome on the (connection, capability, stream) row."""
+    with bind(connection_id=connection_id, capability=capability):
+        return await _run_capability(pool, connection_id, capability, body, stream)
+
+
+async def _run_capability(pool, connection_id, capability: str, body: Callable[[], Awaitable[dict]],
+                          stream: str) -> dict:
     key = stream_key(connection_id, capability, stream)
     interval = get_settings().sync_interval_seconds
+    provider = current().get("provider")  # the job's (worker/observe/context.py): a metrics label
     async with pool.connection() as conn:
         await ensure_row(conn, key)
     try:
@@ -51,13 +60,16 @@ async def run_capability(pool, connection_id, capability: str, body: Callable[[]
     except Reauth as error:
         await _record(pool, key, "needs_reauth", describe_failure(error), interval)
         logger.warning("connection %s needs reauth: %s", connection_id, error.operator_message())
+        count_run(provider, capability, "needs_reauth", error)
         return {"status": "needs_reauth"}
     except StaleWriter as error:
         # not a failure: a newer run of this stream already moved on and holds this page's data;
         # recording it would back off (delay) the very stream that is healthy
         logger.info("superseded run of %s on connection %s: %s", capability, connection_id, error)
+        count_run(provider, capability, "superseded")
         return {"status": "superseded"}
     except Exception as error:  # every type: nothing fails silently (invariant 3)
+        count_run(provider, capability, "failing", error)
         try:
             await _record(pool, key, "failing", describe_failure(error), interval)
         except Exception:  # the database itself is gone: the job still fails with the cause
@@ -65,6 +77,7 @@ async def run_capability(pool, connection_id, capability: str, body: Callable[[]
         raise
     async with pool.connection() as conn:
         await record_success(conn, key, interval)
+    count_run(provider, capability, "ok")
     return result
 
 

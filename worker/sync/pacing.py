@@ -15,9 +15,13 @@ import asyncio
 import random
 import time
 
+from worker.observe.metrics import QuotaWindow, quota_window
+
 
 class Pacer:
-    def __init__(self, units_per_minute: float, headroom: float = 0.97, burst_seconds: float = 1.0) -> None:
+    def __init__(self, units_per_minute: float, headroom: float = 0.97, burst_seconds: float = 1.0,
+                 window: QuotaWindow | None = None) -> None:
+        self.window = window  # what was spent, for the quota metrics
         self.rate = units_per_minute / 60.0 * headroom
         self.capacity = max(self.rate * burst_seconds, 1.0)
         self.tokens = self.capacity
@@ -29,6 +33,8 @@ class Pacer:
         return self.rate > 0
 
     async def acquire(self, units: float) -> None:
+        if self.window is not None and units > 0:
+            self.window.spend(units)
         if not self.enabled or units <= 0:
             return
         async with self._lock:
@@ -63,12 +69,14 @@ class Backoff:
 _PACERS: dict[tuple[str, str, int], Pacer] = {}
 
 
-def pacer_for(account: str, api: str, units_per_minute: float, burst_seconds: float = 1.0) -> Pacer:
+def pacer_for(account: str, api: str, units_per_minute: float, burst_seconds: float = 1.0,
+              provider: str = "") -> Pacer:
     """One bucket per account and API in this process (e.g. Gmail and Calendar quotas are separate);
     `burst_seconds`: how much unused budget may be spent at once (a limit counted per minute
-    admits a few calls together)."""
+    admits a few calls together). `provider` labels its quota metrics (never the account)."""
     key = (account, api, id(asyncio.get_running_loop()))
     pacer = _PACERS.get(key)
     if pacer is None or abs(pacer.rate - units_per_minute / 60.0 * 0.97) > 1e-9:
-        pacer = _PACERS[key] = Pacer(units_per_minute, burst_seconds=burst_seconds)
+        pacer = _PACERS[key] = Pacer(units_per_minute, burst_seconds=burst_seconds,
+                                     window=quota_window(provider or api.split(":")[0], api, units_per_minute))
     return pacer

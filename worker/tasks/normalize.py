@@ -9,6 +9,7 @@ loop -- and procrastinate's heartbeat on it -- keeps running during a build.
 from __future__ import annotations
 
 import logging
+import time
 
 from procrastinate import exceptions as procrastinate_exceptions
 
@@ -34,31 +35,45 @@ async def normalize(full_refresh: bool = False, select: list[str] | None = None)
     (worker/normalize/warm.py), unless INTEGRATIONS_NORMALIZE_IN_PROCESS is false."""
     from worker.db.url import resolve_database_url
     from worker.normalize import run_dbt
+    from worker.normalize.runner import rows_affected
     from worker.normalize.selection import selectors
+    from worker.observe.metrics import observe_normalize
     from worker.settings import get_settings
 
     url = resolve_database_url(get_settings())
     tail: list[str] = []
+    targets: list = []
 
     def on_line(line: str) -> None:
         logger.info("dbt: %s", line)
         tail.append(line)
         del tail[:-40]
 
+    def measured(kind: str, started: float, code: int) -> int:
+        rows = rows_affected(targets[-1]) if targets and code == 0 else None
+        observe_normalize(kind, "ok" if code == 0 else "failed", time.monotonic() - started, rows)
+        return code
+
     settings = get_settings()
     if select and not full_refresh:
+        started = time.monotonic()
         if settings.normalize_in_process:
             from worker.normalize.warm import run_warm
 
-            code = await run_warm(url, selectors(select), settings.data_dir.resolve() / "dbt" / "warm", on_line)
+            warm_dir = settings.data_dir.resolve() / "dbt" / "warm"
+            code = await run_warm(url, selectors(select), warm_dir, on_line)
+            targets.append(warm_dir / "target")
         else:
-            code = await run_dbt(url, command="run", select=selectors(select), on_line=on_line)
-        if code == 0:
+            code = await run_dbt(url, command="run", select=selectors(select), on_line=on_line,
+                                 on_target=targets.append)
+        if measured("selective", started, code) == 0:
             return code
         # a project never built (a fresh database), or a model the selection needs but left out:
         # the whole build, which a selective run only ever shortcuts
         logger.warning("dbt run of %s exited with %s; building the whole project instead", ", ".join(select), code)
-    code = await run_dbt(url, full_refresh=full_refresh, on_line=on_line)
+    started = time.monotonic()
+    code = measured("whole", started, await run_dbt(url, full_refresh=full_refresh, on_line=on_line,
+                                                     on_target=targets.append))
     if code != 0:
         raise NormalizeFailed(f"dbt build exited with {code}:\n" + "\n".join(tail))
     return code

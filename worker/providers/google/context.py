@@ -49,7 +49,7 @@ async def google_context(pool, connection_id, api: str = "gmail",
     units = gmail_units_per_minute(settings) if api == "gmail" else settings.calendar_quota_units_per_minute
     async with httpx.AsyncClient(timeout=settings.http_timeout_seconds,
                                  limits=httpx.Limits(max_connections=8)) as http:
-        client = GoogleClient(http, tokens, pacer_for(row["account_id"], api, units))
+        client = GoogleClient(http, tokens, pacer_for(row["account_id"], api, units, provider="google"))
         yield GoogleContext(connection=row, client=client, endpoints=endpoints, settings=settings, pool=pool)
 
 

@@ -53,7 +53,7 @@ async def microsoft_context(pool, connection_id, capability: str = "") -> AsyncI
     stored = keyring.decrypt(row["credentials"], str(row["id"]))
     tokens = MicrosoftTokens(StoredGrant(pool, keyring, row["id"]), stored, ms)
     # Graph's Outlook budget is 10,000 requests per 10 minutes per app and mailbox
-    pacer = pacer_for(row["account_id"], "graph", ms.requests_per_ten_minutes / 10)
+    pacer = pacer_for(row["account_id"], "graph", ms.requests_per_ten_minutes / 10, provider="microsoft")
     async with httpx.AsyncClient(timeout=ms.http_timeout_seconds, verify=ms.tls_context(),
                                  limits=httpx.Limits(max_connections=ms.concurrency)) as http:
         client = GraphClient(http, ms.graph, tokens, pacer, mailbox_slots(row["account_id"], ms.concurrency))

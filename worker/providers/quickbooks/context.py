@@ -44,7 +44,7 @@ class QuickBooksContext(ConnectionContext):
 def open_client(http: httpx.AsyncClient, qs: QuickBooksSettings, realm: str, tokens) -> QuickBooksClient:
     """A client paced per company: every capability and job of the company in this process shares
     one bucket at Intuit's per-minute rate and one set of concurrency slots."""
-    pacer = pacer_for(realm, "quickbooks", qs.requests_per_minute, burst_seconds=BURST_SECONDS)
+    pacer = pacer_for(realm, "quickbooks", qs.requests_per_minute, burst_seconds=BURST_SECONDS, provider="quickbooks")
     return QuickBooksClient(http, qs.api, realm, tokens, pacer, company_slots(realm, qs.concurrency),
                             qs.minor_version)
 

@@ -18,6 +18,7 @@ from typing import Any, Awaitable, Callable
 
 import httpx
 
+from worker.observe.metrics import counted
 from worker.providers.google.client.errors import (
     GoogleError,
     MalformedResponse,
@@ -62,7 +63,7 @@ class GoogleClient:
         access = await self.token(force_refresh)
         headers = {**kwargs.pop("headers", {}), "Authorization": f"Bearer {access}"}
         self.calls += 1
-        return await self.http.request(method, url, headers=headers, **kwargs)
+        return await counted("google", self.http.request(method, url, headers=headers, **kwargs))
 
     async def call(self, method: str, url: str, *, units: int, params: dict | None = None,
                    json_body: Any = None, headers: dict | None = None, content: bytes | None = None,

@@ -14,6 +14,7 @@ from typing import Any, Awaitable, Callable
 
 import httpx
 
+from worker.observe.metrics import counted
 from worker.providers.microsoft.client.errors import (
     GraphError,
     MalformedResponse,
@@ -61,7 +62,7 @@ class GraphClient:
         headers = {**prefer(), **kwargs.pop("headers", {}), "Authorization": f"Bearer {access}"}
         async with self.slots:
             self.calls += 1
-            return await self.http.request(method, url, headers=headers, **kwargs)
+            return await counted("microsoft", self.http.request(method, url, headers=headers, **kwargs))
 
     async def call(self, method: str, path: str, *, params: dict | None = None, json_body: Any = None,
                    headers: dict | None = None, expect_json: bool = True, idempotent: bool = True,

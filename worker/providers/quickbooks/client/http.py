@@ -15,6 +15,7 @@ from typing import Protocol
 
 import httpx
 
+from worker.observe.metrics import counted
 from worker.providers.quickbooks.client.errors import (
     MalformedResponse,
     QuickBooksError,
@@ -59,8 +60,8 @@ class QuickBooksClient:
                 token = await self.token(False)
                 async with self.slots:
                     self.calls += 1
-                    response = await self.http.get(url, params=query, headers={
-                        "Authorization": f"Bearer {token}", "Accept": "application/json"})
+                    response = await counted("quickbooks", self.http.get(url, params=query, headers={
+                        "Authorization": f"Bearer {token}", "Accept": "application/json"}))
                 answer = decode(response)
                 if response.status_code < 400 and answer is not None:
                     return answer

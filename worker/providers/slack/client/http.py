@@ -16,6 +16,7 @@ from typing import Callable, Protocol
 
 import httpx
 
+from worker.observe.metrics import counted
 from worker.providers.slack.client.errors import (
     MalformedResponse,
     RateLimited,
@@ -90,9 +91,9 @@ class SlackClient:
         url = f"{self.base}/{method}"
         self.calls += 1
         if json_body is not None:
-            return await self.http.post(url, json=json_body, headers=headers)
-        return await self.http.get(url, params={k: v for k, v in (params or {}).items() if v is not None},
-                                   headers=headers)
+            return await counted("slack", self.http.post(url, json=json_body, headers=headers))
+        return await counted("slack", self.http.get(url, params={k: v for k, v in (params or {}).items()
+                                                                 if v is not None}, headers=headers))
 
     async def _pause(self, error: Exception, attempt: int, method: str, pacer: Pacer) -> None:
         limit = MAX_RATE_LIMIT_ATTEMPTS if isinstance(error, RateLimited) else MAX_TRANSIENT_ATTEMPTS

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 import httpx
 
+from worker.observe.metrics import counted
 from worker.providers.twilio.client.errors import (
     MalformedResponse,
     RateLimited,
@@ -68,7 +69,8 @@ class TwilioClient:
     async def _send(self, method: str, url: str, auth: tuple[str, str], **kwargs) -> httpx.Response:
         async with self.slots:
             self.calls += 1
-            return await self.http.request(method, url, auth=auth, headers={"Accept": "application/json"}, **kwargs)
+            return await counted("twilio", self.http.request(method, url, auth=auth,
+                                                             headers={"Accept": "application/json"}, **kwargs))
 
     async def call(self, method: str, path: str, *, params: dict | None = None, data: dict | None = None,
                    idempotent: bool = True) -> Any:
