@@ -135,3 +135,14 @@ async def drain(url: str) -> None:
     """Run every ready job of the server's database, then return (a worker in burst)."""
     async with open_app_async(url) as app:
         await app.run_worker_async(concurrency=2, wait=False, queues=["default"])
+
+
+@pytest.fixture
+def a_live_worker(serve_env):
+    """A worker heartbeat on the server's database (no worker alive is a red banner on /status)."""
+    with psycopg.connect(serve_env["INTEGRATIONS_DATABASE_URL"]) as conn:
+        [(worker_id,)] = conn.execute("insert into procrastinate_workers (last_heartbeat) values (now())"
+                                      " returning id").fetchall()
+    yield worker_id
+    with psycopg.connect(serve_env["INTEGRATIONS_DATABASE_URL"]) as conn:
+        conn.execute("delete from procrastinate_workers where id = %s", (worker_id,))

@@ -38,7 +38,7 @@ async def test_the_page_needs_the_admin_token(server, token):
     assert answer.status_code == 401 and "Integrations status" not in answer.text
 
 
-async def test_a_failing_capability_stands_out_with_its_remedy(server, in_env, slack_sandbox):
+async def test_a_failing_capability_stands_out_with_its_remedy(server, in_env, slack_sandbox, a_live_worker):
     url = in_env["INTEGRATIONS_DATABASE_URL"]
     healthy = Workspace(slack_sandbox, url, {"sync_channels_live": None})
     broken = Workspace(slack_sandbox, url, {"sync_channels_live": None})

@@ -14,7 +14,7 @@ import logging
 import re
 from datetime import datetime, timezone
 
-from worker.observe.context import FIELDS, current
+from worker.observe.context import FIELDS, current, fields_of_job
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 _SECRET = re.compile(
@@ -32,8 +32,12 @@ class ContextFilter(logging.Filter):
     """Adds the job's fields to every record (as attributes), for either format."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        for name, value in current().items():
-            if not hasattr(record, name):
+        fields = current()
+        job = getattr(record, "job", None)  # procrastinate's own lines carry the job as `extra`
+        if isinstance(job, dict):
+            fields = {**fields_of_job(job.get("task_name") or "", job.get("id"), job.get("task_kwargs") or {}), **fields}
+        for name, value in fields.items():
+            if value is not None and not hasattr(record, name):
                 setattr(record, name, value)
         return True
 
