@@ -126,7 +126,8 @@ async def test_metrics_need_the_admin_token(server):
         server.url + "/metrics", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}).text
 
 
-async def test_a_synced_push_shows_in_every_metric_family_without_personal_data(server, in_env, slack_sandbox, metrics_worker):
+async def test_a_synced_push_shows_in_every_metric_family_without_personal_data(server, in_env, slack_sandbox,
+                                                                                metrics_worker):
     url = in_env["INTEGRATIONS_DATABASE_URL"]
     ws = Workspace(slack_sandbox, url, {"sync_channels_live": None})
     body_text = f"quarterly numbers are confidential {uuid.uuid4().hex}"

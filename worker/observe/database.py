@@ -59,8 +59,9 @@ class DatabaseCollector:
                                      "factor": settings.overdue_factor})
             pc = ["provider", "capability"]
             families = [
-                _gauge("integrations_sync_last_success_age_seconds", "Oldest last success among the enabled live"
-                       " capabilities of active connections (0: none succeeded yet)", pc, sync, "last_success_age"),
+                _gauge("integrations_sync_last_success_age_seconds", "Age of the oldest last success among the enabled"
+                       " live capabilities of active connections (since its creation when one never succeeded)",
+                       pc, sync, "last_success_age"),
                 _gauge("integrations_sync_oldest_due_seconds", "How long the longest-waiting due capability has"
                        " been due", pc, sync, "oldest_due_age"),
                 _gauge("integrations_sync_overdue", "Capabilities whose last success is older than"

@@ -23,7 +23,8 @@ with live as (
 )
 
 select provider, capability, count(*) as capabilities,
-       coalesce(max(extract(epoch from now() - last_success_at)), 0)::float8 as last_success_age,
+       coalesce(max(extract(epoch from now() - coalesce(last_success_at, created_at))), 0)::float8
+           as last_success_age,
        coalesce(max(extract(epoch from now() - coalesce(next_run_at, created_at)))
                 filter (where next_run_at is null or next_run_at <= now()), 0)::float8 as oldest_due_age,
        count(*) filter (where now() - coalesce(last_success_at, created_at)
