@@ -124,7 +124,8 @@ def render(report: list[dict], failing_tests: list[dict], now: datetime, beating
         banner = f'<div class="banner ok">all {total} capabilities healthy</div>'
     banner = workers_line + banner
     parts = [f'<!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="30">'
-             f"<title>Integrations status{' — ' + str(problems) + ' need attention' if problems else ''}</title>"
+             f"<title>Integrations status{' — ' + str(problems) + ' need attention' if problems else ''}"
+             f"{' — no worker alive' if no_worker else ''}</title>"
              f"<style>{STYLE}</style></head><body><h1>Integrations status</h1>"
              f'<p class="muted">as of {now.isoformat(timespec="seconds")}</p>{banner}']
     if failing_tests:
