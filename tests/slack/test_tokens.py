@@ -2,12 +2,16 @@
 
 import asyncio
 
+import httpx
 import pytest
+from click.testing import CliRunner
 
 from tests.slack.conftest import Workspace
 from worker.app import open_app_async
+from worker.cli import cli
 from worker.db.connect import connect
 from worker.providers.slack.context import slack_context
+from worker.settings import get_settings
 from worker.status import collect_status
 
 pytestmark = pytest.mark.asyncio
@@ -113,3 +117,32 @@ async def test_a_refresh_refused_while_another_is_in_flight_adopts_the_winners_p
     assert rotating.count_requests(method_id="oauth.v2.access") == 1  # B adopted A's pair, spent nothing
     await ws.run_live()
     assert ws.row()["status"] == "active"
+
+
+async def test_a_worker_dying_after_slacks_refresh_answer_loses_the_grant_and_status_says_reinstall(
+        rotating, database_url, app_pool):
+    """Unlike Intuit, Slack keeps no grace period for a rotated refresh token: killed between Slack's
+    answer and our commit, the stored refresh token is already revoked. `status` says why and names
+    the reinstall command."""
+    ws = Workspace(rotating, database_url, {"sync_channels_live": None})
+    first = ws.credentials()["refresh_token"]
+    rotating.expire_access_tokens(ws.team)
+
+    async def die_on_token_answer(response: httpx.Response) -> None:
+        if response.request.url.path.endswith("/oauth.v2.access"):
+            raise RuntimeError("worker died after the token answer")
+
+    async with slack_context(app_pool, ws.id) as ctx:
+        ctx.client.token.http.event_hooks["response"].append(die_on_token_answer)
+        with pytest.raises(RuntimeError):
+            await ctx.client.call("auth.test")
+    assert ws.credentials()["refresh_token"] == first  # rolled back with the transaction: revoked at Slack
+    await ws.run_live()
+    assert ws.row()["status"] == "needs_reauth"
+    get_settings.cache_clear()
+    shown = await asyncio.to_thread(CliRunner().invoke, cli, ["status", "--connection", str(ws.id)])
+    assert shown.exit_code == 0, shown.output
+    text = " ".join(shown.output.split())
+    assert "needs_reauth" in text and "reinstall the Slack app" in text
+    assert "no grace period" in text and "loses the grant for good" in text
+    assert f"integrations connect slack --tenant {ws.tenant_id} --account {ws.team}" in text

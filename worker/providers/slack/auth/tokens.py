@@ -29,6 +29,17 @@ from worker.providers.slack.settings import SlackSettings
 from worker.sync.grant import DeadGrant, StoredGrant
 
 REAUTH_REASON = "reinstall the Slack app: its token was revoked or its refresh token refused"
+# a refused refresh token: stored as the connection's status_reason, explained by `reauth_remedy`
+REFRESH_REFUSED = "reinstall the Slack app: Slack refused the stored refresh token"
+
+
+def reauth_remedy(status_reason: str | None) -> str:
+    """What `status` says of a Slack connection that needs a person (the reinstall command follows)."""
+    if status_reason == REFRESH_REFUSED:
+        return (f"{REFRESH_REFUSED}. Slack revokes a refresh token as soon as it answers a refresh, with no"
+                " grace period: a worker stopped between that answer and storing the new pair loses the"
+                " grant for good (as does uninstalling the app)")
+    return "reinstall the Slack app: its token was revoked (the app was uninstalled or its token revoked)"
 EARLY = timedelta(minutes=10)  # refresh this long before a rotating token expires
 
 
@@ -83,7 +94,7 @@ class SlackTokens:
             return {k: v for k, v in to_stored(answer).items() if v not in (None, {}, [])}
         if answer.get("transient") or answer.get("error") not in DEAD_GRANT | {"invalid_refresh_token"}:
             raise Transient(str(answer.get("error") or "refresh_failed"), "token refresh failed, will retry")
-        raise DeadGrant(REAUTH_REASON, str(answer["error"]))
+        raise DeadGrant(REFRESH_REFUSED, str(answer["error"]))
 
     async def _refresh(self, forced: bool) -> None:
         held_token = self.stored.get("token")
