@@ -24,8 +24,8 @@ def test_a_slack_refresh_token_refused_says_the_grant_is_lost_for_good_and_names
     from worker.providers.slack.auth.tokens import REFRESH_REFUSED
 
     lost = remedy({**_row("slack", None), "status_reason": REFRESH_REFUSED})
-    assert lost.startswith("reinstall the Slack app") and "no grace period" in lost
+    assert lost.startswith("reconnect by reinstalling the Slack app") and "no grace period" in lost
     assert "integrations connect slack --tenant" in lost
     revoked = remedy({**_row("slack", None), "status_reason": "reinstall the Slack app: its token was revoked"})
-    assert "reinstall the Slack app" in revoked and "no grace period" not in revoked
+    assert "reinstalling the Slack app" in revoked and "no grace period" not in revoked
     assert remedy(_row("google", uuid.uuid4())).startswith("reconnect: the refresh token was revoked or expired")

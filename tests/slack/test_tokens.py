@@ -143,6 +143,6 @@ async def test_a_worker_dying_after_slacks_refresh_answer_loses_the_grant_and_st
     shown = await asyncio.to_thread(CliRunner().invoke, cli, ["status", "--connection", str(ws.id)])
     assert shown.exit_code == 0, shown.output
     text = " ".join(shown.output.split())
-    assert "needs_reauth" in text and "reinstall the Slack app" in text
+    assert "needs_reauth" in text and "reconnect by reinstalling the Slack app" in text
     assert "no grace period" in text and "loses the grant for good" in text
     assert f"integrations connect slack --tenant {ws.tenant_id} --account {ws.team}" in text

@@ -36,10 +36,11 @@ REFRESH_REFUSED = "reinstall the Slack app: Slack refused the stored refresh tok
 def reauth_remedy(status_reason: str | None) -> str:
     """What `status` says of a Slack connection that needs a person (the reinstall command follows)."""
     if status_reason == REFRESH_REFUSED:
-        return (f"{REFRESH_REFUSED}. Slack revokes a refresh token as soon as it answers a refresh, with no"
-                " grace period: a worker stopped between that answer and storing the new pair loses the"
-                " grant for good (as does uninstalling the app)")
-    return "reinstall the Slack app: its token was revoked (the app was uninstalled or its token revoked)"
+        return ("reconnect by reinstalling the Slack app: Slack refused the stored refresh token. Slack revokes"
+                " a refresh token as soon as it answers a refresh, with no grace period: a worker stopped"
+                " between that answer and storing the new pair loses the grant for good (as does"
+                " uninstalling the app)")
+    return "reconnect by reinstalling the Slack app: its token was revoked (the app was uninstalled or its token revoked)"
 EARLY = timedelta(minutes=10)  # refresh this long before a rotating token expires
 
 
