@@ -176,6 +176,9 @@ class Provider:
     before_delete: Callable | None = None
     # where the account's owner removes the app's access by hand (when revoking failed or is impossible)
     access_settings_url: str | None = None
+    # (connection's status_reason) -> why to reconnect, in the provider's words, for `status`'s remedy
+    # of a needs_reauth connection; None: the generic "the refresh token was revoked or expired"
+    reauth_remedy: Callable[[str | None], str] | None = None
     # (pool, connection_id, capability name) → async context manager yielding a ProviderContext
     open_context: Callable[[Any, Any, str], AsyncContextManager[Any]] | None = None
     blueprint: Any = None  # procrastinate.Blueprint holding every task of the provider

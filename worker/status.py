@@ -27,7 +27,7 @@ def remedy(row: dict) -> str | None:
         if row["connection_status"] == "needs_reauth" or row["status"] == "needs_reauth":
             return f"reconnect with a valid API key (the key was revoked or its secret changed) — {connect}"
     if row["connection_status"] == "needs_reauth" or row["status"] == "needs_reauth":
-        return f"reconnect: the refresh token was revoked or expired — {connect}"
+        return f"{_reauth_reason(row)} — {connect}"
     if row["status"] == "awaiting_consent":
         return f"grant consent for this capability's scopes — {connect}"
     if row["status"] == "disabled":
@@ -49,6 +49,18 @@ def push_health(last_push_at: datetime | None) -> str | None:
         return None
     silent = (datetime.now(timezone.utc) - last_push_at).total_seconds()
     return "receiving" if silent <= get_settings().push_poll_interval_seconds else "stopped"
+
+
+def _reauth_reason(row: dict) -> str:
+    """Why the connection needs a person, in its provider's words (Slack: a reinstall, and why a
+    refused refresh token is for good)."""
+    try:
+        explain = get_provider(row["provider"]).reauth_remedy
+    except Exception:  # a provider no longer registered
+        explain = None
+    if explain is not None:
+        return explain(row.get("status_reason"))
+    return "reconnect: the refresh token was revoked or expired"
 
 
 def _credential_kind(provider: str) -> str | None:

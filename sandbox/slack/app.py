@@ -1,7 +1,8 @@
 """Slack's calls on the core pipeline.
 
     GET  /oauth/v2/authorize              consent at once -> redirect (no token, no quota)
-    POST /api/oauth.v2.access             code or refresh token -> tokens (no token, no quota)
+    POST /api/oauth.v2.access             code or refresh token -> tokens (no token, no quota) -> (injected
+        delay or hold of the answer: Slack has rotated, the caller has not heard yet)
     GET|POST /api/<method>: fault rule? -> arguments (query, form, multipart, JSON) -> token
         -> rate limit (method's tier, per workspace; chat.postMessage per channel) -> (injected delay
         or hold) -> handler (scopes, channel access) -> ``{"ok": true, ...}`` -> request log
@@ -71,6 +72,7 @@ class SlackApp(App):
             with self.world.lock:
                 answer = self.oauth.access(req, args)
             exchange.user = answer["team"]["id"]
+            exchange.pause()  # after the exchange: a delayed answer whose rotation Slack already did
             return Response.json(200, answer)
         handler = METHODS.get(method)
         if handler is None:

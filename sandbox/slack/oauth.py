@@ -8,7 +8,9 @@ to ``redirect_uri`` with ``code`` and ``state``: the app is installed into the w
 PKCE ``code_verifier`` when a challenge was sent) for a bot token ``xoxb-...``; with token rotation
 on, the access token (``xoxe.xoxb-...``) expires after ``access_token_lifetime`` seconds (12 h) and
 comes with a refresh token (``xoxe-1-...``); ``grant_type=refresh_token`` answers a new pair and
-revokes the refresh token it used.
+revokes the refresh token it used. With ``reinstall_keeps_bot_token`` (a sandbox setting) a later
+install into a workspace holding a live non-rotating bot token answers that same token, its scopes
+widened, as Slack does for a reinstall.
 
 A token's account in the core store is its workspace (team id). Failures are Slack's:
 ``not_authed`` (no token), ``invalid_auth`` (unknown), ``token_revoked``, ``token_expired``; the
@@ -60,10 +62,12 @@ class AuthCode:
 class SlackOAuth:
     """``settings()`` returns the sandbox's current ``(token_rotation, access_token_lifetime)``."""
 
-    def __init__(self, tokens: TokenStore, world: World, settings, clock=time.monotonic) -> None:
+    def __init__(self, tokens: TokenStore, world: World, settings, clock=time.monotonic,
+                 keeps_bot_token=lambda: False) -> None:
         self.tokens = tokens
         self.world = world
         self.settings = settings
+        self.keeps_bot_token = keeps_bot_token  # () -> bool: a reinstall answers the live bot token
         self.clock = clock
         self.codes: dict[str, AuthCode] = {}
         self.kinds: dict[str, tuple[str, str]] = {}  # access token -> (kind, user id)
@@ -93,7 +97,13 @@ class SlackOAuth:
         grant = Grant(self.tokens.client_id, team.id, frozenset(scopes))
         self.tokens.grant_scopes(grant)
         answer = {"ok": True, "app_id": APP_ID, "authed_user": {"id": team.installer()}}
-        if scopes:
+        kept = self._live_bot_token(team.id) if scopes and not rotate and self.keeps_bot_token() else None
+        if kept is not None:
+            grant = Grant(self.tokens.client_id, team.id, frozenset(scopes) | kept[1].grant.scopes)
+            kept[1].grant = grant  # the install's scopes are added to the token it already has
+            answer.update(access_token=kept[0], token_type="bot", scope=",".join(sorted(grant.scopes)))
+            answer["bot_user_id"] = team.bot_user_id
+        elif scopes:
             answer.update(self._pair(grant, "bot", team.bot_user_id, rotate, lifetime))
             answer["bot_user_id"] = team.bot_user_id
         if user_scopes:
@@ -103,6 +113,14 @@ class SlackOAuth:
                                          token_type="user")
         answer.update(team={"id": team.id, "name": team.name}, enterprise=None, is_enterprise_install=False)
         return answer
+
+    def _live_bot_token(self, team_id: str):
+        """(token, record) of a live, non-rotating bot token of `team_id`, or None."""
+        for token, access in self.tokens.access_tokens.items():
+            if access.grant.email == team_id and access.refresh_token is None and token not in self.revoked \
+                    and self.kinds.get(token, ("bot", ""))[0] == "bot":
+                return token, access
+        return None
 
     def _pair(self, grant: Grant, kind: str, user_id: str, rotate: bool, lifetime: float) -> dict:
         letter = "b" if kind == "bot" else "p"

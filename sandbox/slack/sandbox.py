@@ -34,6 +34,7 @@ class Settings:
     token_rotation: bool = False
     access_token_lifetime: float = 43200.0
     volatile_block_ids: bool = True
+    reinstall_keeps_bot_token: bool = False
 
 
 class Sandbox(BaseSandbox):
@@ -60,7 +61,8 @@ class Sandbox(BaseSandbox):
 
     def new_app(self, admin: AdminApi) -> SlackApp:
         self.oauth = SlackOAuth(self.tokens, self.world,
-                                lambda: (self.settings.token_rotation, self.settings.access_token_lifetime))
+                                lambda: (self.settings.token_rotation, self.settings.access_token_lifetime),
+                                keeps_bot_token=lambda: self.settings.reinstall_keeps_bot_token)
         return SlackApp(self.world, self.oauth, self.quota, self.faults, self.log, self.settings, admin)
 
     def admin_routes(self) -> list[tuple]:
@@ -101,6 +103,11 @@ class Sandbox(BaseSandbox):
 
     def set_volatile_block_ids(self, volatile: bool) -> None:
         self.settings.volatile_block_ids = bool(volatile)
+
+    def set_reinstall_keeps_bot_token(self, keep: bool) -> None:
+        """A later install of the app into a workspace that already has its (non-rotating) bot token
+        answers that same token, as Slack does: revoking the "new" one ends the earlier install too."""
+        self.settings.reinstall_keeps_bot_token = bool(keep)
 
     # -- workspaces and tokens (a core "account" is a team id) ----------------------------------
     def add_account(self, team_id: str) -> str:

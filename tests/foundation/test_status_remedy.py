@@ -18,3 +18,14 @@ def test_reconnect_remedy_names_the_profile_only_for_user_owned_providers():
     tenant_owned = remedy(_row("slack", None))
     assert "integrations connect slack --tenant" in tenant_owned and "--profile" not in tenant_owned
     assert remedy(_row("slack", None, status="ok")) is None
+
+
+def test_a_slack_refresh_token_refused_says_the_grant_is_lost_for_good_and_names_the_reinstall():
+    from worker.providers.slack.auth.tokens import REFRESH_REFUSED
+
+    lost = remedy({**_row("slack", None), "status_reason": REFRESH_REFUSED})
+    assert lost.startswith("reconnect by reinstalling the Slack app") and "no grace period" in lost
+    assert "integrations connect slack --tenant" in lost
+    revoked = remedy({**_row("slack", None), "status_reason": "reinstall the Slack app: its token was revoked"})
+    assert "reinstalling the Slack app" in revoked and "no grace period" not in revoked
+    assert remedy(_row("google", uuid.uuid4())).startswith("reconnect: the refresh token was revoked or expired")

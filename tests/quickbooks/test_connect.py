@@ -1,5 +1,6 @@
 """`integrations connect quickbooks`: the company the consent names (realmId) is the account; no profile."""
 
+import asyncio
 import json
 import os
 import subprocess
@@ -76,3 +77,22 @@ def test_profile_is_refused_and_a_consent_for_another_company_stores_nothing(qsb
     assert proc.returncode == 2 and f"connected company {chosen}, not {asked}" in err
     assert connections_of(database_url, tenant) == []
     assert qsb.count_requests(method_id="oauth.revoke", user=chosen) == 1  # the stray grant is disconnected
+
+
+def test_a_consent_for_a_company_another_tenant_holds_never_disconnects_that_tenant(qsb, database_url, company):
+    """Intuit's revoke disconnects the app from the whole company: "disconnecting the stray grant
+    again" would end the other tenant's working connection to that realm (200 -> 401 -> invalid_grant)."""
+    held = company()
+    held.customer("Ana Books")
+    tenant = str(uuid.uuid4())
+    asked = new_realm()
+    proc = start_connect("sync_accounting_live", tenant=tenant, extra=("--account", asked))
+    consent(proc, qsb, held.realm)  # the admin picked the company the first tenant connected
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 2 and f"connected company {held.realm}, not {asked}" in err
+    assert connections_of(database_url, tenant) == []
+    held.customer("Ben Bakery")
+    asyncio.run(held.run_live())  # the first tenant keeps syncing
+    assert held.row()["status"] == "active"
+    assert {c["DisplayName"] for c in held.live().values()} == {"Ana Books", "Ben Bakery"}
+    assert qsb.count_requests(method_id="oauth.revoke") == 0

@@ -1,6 +1,8 @@
 """`sync_accounting_live`: the query backfill (resumable at its position), then CDC with deletions,
 inactive customers kept, and the fallbacks to the query (a 30-day-old position, a cut answer)."""
 
+from datetime import datetime, timezone
+
 import pytest
 
 from tests.quickbooks.conftest import LIVE
@@ -118,3 +120,22 @@ async def test_a_nul_in_one_entity_and_malformed_answers_stop_nothing(company, q
     assert set(co.live()) == {c["Id"] for c in good} | {poison["Id"]}
     assert "\\u0000" in co.live()[poison["Id"]]["Notes"]  # stored with the escape made visible
     assert co.states()["customer"]["cursor"].get("since")
+
+
+async def test_an_entity_dated_in_the_future_never_moves_the_cdc_position_past_the_answers_time(company, qsb):
+    """The position is QBO's clock at the answer (`time`), never an entity's own date: a customer whose
+    LastUpdatedTime says 2099 would otherwise move it to 2099 and every later change would be missed."""
+    co = company(capabilities={LIVE: {"entities": ["Customer"]}})
+    co.customer("Ana Books")
+    await co.run_live()  # the backfill; CDC from its start on
+    qsb.advance(5)
+    future = "2099-01-01T00:00:00-08:00"
+    odd = co.customer("Far Future", MetaData={"CreateTime": future, "LastUpdatedTime": future})
+    await co.run_live()
+    assert odd["Id"] in co.live()
+    since = datetime.fromisoformat(co.states()["customer"]["cursor"]["since"])
+    assert since < datetime(2030, 1, 1, tzinfo=timezone.utc)
+    qsb.advance(5)
+    later = co.customer("Ben Bakery")
+    await co.run_live()
+    assert later["Id"] in co.live() and co.states()["customer"]["status"] == "ok"

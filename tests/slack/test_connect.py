@@ -1,5 +1,6 @@
 """`integrations connect slack`: a workspace install for the tenant (no profile), OAuth v2 with PKCE."""
 
+import asyncio
 import json
 import os
 import subprocess
@@ -105,3 +106,23 @@ def test_an_install_into_another_workspace_than_asked_stores_nothing(ssb, databa
         assert conn.execute("select count(*) as n from integrations.connections where tenant_id = %s",
                             (tenant,)).fetchone()["n"] == 0
     assert ssb.count_requests(path="auth.revoke") == 1  # the stray install was removed again
+
+
+def test_an_install_into_a_workspace_another_tenant_holds_never_revokes_its_token(ssb, database_url, workspace):
+    """A reinstall answers the bot token the workspace already has: "removing the stray install
+    again" with auth.revoke would end the other tenant's working connection."""
+    held = workspace({"sync_channels_live": None})
+    ana = held.user("ana")
+    general = held.channel("general")
+    held.say(general, "before", ana)
+    ssb.set_reinstall_keeps_bot_token(True)
+    tenant = str(uuid.uuid4())
+    proc = start_connect("sync_channels_live", tenant=tenant, extra=("--account", new_team()))
+    consent(proc, held.team)  # picked the workspace the first tenant connected
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 2 and held.team in err
+    held.say(general, "after", ana)
+    asyncio.run(held.run_live())  # the first tenant keeps syncing
+    assert held.row()["status"] == "active"
+    assert {m["text"] for m in held.live().values()} >= {"before", "after"}
+    assert ssb.count_requests(path="auth.revoke") == 0

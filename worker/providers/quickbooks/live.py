@@ -8,7 +8,8 @@ Each entity is a stream with its own sync_state row (one failing entity never st
   had not stored, and an entity edited during the backfill (it moves to the end) is read again
   rather than skipped;
 - then CDC from QBO's clock when the backfill began (`since`), each run asking for changes since
-  the previous answer's `time` less `overlap_seconds`. Deletions arrive as `status: "Deleted"`
+  the previous answer's `time` less `overlap_seconds` (the answer's `time`, never past it: an
+  entity's own date may lie in the future). Deletions arrive as `status: "Deleted"`
   and are staged as tombstones; an inactive customer is an ordinary change (`Active: false`).
 - CDC serves 30 days back at most and at most 1000 objects an answer, silently cut: a position
   older than that, or an answer that large, falls back to the query — a full listing again, which
@@ -53,9 +54,12 @@ class AccountingCursor(LiveCursor[AccountingFull]):
         return self.since is not None
 
 
-def later(*moments: datetime | None) -> datetime | None:
-    values = [m for m in moments if m is not None]
-    return max(values) if values else None
+def next_position(answer_time: datetime | None, since: datetime) -> datetime:
+    """Where the next CDC asks from: QBO's clock at this answer (`time`), which every change it holds
+    precedes. Never an entity's own `LastUpdatedTime`: one entity dated 2099 would move the position
+    to 2099 and every later change would be missed. An answer without `time` keeps the position (the
+    next answer reads the same window again; a change read twice is stored once)."""
+    return answer_time if answer_time is not None else since
 
 
 class EntityStream:
@@ -104,8 +108,8 @@ class EntityStream:
         if page.count >= CDC_CAP:
             self.expired_reason = CUT
             raise CdcWindowExpired("cdc_cut", CUT)
-        newest = later(page.time, since, *(updated_at(o.payload) for o in page.objects))
-        return Page(page.objects, AccountingCursor(since=qbo_time(newest)), more=False, failures=page.failures)
+        return Page(page.objects, AccountingCursor(since=qbo_time(next_position(page.time, since))), more=False,
+                    failures=page.failures)
 
     async def settle(self) -> None:
         """After a fallback to the query: what was deleted while CDC could not tell becomes a tombstone."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from worker.capabilities import Action, Capability, Provider
 from worker.providers.slack.auth.oauth import revoke_grant
+from worker.providers.slack.auth.tokens import reauth_remedy
 from worker.providers.slack.blueprint import blueprint
 from worker.providers.slack.capabilities import CHAT_WRITE, READ_SCOPES, ChannelsLiveSettings, PostMessageSettings
 from worker.providers.slack.channels import tasks as channel_tasks  # noqa: F401  (its tasks join the blueprint)
@@ -40,6 +41,7 @@ SLACK = Provider(
                                     lock=lambda connection, outbound: f"post:{outbound['id']}")},
     revoke_grant=revoke_grant,
     access_settings_url="https://slack.com/apps/manage",
+    reauth_remedy=reauth_remedy,
     open_context=open_slack_context,
     blueprint=blueprint,
     connect="worker.providers.slack.auth.connect:connect_slack",

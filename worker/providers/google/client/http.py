@@ -37,7 +37,9 @@ TokenSource = Callable[[bool], Awaitable[str]]  # force_refresh -> access token
 MAX_TRANSIENT_ATTEMPTS = 8
 MAX_RATE_LIMIT_ATTEMPTS = 40
 # a batch whose parts answer 401 refreshes the token at most this often, then fails the run (which
-# records it and backs off): a token expiring between parts needs one refresh, never a hundred
+# records it and backs off): a token expiring between parts needs one refresh, never a hundred. Once
+# a refresh has not cured a part while other parts of the batch got past authentication, that 401
+# is the part's own: its result (an item failure for the caller), and the other parts go on
 MAX_BATCH_TOKEN_REFRESHES = 2
 # transport errors raised before a request could reach the server: safe to retry any call
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -119,11 +121,14 @@ class GoogleClient:
         """Run calls in one multipart/mixed batch; each result is JSON or a GoogleError.
 
         Parts that fail with a retryable error are sent again in a smaller batch after a backoff,
-        so the caller sees only final outcomes.
+        so the caller sees only final outcomes. A part still answering 401 after a token refresh,
+        while other parts were let in, comes back as its `Unauthorized`; only a batch whose every
+        part answers 401 through `MAX_BATCH_TOKEN_REFRESHES` refreshes raises (the token's problem).
         """
         results: list[Any] = [None] * len(calls)
         pending = list(range(len(calls)))
         attempt = refreshes = 0
+        accepted = False  # some part got past authentication: the token works
         while pending:
             await self.pacer.acquire(sum(calls[i].units for i in pending))
             try:
@@ -133,8 +138,11 @@ class GoogleClient:
                 await self._pause(error, attempt, "POST", batch_url)
                 continue
             retry, worst, expired = [], None, None
+            accepted = accepted or any(not isinstance(o, (Unauthorized, Transient)) for o in outcomes)
             for index, outcome in zip(pending, outcomes):
-                if isinstance(outcome, Unauthorized):
+                if isinstance(outcome, Unauthorized) and refreshes and accepted:
+                    results[index] = outcome  # a refresh did not cure it while the token works: the item's own
+                elif isinstance(outcome, Unauthorized):
                     retry.append(index)
                     expired = outcome
                 elif isinstance(outcome, Transient):

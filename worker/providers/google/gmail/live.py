@@ -12,7 +12,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from worker.providers.google.capabilities import InboxLiveSettings
-from worker.providers.google.client.errors import CursorExpired, GoogleError, NotFound, Reauth, Transient
+from worker.providers.google.client.errors import (
+    CursorExpired,
+    GoogleError,
+    NotFound,
+    Reauth,
+    Transient,
+    Unauthorized,
+)
 from worker.providers.google.gmail.api import GmailApi
 from worker.providers.google.gmail.messages import (
     BODY_RESOURCE,
@@ -176,7 +183,12 @@ async def retry_item_failures(ctx, stager: PageStager, limit: int = 500) -> int:
     if not due:
         return 0
     api = GmailApi(ctx)
-    outcome = await api.get_messages([d["external_id"] for d in due])
+    try:
+        outcome = await api.get_messages([d["external_id"] for d in due])
+    except Unauthorized as error:
+        # every due item answered 401 through the refreshes, though the live pass just worked with
+        # this grant: the items' own failures again (a lone item a refresh never cures lands here)
+        outcome = {d["external_id"]: error for d in due}
     async with ctx.db() as conn:
         staged_ids = await staged_heads(conn, ctx.connection_id, RESOURCE, [d["external_id"] for d in due])
     objects, failures, gone = [], [], []

@@ -2,7 +2,8 @@
 
 The company is the one the admin picks on Intuit's consent page; the redirect names it (`realmId`),
 and it is the connection's account. `--account` preselects a company and is then checked: a
-consent for another company stores nothing and disconnects the stray grant again. Connecting the
+consent for another company stores nothing and disconnects the stray grant again, unless a connection
+(of any tenant) holds that company: Intuit's revoke ends the app's access to the whole company. Connecting the
 same company again in the tenant updates that connection (its new tokens replace the old ones).
 Nothing is written before the consent is checked.
 """
@@ -74,11 +75,27 @@ def begin_quickbooks(database_url: str, *, tenant_id, profile_id, account: str |
     return Consent(authorization_url(quickbooks_settings(), redirect_uri, state, hint), "", [SCOPE])
 
 
+def _disconnect_stray_grant(database_url: str, qs, realm: str, refresh_token: str) -> None:
+    """Revoke a consent's grant for a company nobody asked for -- unless a connection of ours (any
+    tenant's) holds that company: Intuit's revoke disconnects the app from the whole company, so it
+    would end that connection too. The stray grant then stays unused at Intuit, harmless."""
+    with session(database_url) as conn:
+        held = conn.execute(query("connections.holders_of_account"),
+                            {"provider": PROVIDER, "account_id": realm}).fetchone()
+    if held is not None:
+        return
+    try:
+        revoke_token(qs, refresh_token)
+    except GrantNotRevoked:
+        pass  # the refusal matters more; the stray grant is named in it
+
+
 def finish_quickbooks(database_url: str, keyring: Keyring, *, tenant_id, account: str | None,
                       capabilities: dict[str, dict | None], answer: dict, redirect_uri: str) -> dict:
     """From the consent's answer (`code`, `realmId`): exchange, check the company, store; the connection.
 
-    Raises WrongCompany (nothing stored, the stray grant disconnected) for another company than asked.
+    Raises WrongCompany (nothing stored, the stray grant disconnected unless that company is held) for
+    another company than asked.
     """
     qs = quickbooks_settings()
     hint = (account or "").strip() or None
@@ -87,10 +104,7 @@ def finish_quickbooks(database_url: str, keyring: Keyring, *, tenant_id, account
         raise IntegrationsError("Intuit's answer names no company (realmId): connect again")
     tokens = exchange_code(qs, answer["code"], redirect_uri)
     if hint and realm != hint:
-        try:
-            revoke_token(qs, tokens["refresh_token"])  # the stray grant is disconnected again
-        except GrantNotRevoked:
-            pass
+        _disconnect_stray_grant(database_url, qs, realm, tokens["refresh_token"])
         raise WrongCompany(f"the consent connected company {realm}, not {hint}: nothing was stored."
                            f" Connect again choosing {hint} (or pass --account {realm})")
     stored = {**to_stored(tokens), "realm_id": realm}

@@ -7,7 +7,9 @@ it, before the new access token is used (`StoredGrant.rotate`). Two jobs of one 
 refresh at once: the second waits for the lock, finds the stored refresh token changed and adopts
 the first one's pair without spending its own. A worker killed after Intuit answered but before
 the commit leaves the previous refresh token stored; Intuit keeps it working for a grace period,
-so the next run refreshes with it again.
+so the next run refreshes with it again. Slack keeps no such grace
+(worker/providers/slack/auth/tokens.py): there the same crash loses the grant for good, and
+`integrations status` asks for a reinstall of the app, naming the command.
 """
 
 from __future__ import annotations

@@ -1,7 +1,9 @@
 """Installing the app in a Slack workspace for a tenant: validate, consent, exchange, store.
 
 The workspace is the one the installer picks on Slack's consent page (`--account T…` preselects it
-and is then checked): its team id is the connection's account. A second install of the same team
+and is then checked): its team id is the connection's account. An install into another workspace
+than asked stores nothing and is revoked again -- unless a connection of any tenant holds that
+workspace: a reinstall hands back the bot token it already uses. A second install of the same team
 in the same tenant updates that connection. Nothing is written before the consent is checked; the
 connection is created (or its capabilities enabled) only in the transaction that stores the token.
 """
@@ -67,6 +69,21 @@ def begin_slack(database_url: str, *, tenant_id, profile_id, account: str | None
     return Consent(url, pkce.verifier, sorted(wanted))
 
 
+def _remove_stray_install(database_url: str, ss, team: str, token: str) -> None:
+    """Revoke the bot token of an install into a workspace nobody asked for -- unless a connection of
+    ours (any tenant's) holds that workspace: a reinstall answers the bot token the workspace already
+    has, so revoking it would end that connection too."""
+    with session(database_url) as conn:
+        held = conn.execute(query("connections.holders_of_account"),
+                            {"provider": SLACK.name, "account_id": team}).fetchone()
+    if held is not None:
+        return
+    try:
+        revoke_token(ss, token)
+    except GrantNotRevoked:
+        pass  # the refusal matters more; the stray install is named in it
+
+
 def finish_slack(database_url: str, keyring: Keyring, *, tenant_id, account: str | None,
                  capabilities: dict[str, dict | None], code: str, verifier: str, redirect_uri: str,
                  scopes: list[str]) -> dict:
@@ -79,10 +96,7 @@ def finish_slack(database_url: str, keyring: Keyring, *, tenant_id, account: str
     if not team:
         raise IntegrationsError("Slack's answer names no workspace (team.id): connect again")
     if team_hint and team != team_hint:
-        try:
-            revoke_token(ss, tokens["access_token"])  # the stray install is removed again
-        except GrantNotRevoked:
-            pass
+        _remove_stray_install(database_url, ss, team, tokens["access_token"])
         raise WrongWorkspace(f"the app was installed in workspace {team}, not {team_hint}: nothing was stored."
                              f" Connect again choosing {team_hint} (or pass --account {team})")
     stored = to_stored(tokens)
