@@ -12,7 +12,9 @@ import pytest
 from psycopg.rows import dict_row
 
 from sandbox.core.tokens import pkce_s256
+from tests.serve import connect_flow
 from tests.serve.conftest import KEYS
+from tests.serve.connect_flow import BROWSER, Browser
 from worker.crypto import Keyring, parse_keys
 from worker.providers.google.capabilities import CALENDAR_READONLY, GMAIL_READONLY, GMAIL_SEND
 
@@ -22,14 +24,11 @@ def account() -> str:
 
 
 def start(server, crm_url, *, tenant=None, profile="new", hint=None, capabilities="sync_inbox_live",
-          return_to=None) -> httpx.Response:
-    params = {"tenant_id": tenant or str(uuid.uuid4()), "capabilities": capabilities,
-              "return_to": return_to or f"{crm_url}/connected?from=settings"}
-    if profile:
-        params["profile_id"] = str(uuid.uuid4()) if profile == "new" else profile
-    if hint:
-        params["account_hint"] = hint
-    return httpx.get(server.url + "/connect/google", params=params, follow_redirects=False, timeout=10)
+          return_to=None, browser: Browser = BROWSER) -> httpx.Response:
+    """The CRM creates a connect session and the browser redeems it (302 to Google's consent)."""
+    return connect_flow.start(server, "google", browser, tenant_id=tenant or str(uuid.uuid4()),
+                              profile_id=str(uuid.uuid4()) if profile == "new" else profile, account_hint=hint,
+                              capabilities=capabilities, return_to=return_to or f"{crm_url}/connected?from=settings")
 
 
 def consent(consent_url: str | httpx.URL) -> str:
@@ -39,9 +38,9 @@ def consent(consent_url: str | httpx.URL) -> str:
     return answer.headers["location"]
 
 
-def back(callback_url: str) -> httpx.URL:
+def back(callback_url: str, browser: Browser = BROWSER) -> httpx.URL:
     """What the callback redirects the browser to (return_to with our answer)."""
-    answer = httpx.get(callback_url, follow_redirects=False, timeout=30)
+    answer = browser.get(callback_url)
     assert answer.status_code == 302, answer.text
     return httpx.URL(answer.headers["location"])
 
@@ -180,10 +179,9 @@ def test_a_forged_or_tampered_state_is_400(server, crm_url):
     ("twilio", {}, "twilio has no OAuth consent"),
 ])
 def test_bad_requests_are_400_with_a_clear_error(server, crm_url, provider, params, expected):
-    query = {"tenant_id": params.get("tenant", str(uuid.uuid4())), "account_hint": account(),
-             "capabilities": params.get("capabilities", "sync_inbox_live"), "return_to": f"{crm_url}/connected"}
-    if params.get("profile", "new"):
-        query["profile_id"] = str(uuid.uuid4())
-    answer = httpx.get(f"{server.url}/connect/{provider}", params=query, follow_redirects=False)
+    answer = connect_flow.create_session(
+        server, provider, tenant_id=params.get("tenant", str(uuid.uuid4())), account_hint=account(),
+        profile_id=str(uuid.uuid4()) if params.get("profile", "new") else None,
+        capabilities=params.get("capabilities", "sync_inbox_live"), return_to=f"{crm_url}/connected")
     assert answer.status_code == 400 and "location" not in answer.headers
-    assert expected in answer.text
+    assert expected in answer.json()["error"]

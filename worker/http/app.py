@@ -119,9 +119,11 @@ def create_app(service: Service) -> Starlette:
         html = await render_status(service.database_url, tenant)
         return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 
-    from worker.http.connect import callback_endpoint, connect_endpoint
+    from worker.http.connect import callback_endpoint
+    from worker.http.connect_sessions import connect_endpoint, sessions_endpoint
 
     routes = [Route("/healthz", healthz, methods=["GET"]), Route("/status", status, methods=["GET"]),
+              Route("/connect/sessions", sessions_endpoint(service), methods=["POST"]),
               Route("/connect/{provider}", connect_endpoint(service), methods=["GET"]),
               Route("/oauth/{provider}/callback", callback_endpoint(service), methods=["GET"])]
     for provider in all_providers():
