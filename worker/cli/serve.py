@@ -28,6 +28,7 @@ def serve(host, port, verbose) -> None:
 
     from worker.crypto import database_keyring
     from worker.db.connect import connect, require_schema
+    from worker.http.access_log import install as install_access_log_redaction
     from worker.http.app import Service, create_app
     from worker.http.settings import serve_settings
 
@@ -40,5 +41,7 @@ def serve(host, port, verbose) -> None:
         keyring = database_keyring(cfg, conn)  # decrypts webhook secrets; a wrong key stops it here
     app = create_app(Service(config, url, keyring))
     click.echo(f"serving on http://{host}:{port} (providers reach it at {config.public_url})", err=True)
-    uvicorn.run(app, host=host, port=port, log_level="info" if verbose else "warning",
-                access_log=verbose, server_header=False, proxy_headers=False)
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="info" if verbose else "warning",
+                                           access_log=verbose, server_header=False, proxy_headers=False))
+    install_access_log_redaction()  # after uvicorn's own logging config: codes and tokens never reach the log
+    server.run()
