@@ -75,7 +75,9 @@ def webhook_endpoint(service: Service, provider: Provider, webhook: Webhook):
         push = PushRequest(url=public_url(service, request), body=body, received_at=time.time(),
                            headers={k.lower(): v for k, v in request.headers.items()})
         outcome = await receive(service.pool, service.keyring, service.unknown, provider, webhook, push)
-        return Response(outcome.body, status_code=outcome.status, media_type=outcome.content_type)
+        # an answer may echo what the caller sent (Graph's validationToken): never sniffed as HTML
+        return Response(outcome.body, status_code=outcome.status, media_type=outcome.content_type,
+                        headers={"X-Content-Type-Options": "nosniff"})
 
     return endpoint
 
