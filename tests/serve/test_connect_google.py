@@ -185,3 +185,16 @@ def test_bad_requests_are_400_with_a_clear_error(server, crm_url, provider, para
         capabilities=params.get("capabilities", "sync_inbox_live"), return_to=f"{crm_url}/connected")
     assert answer.status_code == 400 and "location" not in answer.headers
     assert expected in answer.json()["error"]
+
+
+def test_a_hint_typed_with_capitals_is_stored_lower_case_and_connected_again_as_one(server, crm_url, serve_db):
+    tenant, profile, ana = str(uuid.uuid4()), str(uuid.uuid4()), account()
+    typed = ana.replace("ana.", "Ana.").replace("tenant.example", "Tenant.Example")
+    started = start(server, crm_url, tenant=tenant, profile=profile, hint=typed)
+    assert httpx.URL(started.headers["location"]).params["login_hint"] == ana
+    back(consent(started.headers["location"]))
+    landed = back(consent(start(server, crm_url, tenant=tenant, profile=profile, hint=ana.upper(),
+                                capabilities="send_email").headers["location"]))
+    [row] = connections_of(serve_db, tenant)  # one connection, whatever the case it was typed in
+    assert row["account_id"] == ana and landed.params["connection_id"] == str(row["id"])
+    assert sorted(row["capabilities"]) == ["send_email", "sync_inbox_live"]

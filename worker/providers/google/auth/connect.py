@@ -44,6 +44,11 @@ class WrongAccount(BadInput):
     """Consent was given as another Google account than the one the connection is for."""
 
 
+def canonical(account: str) -> str:
+    """A mailbox address as stored and compared: Gmail names it in lower case (pushes, profile)."""
+    return account.strip().lower()
+
+
 def _owner_params(tenant_id, profile_id, account: str) -> dict:
     return {"tenant_id": tenant_id, "profile_id": profile_id, "provider": "google", "account_id": account}
 
@@ -77,6 +82,7 @@ def begin_google(database_url: str, settings: Settings, *, tenant_id, profile_id
                  capabilities: dict[str, dict | None], redirect_uri: str, state: str,
                  pkce: Pkce | None = None) -> Consent:
     """Validate the request (nothing kept) and build the consent URL with its minimal scopes and PKCE."""
+    account = canonical(account)
     with session(database_url) as conn:
         with conn.transaction(force_rollback=True):  # validation only: nothing is kept before consent
             row = _apply_request(conn, tenant_id=tenant_id, profile_id=profile_id, account=account,
@@ -98,6 +104,7 @@ def finish_google(database_url: str, settings: Settings, keyring: Keyring, *, te
 
     Raises WrongAccount or MissingScope (nothing stored) when the consent is not what was asked.
     """
+    account = canonical(account)
     endpoints = GoogleEndpoints.from_settings(settings)
     tokens = exchange_code(settings, endpoints, code, Pkce(verifier, ""), redirect_uri)
     missing = sorted(set(scopes) - set(tokens["scopes"]))
