@@ -198,3 +198,32 @@ def test_a_hint_typed_with_capitals_is_stored_lower_case_and_connected_again_as_
     [row] = connections_of(serve_db, tenant)  # one connection, whatever the case it was typed in
     assert row["account_id"] == ana and landed.params["connection_id"] == str(row["id"])
     assert sorted(row["capabilities"]) == ["send_email", "sync_inbox_live"]
+
+
+def grants_alive(sandbox, email: str) -> int:
+    """Refresh tokens the sandbox's Google still honours for `email`."""
+    return sum(1 for record in list(sandbox.tokens.refresh_tokens.values())
+               if record.grant.email == email and not record.revoked)
+
+
+def test_a_consent_short_of_a_scope_revokes_its_fresh_grant_at_google(server, crm_url, serve_db, sandbox_server):
+    tenant, ana = str(uuid.uuid4()), account()
+    consent_url = httpx.URL(start(server, crm_url, tenant=tenant, hint=ana,
+                                  capabilities="sync_inbox_live,sync_calendar_live").headers["location"])
+    landed = back(consent(consent_url.copy_set_param("scope", GMAIL_READONLY)))  # calendar left unticked
+    assert landed.params["error"] == "missing_scope" and connections_of(serve_db, tenant) == []
+    assert grants_alive(sandbox_server, ana) == 0  # nothing stored, and nothing left alive at Google
+
+
+def test_a_consent_short_of_a_scope_keeps_the_grant_a_connection_of_that_account_holds(
+        server, crm_url, serve_db, sandbox_server):
+    tenant, profile, ana = str(uuid.uuid4()), str(uuid.uuid4()), account()
+    back(consent(start(server, crm_url, tenant=tenant, profile=profile, hint=ana).headers["location"]))
+    assert grants_alive(sandbox_server, ana) == 1
+    more = httpx.URL(start(server, crm_url, tenant=tenant, profile=profile, hint=ana,
+                           capabilities="sync_calendar_live").headers["location"])
+    landed = back(consent(more.copy_set_param("scope", GMAIL_READONLY)))  # calendar left unticked again
+    assert landed.params["error"] == "missing_scope"
+    assert grants_alive(sandbox_server, ana) >= 1  # revoking would end the stored connection's grant too
+    [row] = connections_of(serve_db, tenant)
+    assert row["status"] == "active" and CALENDAR_READONLY not in row["granted_scopes"]

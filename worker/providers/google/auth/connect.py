@@ -4,7 +4,8 @@ Nothing is written before the consent is checked: the request is validated first
 transaction that is rolled back, and the connection is created (or its capabilities enabled)
 only in the same transaction that stores the tokens. A consent given as another account than
 `--account` is refused and its fresh grant revoked, so a connection never holds one person's
-mail under another's address. Sends that waited for this reconnect are queued again in that
+mail under another's address; so is a consent short of a needed scope (unless a connection of
+ours holds that account: revoking would end its grant too). Sends that waited for this reconnect are queued again in that
 same transaction.
 """
 
@@ -109,6 +110,7 @@ def finish_google(database_url: str, settings: Settings, keyring: Keyring, *, te
     tokens = exchange_code(settings, endpoints, code, Pkce(verifier, ""), redirect_uri)
     missing = sorted(set(scopes) - set(tokens["scopes"]))
     if missing:
+        _discard_fresh_grant(database_url, settings, endpoints, tokens)
         raise MissingScope(f"the consent did not grant {', '.join(missing)}: nothing was stored. Connect again "
                            "and leave every requested permission ticked")
     _check_account(database_url, settings, endpoints, tokens, account)
@@ -161,6 +163,15 @@ def _check_account(database_url: str, settings: Settings, endpoints: GoogleEndpo
     wanted = account.strip().lower()
     if actual == wanted:
         return
+    _revoke_unless_held(database_url, settings, tokens, actual)
+    raise WrongAccount(
+        f"consent was given as {actual}, not {wanted}: nothing was stored. Connect again and choose "
+        f"{wanted} in Google's account chooser (or pass --account {actual} to connect that account)")
+
+
+def _revoke_unless_held(database_url: str, settings: Settings, tokens: dict, actual: str) -> None:
+    """Revoke a grant we will not store, unless a connection of ours holds `actual`'s: Google's
+    revoke ends the whole grant of that account to our app, theirs too."""
     with session(database_url) as conn:
         held = conn.execute(query("connections.holders_of_account"),
                             {"provider": "google", "account_id": actual}).fetchone()
@@ -168,7 +179,14 @@ def _check_account(database_url: str, settings: Settings, endpoints: GoogleEndpo
         try:
             revoke_grant(settings, tokens)
         except IntegrationsError:
-            pass  # the refusal below matters more; the stray grant is named in it
-    raise WrongAccount(
-        f"consent was given as {actual}, not {wanted}: nothing was stored. Connect again and choose "
-        f"{wanted} in Google's account chooser (or pass --account {actual} to connect that account)")
+            pass  # the refusal the caller raises matters more
+
+
+def _discard_fresh_grant(database_url: str, settings: Settings, endpoints: GoogleEndpoints, tokens: dict) -> None:
+    """A consent short of a scope stores nothing: its fresh grant must not stay alive at Google.
+    When the granted scopes cannot tell whose it is, it is kept (it may be a connection's)."""
+    try:
+        actual = consented_account(settings, endpoints, tokens["token"], tokens["scopes"])
+    except IntegrationsError:
+        return
+    _revoke_unless_held(database_url, settings, tokens, actual)
