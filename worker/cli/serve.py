@@ -14,10 +14,11 @@ from worker.cli.common import database_url, settings
 @click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True)
 @click.option("-v", "--verbose", is_flag=True, help="Log every request.")
 def serve(host, port, verbose) -> None:
-    """Serve webhooks, /healthz and /status until stopped (SIGINT/SIGTERM).
+    """Serve webhooks, the web connect flow, /healthz and /status until stopped (SIGINT/SIGTERM).
 
     Providers reach it at INTEGRATIONS_PUBLIC_URL (a reverse proxy with TLS in front); /status
-    needs `Authorization: Bearer $INTEGRATIONS_ADMIN_TOKEN`.
+    needs `Authorization: Bearer $INTEGRATIONS_ADMIN_TOKEN`; the CRM's backend creates connect
+    sessions (POST /connect/sessions) with `Authorization: Bearer $INTEGRATIONS_CONNECT_TOKEN`.
 
     \b
     Example:

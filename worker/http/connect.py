@@ -135,6 +135,10 @@ OTHER_BROWSER = ("this sign-in was not started in this browser: nothing was conn
                  " from the application, in this browser (a sign-in link someone sent you is never needed)")
 
 
+NO_COOKIE = (". This browser sent no connect cookie: browsers keep it only when this service is reached over"
+             " https, or on localhost")
+
+
 def _bad(message: str, status: int = 400) -> Response:
     return PlainTextResponse(message, status_code=status,
                              headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
@@ -170,8 +174,9 @@ def callback_endpoint(service):
             code, connection_id = await run_in_threadpool(
                 _finish, service, provider, signed, query, browser_binding.digest(secret) if secret else None)
         except connect_state.OtherBrowser:
-            log.warning("%s callback from a browser that did not start its connect: refused, state burnt", provider)
-            return _bad(OTHER_BROWSER, 403)
+            log.warning("%s callback from a browser that did not start its connect (%s): refused, state burnt",
+                        provider, "another cookie" if secret else "no cookie")
+            return _bad(OTHER_BROWSER + ("" if secret else NO_COOKIE), 403)
         back = {"provider": provider}
         if connection_id is not None:
             back["connection_id"] = connection_id

@@ -49,7 +49,7 @@ class ServeSettings(BaseSettings):
 
     @field_validator("admin_token", "connect_token")
     @classmethod
-    def _admin_token(cls, value: SecretStr | None) -> SecretStr | None:
+    def _token(cls, value: SecretStr | None) -> SecretStr | None:
         if value is None or not value.get_secret_value():
             return None
         if len(value.get_secret_value()) < MIN_ADMIN_TOKEN:
