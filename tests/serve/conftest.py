@@ -24,6 +24,7 @@ from worker.settings import get_settings
 ROOT = Path(__file__).resolve().parents[2]
 KEYS = "k1:" + "B" * 43 + "="
 ADMIN_TOKEN = "admin-token-for-the-serve-tests-0123456789"
+CONNECT_TOKEN = "connect-token-for-the-serve-tests-0123456789"
 
 
 def free_port() -> int:
@@ -35,13 +36,14 @@ def free_port() -> int:
 class Server:
     """A running `integrations serve`; `log()` is what it wrote (warnings included)."""
 
-    def __init__(self, env: dict[str, str], log: Path) -> None:
+    def __init__(self, env: dict[str, str], log: Path, args: tuple[str, ...] = ()) -> None:
         self.port = int(env["INTEGRATIONS_PUBLIC_URL"].rsplit(":", 1)[1])
         self.url = env["INTEGRATIONS_PUBLIC_URL"]
         self.log_path = log
         with open(log, "w") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "worker.cli.__main__", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+                [sys.executable, "-m", "worker.cli.__main__", "serve", "--host", "127.0.0.1", "--port", str(self.port),
+                 *args],
                 cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -92,6 +94,7 @@ def serve_env(serve_db, tmp_path_factory, crm_url, sandbox_server, slack_sandbox
         "INTEGRATIONS_ENCRYPTION_KEYS": KEYS,
         "INTEGRATIONS_PUBLIC_URL": f"http://127.0.0.1:{free_port()}",
         "INTEGRATIONS_ADMIN_TOKEN": ADMIN_TOKEN,
+        "INTEGRATIONS_CONNECT_TOKEN": CONNECT_TOKEN,
         "INTEGRATIONS_ALLOWED_RETURN_URLS": f"{crm_url}/connected",
     })
     return env

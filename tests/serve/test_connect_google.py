@@ -12,7 +12,9 @@ import pytest
 from psycopg.rows import dict_row
 
 from sandbox.core.tokens import pkce_s256
+from tests.serve import connect_flow
 from tests.serve.conftest import KEYS
+from tests.serve.connect_flow import BROWSER, Browser
 from worker.crypto import Keyring, parse_keys
 from worker.providers.google.capabilities import CALENDAR_READONLY, GMAIL_READONLY, GMAIL_SEND
 
@@ -22,14 +24,11 @@ def account() -> str:
 
 
 def start(server, crm_url, *, tenant=None, profile="new", hint=None, capabilities="sync_inbox_live",
-          return_to=None) -> httpx.Response:
-    params = {"tenant_id": tenant or str(uuid.uuid4()), "capabilities": capabilities,
-              "return_to": return_to or f"{crm_url}/connected?from=settings"}
-    if profile:
-        params["profile_id"] = str(uuid.uuid4()) if profile == "new" else profile
-    if hint:
-        params["account_hint"] = hint
-    return httpx.get(server.url + "/connect/google", params=params, follow_redirects=False, timeout=10)
+          return_to=None, browser: Browser = BROWSER) -> httpx.Response:
+    """The CRM creates a connect session and the browser redeems it (302 to Google's consent)."""
+    return connect_flow.start(server, "google", browser, tenant_id=tenant or str(uuid.uuid4()),
+                              profile_id=str(uuid.uuid4()) if profile == "new" else profile, account_hint=hint,
+                              capabilities=capabilities, return_to=return_to or f"{crm_url}/connected?from=settings")
 
 
 def consent(consent_url: str | httpx.URL) -> str:
@@ -39,9 +38,9 @@ def consent(consent_url: str | httpx.URL) -> str:
     return answer.headers["location"]
 
 
-def back(callback_url: str) -> httpx.URL:
+def back(callback_url: str, browser: Browser = BROWSER) -> httpx.URL:
     """What the callback redirects the browser to (return_to with our answer)."""
-    answer = httpx.get(callback_url, follow_redirects=False, timeout=30)
+    answer = browser.get(callback_url)
     assert answer.status_code == 302, answer.text
     return httpx.URL(answer.headers["location"])
 
@@ -180,10 +179,51 @@ def test_a_forged_or_tampered_state_is_400(server, crm_url):
     ("twilio", {}, "twilio has no OAuth consent"),
 ])
 def test_bad_requests_are_400_with_a_clear_error(server, crm_url, provider, params, expected):
-    query = {"tenant_id": params.get("tenant", str(uuid.uuid4())), "account_hint": account(),
-             "capabilities": params.get("capabilities", "sync_inbox_live"), "return_to": f"{crm_url}/connected"}
-    if params.get("profile", "new"):
-        query["profile_id"] = str(uuid.uuid4())
-    answer = httpx.get(f"{server.url}/connect/{provider}", params=query, follow_redirects=False)
+    answer = connect_flow.create_session(
+        server, provider, tenant_id=params.get("tenant", str(uuid.uuid4())), account_hint=account(),
+        profile_id=str(uuid.uuid4()) if params.get("profile", "new") else None,
+        capabilities=params.get("capabilities", "sync_inbox_live"), return_to=f"{crm_url}/connected")
     assert answer.status_code == 400 and "location" not in answer.headers
-    assert expected in answer.text
+    assert expected in answer.json()["error"]
+
+
+def test_a_hint_typed_with_capitals_is_stored_lower_case_and_connected_again_as_one(server, crm_url, serve_db):
+    tenant, profile, ana = str(uuid.uuid4()), str(uuid.uuid4()), account()
+    typed = ana.replace("ana.", "Ana.").replace("tenant.example", "Tenant.Example")
+    started = start(server, crm_url, tenant=tenant, profile=profile, hint=typed)
+    assert httpx.URL(started.headers["location"]).params["login_hint"] == ana
+    back(consent(started.headers["location"]))
+    landed = back(consent(start(server, crm_url, tenant=tenant, profile=profile, hint=ana.upper(),
+                                capabilities="send_email").headers["location"]))
+    [row] = connections_of(serve_db, tenant)  # one connection, whatever the case it was typed in
+    assert row["account_id"] == ana and landed.params["connection_id"] == str(row["id"])
+    assert sorted(row["capabilities"]) == ["send_email", "sync_inbox_live"]
+
+
+def grants_alive(sandbox, email: str) -> int:
+    """Refresh tokens the sandbox's Google still honours for `email`."""
+    return sum(1 for record in list(sandbox.tokens.refresh_tokens.values())
+               if record.grant.email == email and not record.revoked)
+
+
+def test_a_consent_short_of_a_scope_revokes_its_fresh_grant_at_google(server, crm_url, serve_db, sandbox_server):
+    tenant, ana = str(uuid.uuid4()), account()
+    consent_url = httpx.URL(start(server, crm_url, tenant=tenant, hint=ana,
+                                  capabilities="sync_inbox_live,sync_calendar_live").headers["location"])
+    landed = back(consent(consent_url.copy_set_param("scope", GMAIL_READONLY)))  # calendar left unticked
+    assert landed.params["error"] == "missing_scope" and connections_of(serve_db, tenant) == []
+    assert grants_alive(sandbox_server, ana) == 0  # nothing stored, and nothing left alive at Google
+
+
+def test_a_consent_short_of_a_scope_keeps_the_grant_a_connection_of_that_account_holds(
+        server, crm_url, serve_db, sandbox_server):
+    tenant, profile, ana = str(uuid.uuid4()), str(uuid.uuid4()), account()
+    back(consent(start(server, crm_url, tenant=tenant, profile=profile, hint=ana).headers["location"]))
+    assert grants_alive(sandbox_server, ana) == 1
+    more = httpx.URL(start(server, crm_url, tenant=tenant, profile=profile, hint=ana,
+                           capabilities="sync_calendar_live").headers["location"])
+    landed = back(consent(more.copy_set_param("scope", GMAIL_READONLY)))  # calendar left unticked again
+    assert landed.params["error"] == "missing_scope"
+    assert grants_alive(sandbox_server, ana) >= 1  # revoking would end the stored connection's grant too
+    [row] = connections_of(serve_db, tenant)
+    assert row["status"] == "active" and CALENDAR_READONLY not in row["granted_scopes"]

@@ -1,6 +1,7 @@
 """The connect flow in a real headless Chromium, as a CRM user goes through it: a page of the CRM
-links to `/connect/{provider}`, the link is clicked, the browser follows the provider's consent and
-our callback, and lands on the CRM's `return_to` page, which shows the connection id it was given.
+links to a connect session its backend created (`/connect/{provider}?session=...`), the link is
+clicked, the browser follows the provider's consent and our callback, and lands on the CRM's
+`return_to` page, which shows the connection id it was given.
 
 The CRM is a small local HTTP server on the allowed `return_to` origin; it records the requests the
 browser made, so the landing is checked both in the rendered page and on the CRM's side. One
@@ -19,6 +20,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 
 from tests.serve import browser
+from tests.serve.connect_flow import session_link
 from tests.serve.test_connect_google import connections_of
 from tests.serve.test_connect_quickbooks import new_realm
 
@@ -91,8 +93,8 @@ def went_through(server, crm_url, tmp_path_factory) -> dict:
               "account_hint": f"ana.{uuid.uuid4().hex[:8]}@tenant.example", "return_to": f"{crm_url}/connected"}
     quickbooks = {"tenant_id": str(uuid.uuid4()), "account_hint": new_realm(),
                   "capabilities": "sync_accounting_live", "return_to": f"{crm_url}/connected"}
-    links = {"google": f"{server.url}/connect/google?" + urlencode(google),
-             "quickbooks": f"{server.url}/connect/quickbooks?" + urlencode(quickbooks)}
+    links = {"google": session_link(server, "google", **google),  # the CRM's backend asked for these
+             "quickbooks": session_link(server, "quickbooks", **quickbooks)}
     try:
         dom = browser.dump_dom(f"{crm_url}/frames?" + urlencode(links), tmp_path_factory.mktemp("connect-browser"),
                                extra=["--virtual-time-budget=15000"])

@@ -10,6 +10,7 @@ import uuid
 
 import httpx
 
+from tests.serve import connect_flow
 from tests.serve.conftest import KEYS
 from tests.serve.test_connect_google import back, connections_of, rows
 from worker.crypto import Keyring, parse_keys
@@ -21,11 +22,8 @@ def account() -> str:
 
 
 def start(server, crm_url, *, tenant: str, hint: str | None, capabilities="sync_inbox_live") -> httpx.Response:
-    params = {"tenant_id": tenant, "profile_id": str(uuid.uuid4()), "capabilities": capabilities,
-              "return_to": f"{crm_url}/connected"}
-    if hint:
-        params["account_hint"] = hint
-    return httpx.get(server.url + "/connect/microsoft", params=params, follow_redirects=False, timeout=30)
+    return connect_flow.start(server, "microsoft", tenant_id=tenant, profile_id=str(uuid.uuid4()),
+                              capabilities=capabilities, return_to=f"{crm_url}/connected", account_hint=hint)
 
 
 def consent(sandbox, consent_url: httpx.URL) -> str:

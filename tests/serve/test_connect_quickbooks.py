@@ -8,6 +8,7 @@ import uuid
 
 import httpx
 
+from tests.serve import connect_flow
 from tests.serve.test_connect_google import back, connections_of
 
 
@@ -16,9 +17,9 @@ def new_realm() -> str:
 
 
 def start(server, crm_url, **params) -> httpx.Response:
-    query = {"tenant_id": str(uuid.uuid4()), "capabilities": "sync_accounting_live",
-             "return_to": f"{crm_url}/connected", **params}
-    return httpx.get(server.url + "/connect/quickbooks", params=query, follow_redirects=False, timeout=10)
+    return connect_flow.start(server, "quickbooks", **{"tenant_id": str(uuid.uuid4()),
+                                                       "capabilities": "sync_accounting_live",
+                                                       "return_to": f"{crm_url}/connected", **params})
 
 
 def consent_as(consent_url: str, realm: str) -> str:
@@ -45,7 +46,7 @@ def test_the_company_the_admin_picks_becomes_the_tenants_connection(server, crm_
 def test_a_profile_is_refused_for_a_tenant_owned_provider(server, crm_url):
     answer = start(server, crm_url, profile_id=str(uuid.uuid4()))
     assert answer.status_code == 400 and "location" not in answer.headers
-    assert "belongs to the tenant" in answer.text
+    assert "belongs to the tenant" in answer.json()["error"]
 
 
 def test_another_company_than_account_hint_goes_back_with_wrong_account(server, crm_url, serve_db):

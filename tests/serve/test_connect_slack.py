@@ -8,14 +8,15 @@ import uuid
 
 import httpx
 
+from tests.serve import connect_flow
 from tests.serve.test_connect_google import back, connections_of
 from tests.slack.conftest import new_team
 
 
 def start(server, crm_url, **params) -> httpx.URL:
-    query = {"tenant_id": str(uuid.uuid4()), "capabilities": "sync_channels_live,post_message",
-             "return_to": f"{crm_url}/connected", **params}
-    answer = httpx.get(server.url + "/connect/slack", params=query, follow_redirects=False, timeout=10)
+    answer = connect_flow.start(server, "slack", **{"tenant_id": str(uuid.uuid4()),
+                                                    "capabilities": "sync_channels_live,post_message",
+                                                    "return_to": f"{crm_url}/connected", **params})
     assert answer.status_code == 302, answer.text
     return httpx.URL(answer.headers["location"])
 

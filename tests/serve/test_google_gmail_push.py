@@ -99,6 +99,17 @@ async def test_a_message_imported_in_a_watched_mailbox_is_pushed_synced_and_stag
     assert inbox["watch_expires_at"] == box.watch_row()[0]
 
 
+async def test_a_push_finds_a_mailbox_whose_address_was_stored_with_capitals(gmail, server, db):
+    """Gmail names the mailbox in lower case; a connection made before addresses were canonicalized
+    holds it as typed (`Ana@Tenant.Example`)."""
+    box = Box(gmail, db)
+    with psycopg.connect(db) as conn:
+        conn.execute("update integrations.connections set account_id = upper(account_id) where id = %s", (box.id,))
+    answer = post(server, envelope(box.email, "m-" + uuid.uuid4().hex), gmail.pubsub.token(server.url + PATH))
+    assert answer.status_code == 200, answer.text
+    assert jobs(box.url, box.id) == [(TASK, "todo")]
+
+
 async def test_tokens_that_do_not_verify_change_nothing(gmail, server, db):
     box = Box(gmail, db)
     audience = server.url + PATH

@@ -14,10 +14,13 @@ from worker.cli import cli
     ({"INTEGRATIONS_PUBLIC_URL": "https://crm.example.com/hooks"}, "INTEGRATIONS_PUBLIC_URL", "no path"),
     ({"INTEGRATIONS_PUBLIC_URL": "https://crm.example.com", "INTEGRATIONS_ADMIN_TOKEN": "short-s3cret"},
      "INTEGRATIONS_ADMIN_TOKEN", "at least 16"),
+    ({"INTEGRATIONS_PUBLIC_URL": "https://crm.example.com", "INTEGRATIONS_CONNECT_TOKEN": "short-s3cret"},
+     "INTEGRATIONS_CONNECT_TOKEN", "at least 16"),
 ])
 def test_bad_settings_stop_serve_with_the_variable_named(monkeypatch, env, variable, message):
     monkeypatch.delenv("INTEGRATIONS_PUBLIC_URL", raising=False)
     monkeypatch.delenv("INTEGRATIONS_ADMIN_TOKEN", raising=False)
+    monkeypatch.delenv("INTEGRATIONS_CONNECT_TOKEN", raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     result = CliRunner().invoke(cli, ["serve", "--port", "8999"])

@@ -78,7 +78,9 @@ def webhook_endpoint(service: Service, provider: Provider, webhook: Webhook):
                            headers={k.lower(): v for k, v in request.headers.items()})
         outcome = await receive(service.pool, service.keyring, service.unknown, provider, webhook, push)
         count_webhook(provider.name, outcome.status)
-        return Response(outcome.body, status_code=outcome.status, media_type=outcome.content_type)
+        # an answer may echo what the caller sent (Graph's validationToken): never sniffed as HTML
+        return Response(outcome.body, status_code=outcome.status, media_type=outcome.content_type,
+                        headers={"X-Content-Type-Options": "nosniff"})
 
     return endpoint
 
@@ -135,10 +137,12 @@ def create_app(service: Service) -> Starlette:
         html = await render_status(service.database_url, tenant)
         return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 
-    from worker.http.connect import callback_endpoint, connect_endpoint
+    from worker.http.connect import callback_endpoint
+    from worker.http.connect_sessions import connect_endpoint, sessions_endpoint
 
     routes = [Route("/healthz", healthz, methods=["GET"]), Route("/status", status, methods=["GET"]),
               Route("/metrics", metrics, methods=["GET"]),
+              Route("/connect/sessions", sessions_endpoint(service), methods=["POST"]),
               Route("/connect/{provider}", connect_endpoint(service), methods=["GET"]),
               Route("/oauth/{provider}/callback", callback_endpoint(service), methods=["GET"])]
     for provider in all_providers():

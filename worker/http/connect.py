@@ -1,9 +1,11 @@
-"""`GET /connect/{provider}` and `GET /oauth/{provider}/callback`: the connect flow of a web UI.
+"""The providers' two halves for the web connect flow, and `GET /oauth/{provider}/callback`.
 
 The provider's own connect code does the work, in the same two halves the CLI uses (build the
-consent URL; finish from the callback's query); this module adds what a browser flow needs: the
-`return_to` allow-list, the signed single-use `state` (worker/http/connect_state.py) and error
-codes the UI can show instead of a page of ours:
+consent URL; finish from the callback's query). The first half runs when the CRM creates a connect
+session (worker/http/connect_sessions.py); this module finishes it: the signed single-use `state`
+(worker/http/connect_state.py), the browser it is bound to (worker/http/browser_binding.py: any
+other browser gets 403, and the state is burnt), and error codes the UI can show instead of a
+page of ours:
 
     consent_denied  wrong_account  missing_scope  state_expired  state_used  connect_failed
 
@@ -14,7 +16,6 @@ sign) is answered here with 400 and a plain sentence. Codes and tokens never rea
 from __future__ import annotations
 
 import logging
-import uuid
 from dataclasses import dataclass
 from typing import Callable
 from urllib.parse import urlencode
@@ -25,7 +26,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from worker.db.connect import session
 from worker.errors import BadInput, IntegrationsError
-from worker.http import connect_state
+from worker.http import browser_binding, connect_state
 from worker.http.return_urls import allowed
 from worker.settings import get_settings
 
@@ -130,62 +131,29 @@ def _with_query(url: str, **params) -> str:
     return url + ("&" if "?" in url else "?") + urlencode(params)
 
 
+OTHER_BROWSER = ("this sign-in was not started in this browser: nothing was connected. Start connecting again"
+                 " from the application, in this browser (a sign-in link someone sent you is never needed)")
+
+
+NO_COOKIE = (". This browser sent no connect cookie: browsers keep it only when this service is reached over"
+             " https, or on localhost")
+
+
 def _bad(message: str, status: int = 400) -> Response:
-    return PlainTextResponse(message, status_code=status, headers={"Cache-Control": "no-store"})
+    return PlainTextResponse(message, status_code=status,
+                             headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
 
 
-def _uuid(value: str | None, name: str, required: bool) -> str | None:
-    if not value:
-        if required:
-            raise BadInput(f"{name} is required")
-        return None
-    try:
-        return str(uuid.UUID(value))
-    except ValueError:
-        raise BadInput(f"{name} must be a UUID") from None
+def callback_url(public_url: str, provider: str) -> str:
+    return f"{public_url}/oauth/{provider}/callback"
 
 
-def callback_url(service, provider: str) -> str:
-    return f"{service.settings.public_url}/oauth/{provider}/callback"
-
-
-def connect_endpoint(service):
-    async def endpoint(request: Request) -> Response:
-        provider = request.path_params["provider"]
-        if provider in NO_OAUTH:
-            return _bad(NO_OAUTH[provider])
-        if provider not in WEB_CONNECTS:
-            return _bad(f"no web connect flow for provider {provider!r}", 404)
-        params = request.query_params
-        return_to = params.get("return_to", "")
-        if not allowed(return_to, service.settings.return_urls):
-            return _bad("return_to is not an allowed URL (INTEGRATIONS_ALLOWED_RETURN_URLS)")
-        try:
-            asked = {
-                "tenant_id": _uuid(params.get("tenant_id"), "tenant_id", True),
-                "profile_id": _uuid(params.get("profile_id"), "profile_id", False),
-                "account_hint": (params.get("account_hint") or "").strip() or None,
-                "capabilities": sorted({c.strip() for c in params.get("capabilities", "").split(",") if c.strip()}),
-            }
-            if not asked["capabilities"]:
-                raise BadInput("capabilities is required (comma-separated, e.g. sync_inbox_live,send_email)")
-            url = await run_in_threadpool(_begin, service, provider, asked, return_to)
-        except BadInput as error:
-            return _bad(str(error))
-        return RedirectResponse(url, status_code=302, headers={"Cache-Control": "no-store"})
-
-    return endpoint
-
-
-def _begin(service, provider: str, asked: dict, return_to: str) -> str:
+def begin(database_url: str, keyring, public_url: str, provider: str, asked: dict, return_to: str):
+    """The provider's first half for a validated request: (signed state, consent). Nothing stored."""
     flow = WEB_CONNECTS[provider]()
-    signed, token = connect_state.new(service.keyring, provider, return_to)
-    consent = flow.begin(service.database_url, get_settings(), asked, callback_url(service, provider), token)
-    with session(service.database_url) as conn:
-        connect_state.store(conn, service.keyring, signed, tenant_id=asked["tenant_id"],
-                            profile_id=asked["profile_id"], account_hint=asked["account_hint"],
-                            capabilities=asked["capabilities"], scopes=consent.scopes, verifier=consent.verifier)
-    return consent.url
+    signed, token = connect_state.new(keyring, provider, return_to)
+    consent = flow.begin(database_url, get_settings(), asked, callback_url(public_url, provider), token)
+    return signed, consent
 
 
 def callback_endpoint(service):
@@ -201,7 +169,14 @@ def callback_endpoint(service):
             return _bad("this sign-in link is not valid: start connecting again from the application")
         if signed.provider != provider or not allowed(signed.return_to, service.settings.return_urls):
             return _bad("this sign-in link is not valid: start connecting again from the application")
-        code, connection_id = await run_in_threadpool(_finish, service, provider, signed, query)
+        secret = browser_binding.presented(request)
+        try:
+            code, connection_id = await run_in_threadpool(
+                _finish, service, provider, signed, query, browser_binding.digest(secret) if secret else None)
+        except connect_state.OtherBrowser:
+            log.warning("%s callback from a browser that did not start its connect (%s): refused, state burnt",
+                        provider, "another cookie" if secret else "no cookie")
+            return _bad(OTHER_BROWSER + ("" if secret else NO_COOKIE), 403)
         back = {"provider": provider}
         if connection_id is not None:
             back["connection_id"] = connection_id
@@ -213,11 +188,12 @@ def callback_endpoint(service):
     return endpoint
 
 
-def _finish(service, provider: str, signed, query: dict) -> tuple[str | None, str | None]:
+def _finish(service, provider: str, signed, query: dict, browser_hash: str | None) -> tuple[str | None, str | None]:
     """(error code, connection id), either may be None (both: a partial grant that was stored, as
-    Slack's is). The state is used up whatever happens next."""
+    Slack's is). The state is used up whatever happens next. OtherBrowser: not the browser that
+    started this connect (nothing exchanged, nothing stored)."""
     with session(service.database_url) as conn:
-        pending = connect_state.take(conn, service.keyring, signed)
+        pending = connect_state.take_bound(conn, service.keyring, signed, browser_hash)
     if pending is None:
         return "state_used", None
     if pending.expired:
@@ -227,7 +203,7 @@ def _finish(service, provider: str, signed, query: dict) -> tuple[str | None, st
     flow = WEB_CONNECTS[provider]()
     try:
         row = flow.finish(service.database_url, get_settings(), service.keyring, pending, query,
-                          callback_url(service, provider))
+                          callback_url(service.settings.public_url, provider))
     except tuple(flow.errors) as error:
         code = next(c for cls, c in flow.errors.items() if isinstance(error, cls))
         log.info("%s connect for tenant %s refused: %s", provider, pending.tenant_id, code)

@@ -29,6 +29,10 @@ class BadState(Exception):
     """The state was not signed by us (or is malformed): nothing in it can be trusted."""
 
 
+class OtherBrowser(Exception):
+    """The callback came from a browser the state is not bound to (worker/http/browser_binding.py)."""
+
+
 @dataclass(frozen=True)
 class Signed:
     nonce: str
@@ -99,6 +103,22 @@ def store(conn, keyring: Keyring, signed: Signed, *, tenant_id, profile_id, acco
         "account_hint": account_hint, "capabilities": Jsonb(capabilities), "scopes": Jsonb(scopes),
         "return_to": signed.return_to, "secret": keyring.encrypt({"verifier": verifier}, f"oauth_state:{signed.nonce}"),
         "ttl_seconds": TTL_SECONDS})
+
+
+def take_bound(conn, keyring: Keyring, signed: Signed, browser_hash: str | None) -> Pending | None:
+    """The pending consent if `browser_hash` is the one its session's redemption bound it to,
+    deleted as it is read; None when it was used already (or never was). From any other browser
+    (or none) it raises OtherBrowser, and the state is burnt: its code can never be exchanged."""
+    key = {"nonce": signed.nonce, "provider": signed.provider}
+    row = conn.execute(query("oauth_states.binding"), key).fetchone()
+    if row is None:
+        return None
+    bound = row["browser_hash"]
+    if browser_hash and bound and hmac.compare_digest(bound, browser_hash):
+        return take(conn, keyring, signed)
+    conn.execute(query("oauth_states.burn"), key)
+    conn.commit()  # burnt even though the caller's transaction ends in this error
+    raise OtherBrowser()
 
 
 def take(conn, keyring: Keyring, signed: Signed) -> Pending | None:

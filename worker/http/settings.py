@@ -1,5 +1,5 @@
 """The web service's own settings (`INTEGRATIONS_PUBLIC_URL`, `INTEGRATIONS_ADMIN_TOKEN`,
-`INTEGRATIONS_ALLOWED_RETURN_URLS`), checked
+`INTEGRATIONS_CONNECT_TOKEN`, `INTEGRATIONS_ALLOWED_RETURN_URLS`), checked
 when `serve` starts so a wrong value stops it with the variable's name, not a failed webhook later."""
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ class ServeSettings(BaseSettings):
     public_url: str = Field(
         description="where providers reach serve (scheme, host, port, no path): the URL they sign requests for")
     admin_token: SecretStr | None = Field(default=None, description="bearer token of GET /status; unset: no page")
+    connect_token: SecretStr | None = Field(
+        default=None, description="bearer token of POST /connect/sessions (the CRM's backend); unset: no web connect")
     allowed_return_urls: str = Field(
         default="", description="comma-separated URLs the connect flow may send a browser back to (and below)")
     max_body_bytes: int = Field(default=1_000_000, ge=1024, description="a larger webhook body is refused (413)")
@@ -45,9 +47,9 @@ class ServeSettings(BaseSettings):
     def return_urls(self) -> tuple[str, ...]:
         return parse_allowed(self.allowed_return_urls)
 
-    @field_validator("admin_token")
+    @field_validator("admin_token", "connect_token")
     @classmethod
-    def _admin_token(cls, value: SecretStr | None) -> SecretStr | None:
+    def _token(cls, value: SecretStr | None) -> SecretStr | None:
         if value is None or not value.get_secret_value():
             return None
         if len(value.get_secret_value()) < MIN_ADMIN_TOKEN:

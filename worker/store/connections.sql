@@ -16,9 +16,12 @@ where (%(tenant_id)s::uuid is null or tenant_id = %(tenant_id)s)
 order by tenant_id, created_at, id
 
 -- name: find_owner_account
+-- Account ids compare case-insensitively: a mailbox typed `Ana@Tenant.Example` before addresses were
+-- canonicalized is the same account as `ana@tenant.example` (other providers' ids differ by more than case).
 select * from integrations.connections
 where tenant_id = %(tenant_id)s and profile_id is not distinct from %(profile_id)s
-  and provider = %(provider)s and account_id = %(account_id)s
+  and provider = %(provider)s and lower(account_id) = lower(%(account_id)s)
+order by account_id = %(account_id)s desc, created_at
 
 -- name: set_capabilities
 update integrations.connections

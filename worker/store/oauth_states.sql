@@ -17,3 +17,13 @@ delete from integrations.oauth_states
 where nonce = %(nonce)s and provider = %(provider)s
 returning tenant_id, profile_id, account_hint, capabilities, scopes, return_to, secret,
           expires_at <= now() as expired
+
+-- name: binding
+-- The browser a pending state is bound to, locked until the callback takes or burns it.
+select browser_hash from integrations.oauth_states
+where nonce = %(nonce)s and provider = %(provider)s
+for update
+
+-- name: burn
+-- A callback from a browser the state is not bound to: the state (and its code) is good for nothing now.
+delete from integrations.oauth_states where nonce = %(nonce)s and provider = %(provider)s

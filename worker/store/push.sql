@@ -1,9 +1,10 @@
 -- name: connections_of_account
--- Every connection of a provider account (a Slack team, a Twilio account SID), whichever tenant
--- holds it: each is notified on its own.
+-- Every connection of a provider account (a Slack team, a Twilio account SID, a mailbox), whichever
+-- tenant holds it: each is notified on its own. Case-insensitive: Gmail names a mailbox in lower
+-- case, a connection may hold it as typed (connections_provider_lower_account_idx).
 select id, tenant_id, provider, account_id, capabilities, status, credentials
 from integrations.connections
-where provider = %(provider)s and account_id = %(account_id)s
+where provider = %(provider)s and lower(account_id) = lower(%(account_id)s)
 order by id
 
 -- name: claim_delivery

@@ -4,7 +4,8 @@ Nothing is written before the consent is checked: the request is validated first
 transaction that is rolled back, and the connection is created (or its capabilities enabled)
 only in the same transaction that stores the tokens. A consent given as another account than
 `--account` is refused and its fresh grant revoked, so a connection never holds one person's
-mail under another's address. Sends that waited for this reconnect are queued again in that
+mail under another's address; so is a consent short of a needed scope (unless a connection of
+ours holds that account: revoking would end its grant too). Sends that waited for this reconnect are queued again in that
 same transaction.
 """
 
@@ -44,6 +45,11 @@ class WrongAccount(BadInput):
     """Consent was given as another Google account than the one the connection is for."""
 
 
+def canonical(account: str) -> str:
+    """A mailbox address as stored and compared: Gmail names it in lower case (pushes, profile)."""
+    return account.strip().lower()
+
+
 def _owner_params(tenant_id, profile_id, account: str) -> dict:
     return {"tenant_id": tenant_id, "profile_id": profile_id, "provider": "google", "account_id": account}
 
@@ -77,6 +83,7 @@ def begin_google(database_url: str, settings: Settings, *, tenant_id, profile_id
                  capabilities: dict[str, dict | None], redirect_uri: str, state: str,
                  pkce: Pkce | None = None) -> Consent:
     """Validate the request (nothing kept) and build the consent URL with its minimal scopes and PKCE."""
+    account = canonical(account)
     with session(database_url) as conn:
         with conn.transaction(force_rollback=True):  # validation only: nothing is kept before consent
             row = _apply_request(conn, tenant_id=tenant_id, profile_id=profile_id, account=account,
@@ -98,10 +105,12 @@ def finish_google(database_url: str, settings: Settings, keyring: Keyring, *, te
 
     Raises WrongAccount or MissingScope (nothing stored) when the consent is not what was asked.
     """
+    account = canonical(account)
     endpoints = GoogleEndpoints.from_settings(settings)
     tokens = exchange_code(settings, endpoints, code, Pkce(verifier, ""), redirect_uri)
     missing = sorted(set(scopes) - set(tokens["scopes"]))
     if missing:
+        _discard_fresh_grant(database_url, settings, endpoints, tokens)
         raise MissingScope(f"the consent did not grant {', '.join(missing)}: nothing was stored. Connect again "
                            "and leave every requested permission ticked")
     _check_account(database_url, settings, endpoints, tokens, account)
@@ -154,6 +163,15 @@ def _check_account(database_url: str, settings: Settings, endpoints: GoogleEndpo
     wanted = account.strip().lower()
     if actual == wanted:
         return
+    _revoke_unless_held(database_url, settings, tokens, actual)
+    raise WrongAccount(
+        f"consent was given as {actual}, not {wanted}: nothing was stored. Connect again and choose "
+        f"{wanted} in Google's account chooser (or pass --account {actual} to connect that account)")
+
+
+def _revoke_unless_held(database_url: str, settings: Settings, tokens: dict, actual: str) -> None:
+    """Revoke a grant we will not store, unless a connection of ours holds `actual`'s: Google's
+    revoke ends the whole grant of that account to our app, theirs too."""
     with session(database_url) as conn:
         held = conn.execute(query("connections.holders_of_account"),
                             {"provider": "google", "account_id": actual}).fetchone()
@@ -161,7 +179,14 @@ def _check_account(database_url: str, settings: Settings, endpoints: GoogleEndpo
         try:
             revoke_grant(settings, tokens)
         except IntegrationsError:
-            pass  # the refusal below matters more; the stray grant is named in it
-    raise WrongAccount(
-        f"consent was given as {actual}, not {wanted}: nothing was stored. Connect again and choose "
-        f"{wanted} in Google's account chooser (or pass --account {actual} to connect that account)")
+            pass  # the refusal the caller raises matters more
+
+
+def _discard_fresh_grant(database_url: str, settings: Settings, endpoints: GoogleEndpoints, tokens: dict) -> None:
+    """A consent short of a scope stores nothing: its fresh grant must not stay alive at Google.
+    When the granted scopes cannot tell whose it is, it is kept (it may be a connection's)."""
+    try:
+        actual = consented_account(settings, endpoints, tokens["token"], tokens["scopes"])
+    except IntegrationsError:
+        return
+    _revoke_unless_held(database_url, settings, tokens, actual)

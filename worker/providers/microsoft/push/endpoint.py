@@ -1,7 +1,8 @@
 """Microsoft's push endpoint (`POST /webhooks/microsoft`): Graph change notifications and lifecycle events.
 
     ?validationToken=...   Graph validating the URL (subscription created): 200 text/plain echoing the
-                           token, URL-decoded, nothing else done
+                           token, URL-decoded, nothing else done (serve adds nosniff to every webhook
+                           answer; a token longer than MAX_VALIDATION_TOKEN is 400, not echoed)
     {"value": [item...]}   each item names its subscriptionId: looked up in push_watches (unknown ->
                            404 when no item is known, logged once per subscription); its clientState is
                            compared with the stored sha256 in constant time (one mismatch -> 403 and
@@ -33,6 +34,7 @@ LOGGED_MAX = 10_000
 SYNCED_LIFECYCLE = ("missed", "subscriptionRemoved")  # events after which changes may have been missed
 TASKED_LIFECYCLE = ("reauthorizationRequired", "subscriptionRemoved")
 _logged_subscriptions: set[str] = set()
+MAX_VALIDATION_TOKEN = 1024  # Graph's are about 120 characters: anything this long is not Graph's
 
 
 def validation_token(url: str) -> str | None:
@@ -56,6 +58,8 @@ def items_of(body: bytes) -> list[dict]:
 def read(request: PushRequest) -> list[Notice] | PushAnswer:
     token = validation_token(request.url)
     if token is not None:  # Graph's handshake: the token back, as plain text
+        if len(token) > MAX_VALIDATION_TOKEN:
+            raise ValueError(f"validationToken longer than {MAX_VALIDATION_TOKEN} characters: not Graph's")
         return PushAnswer(200, token.encode(), "text/plain; charset=utf-8")
     items = items_of(request.body)
     return [Notice("", (), None)] if items else []  # the accounts: `resolve`
