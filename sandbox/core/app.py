@@ -2,7 +2,7 @@
 
     admin (/_sandbox/...)?  -> the admin API: never faulted, metered or logged
     otherwise ``call``:      fault rule? -> reset / injected status | provider.dispatch(req, exchange)
-                             -> (injected body corruption) -> request log
+                             -> (injected body corruption, foreign links) -> request log
 
 Seams for a provider (``sandbox/<provider>/app.py``):
 
@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass
 
 from .errors import HttpError
-from .faults import FaultRule, Faults, corrupt, pause
+from .faults import FaultRule, Faults, corrupt, move_links, pause
 from .requestlog import RequestLog
 from .wire import Request, Response
 
@@ -89,6 +89,8 @@ class App:
             response = self.error_response(error)
         if rule is not None and rule.kind in ("truncate", "invalid_json"):
             response.body = corrupt(response.body, rule.kind)
+        elif rule is not None and rule.kind == "foreign_link":
+            response.body = move_links(response.body, rule.link_base)
         self.log.record(provider=self.provider, method=req.method, path=req.path, query=req.query, in_batch=in_batch,
                         status=response.status, fault=rule.kind if rule else None,
                         duration=time.perf_counter() - started, method_id=exchange.method_id,

@@ -16,18 +16,24 @@ same order. Kinds:
   sleeping against a timing window ("the request is in flight now")
 - ``truncate``: answer normally but cut the body in half
 - ``invalid_json``: answer normally but with a body that is not JSON
+- ``foreign_link``: answer normally but with the answer's paging links (``@odata.nextLink``,
+  ``@odata.deltaLink``) moved to ``link_base`` (scheme, host and port; path and query kept), as a
+  compromised or misrouted answer would send a client elsewhere with its token
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 import random
 import re
 import threading
 import time
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
-KINDS = ("status", "reset", "delay", "hold", "truncate", "invalid_json")
+KINDS = ("status", "reset", "delay", "hold", "truncate", "invalid_json", "foreign_link")
+LINK_KEYS = ("@odata.nextLink", "@odata.deltaLink")
 HOLD_LIMIT_SECONDS = 60.0
 
 
@@ -42,6 +48,7 @@ class FaultRule:
     retry_after: int = 1
     delay_seconds: float = 0.0
     skip: int = 0  # matching requests let through before the rule starts to fire
+    link_base: str | None = None  # kind "foreign_link": where the answer's links are moved
     id: int = 0
     fired: int = 0
     held: int = 0  # requests being held right now (kind "hold")
@@ -52,6 +59,8 @@ class FaultRule:
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"unknown fault kind {self.kind!r}; use one of {', '.join(KINDS)}")
+        if self.kind == "foreign_link" and not urlsplit(self.link_base or "").netloc:
+            raise ValueError("a foreign_link fault needs link_base, e.g. http://127.0.0.1:9")
         if self.probability is not None:
             if not 0 <= self.probability <= 1:
                 raise ValueError("probability must be between 0 and 1")
@@ -65,7 +74,7 @@ class FaultRule:
             "id": self.id, "path": self.path, "method": self.method, "kind": self.kind,
             "status": self.status, "count": self.count, "probability": self.probability,
             "retry_after": self.retry_after, "delay_seconds": self.delay_seconds, "fired": self.fired,
-            "held": self.held, "skip": self.skip,
+            "held": self.held, "skip": self.skip, "link_base": self.link_base,
         }
 
     def hold(self) -> None:
@@ -148,6 +157,21 @@ def corrupt(body: bytes, kind: str) -> bytes:
     if kind == "truncate":
         return body[: max(1, len(body) // 2)]
     return b"<html><body>502 Bad Gateway</body></html>{not json"
+
+
+def move_links(body: bytes, link_base: str) -> bytes:
+    """The JSON answer with its paging links moved to `link_base`; any other body as it was."""
+    try:
+        answer = json.loads(body)
+    except ValueError:
+        return body
+    if not isinstance(answer, dict):
+        return body
+    target = urlsplit(link_base)
+    for key in LINK_KEYS:
+        if isinstance(answer.get(key), str):
+            answer[key] = urlsplit(answer[key])._replace(scheme=target.scheme, netloc=target.netloc).geturl()
+    return json.dumps(answer, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def pause(rule: FaultRule | None) -> None:
