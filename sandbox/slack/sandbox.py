@@ -34,6 +34,7 @@ class Settings:
     token_rotation: bool = False
     access_token_lifetime: float = 43200.0
     volatile_block_ids: bool = True
+    clock_offset_seconds: float = 0.0  # Slack's clock against the host's: new ts, the Date header
 
 
 class Sandbox(BaseSandbox):
@@ -53,7 +54,7 @@ class Sandbox(BaseSandbox):
 
     # -- core seams ----------------------------------------------------------------------------
     def new_world(self) -> World:
-        return World(self.seed)
+        return World(self.seed, lambda: self.settings.clock_offset_seconds)
 
     def new_tokens(self) -> TokenStore:
         return TokenStore(self.client_id, self.client_secret, self.settings.access_token_lifetime, "xoxb-", "xoxe-1-")
@@ -101,6 +102,11 @@ class Sandbox(BaseSandbox):
 
     def set_volatile_block_ids(self, volatile: bool) -> None:
         self.settings.volatile_block_ids = bool(volatile)
+
+    def set_clock_offset(self, seconds: float) -> None:
+        """Skew Slack's clock against the host's (negative: Slack is behind): the ts of new
+        messages and the Date header of every answer follow it."""
+        self.settings.clock_offset_seconds = float(seconds)
 
     # -- workspaces and tokens (a core "account" is a team id) ----------------------------------
     def add_account(self, team_id: str) -> str:
