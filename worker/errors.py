@@ -17,6 +17,13 @@ class NotFound(BadInput):
     """The thing named does not exist."""
 
 
+class KeyConflict(BadInput):
+    """An idempotency key already names another request of the same action (HTTP's 409 Conflict):
+    refused, so a reused key is never answered with the first request's outcome."""
+
+    http_status = 409
+
+
 class SchemaMissing(IntegrationsError):
     def __init__(self) -> None:
         super().__init__("the database has no integrations schema yet: run `integrations db migrate`")

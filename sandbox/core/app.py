@@ -14,6 +14,9 @@ Seams for a provider (``sandbox/<provider>/app.py``):
 - ``provider_error(error)``: a core ``HttpError`` (bad parameter, bad JSON) in the provider's format;
 - ``method_of(req)`` (optional): the method id a request names by its path alone (Slack's
   ``/api/<method>``), so the log names it even when a fault answers before ``dispatch``;
+- ``clock()`` (optional): the provider's current time (epoch seconds) when it keeps its own (a test
+  advanced or skewed it): every answer's ``Date`` header then tells that time, as a provider's
+  server would, instead of the host's;
 - ``handle(req)``: override only for endpoints outside the one-call pipeline (Google's batch),
   calling ``call(inner, in_batch=True)`` per inner request.
 """
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from email.utils import formatdate
 
 from .errors import HttpError
 from .faults import FaultRule, Faults, corrupt, move_links, pause
@@ -64,6 +68,9 @@ class App:
     def method_of(self, req: Request) -> str | None:
         return None
 
+    def clock(self) -> float | None:
+        return None
+
     # -- pipeline ------------------------------------------------------------------------------
     def handle(self, req: Request) -> Response:
         if req.path.startswith(ADMIN_PREFIX) and self.admin is not None:
@@ -87,10 +94,15 @@ class App:
                 response = self.dispatch(req, exchange)
         except HttpError as error:
             response = self.error_response(error)
+        if rule is not None and rule.kind == "hold_answer":
+            rule.hold()  # carried out: only the answer waits
         if rule is not None and rule.kind in ("truncate", "invalid_json"):
             response.body = corrupt(response.body, rule.kind)
         elif rule is not None and rule.kind == "foreign_link":
             response.body = move_links(response.body, rule.link_base)
+        now = self.clock()
+        if now is not None and response.header("Date") is None:
+            response.headers.append(("Date", formatdate(now, usegmt=True)))
         self.log.record(provider=self.provider, method=req.method, path=req.path, query=req.query, in_batch=in_batch,
                         status=response.status, fault=rule.kind if rule else None,
                         duration=time.perf_counter() - started, method_id=exchange.method_id,

@@ -14,6 +14,9 @@ same order. Kinds:
   calls ``release()`` -- or ``delay_seconds`` pass (60 s when unset) -- then answer normally.
   ``wait_held()`` returns once the sandbox holds the request: tests wait on that event instead of
   sleeping against a timing window ("the request is in flight now")
+- ``hold_answer``: carry the request out, then keep its answer until ``release()`` (or
+  ``delay_seconds``, 60 s when unset): the provider has done it, the caller does not know yet
+  (``wait_held()`` as for ``hold``)
 - ``truncate``: answer normally but cut the body in half
 - ``invalid_json``: answer normally but with a body that is not JSON
 - ``foreign_link``: answer normally but with the answer's paging links (``@odata.nextLink``,
@@ -32,7 +35,7 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-KINDS = ("status", "reset", "delay", "hold", "truncate", "invalid_json", "foreign_link")
+KINDS = ("status", "reset", "delay", "hold", "hold_answer", "truncate", "invalid_json", "foreign_link")
 LINK_KEYS = ("@odata.nextLink", "@odata.deltaLink")
 HOLD_LIMIT_SECONDS = 60.0
 
@@ -51,7 +54,7 @@ class FaultRule:
     link_base: str | None = None  # kind "foreign_link": where the answer's links are moved
     id: int = 0
     fired: int = 0
-    held: int = 0  # requests being held right now (kind "hold")
+    held: int = 0  # requests being held right now (kinds "hold", "hold_answer")
     pattern: re.Pattern = field(init=False, repr=False)
     _released: threading.Event = field(init=False, repr=False, default_factory=threading.Event)
     _changed: threading.Condition = field(init=False, repr=False, default_factory=threading.Condition)

@@ -152,11 +152,12 @@ class BaseSandbox:
         self.faults.clear()
 
     def wait_held(self, fault_id: int, count: int = 1, timeout: float = 30.0) -> bool:
-        """Wait until the ``hold`` fault `fault_id` holds `count` requests (True), or `timeout` (False)."""
+        """Wait until the ``hold`` (or ``hold_answer``) fault `fault_id` holds `count` requests (True),
+        or `timeout` (False)."""
         return self.faults.get(fault_id).wait_held(count, timeout)
 
     def release(self, fault_id: int) -> None:
-        """Let the requests held by the ``hold`` fault `fault_id` (and later ones it catches) go on."""
+        """Let the requests held by the ``hold`` (or ``hold_answer``) fault `fault_id` (and later ones it catches) go on."""
         self.faults.get(fault_id).release()
 
     def requests(self, **filters) -> list[dict]:

@@ -25,6 +25,7 @@ Python API::
     sb.users(team_id); sb.channels(team_id)
     sb.set_limited_history(bool); sb.set_window_seconds(float); sb.set_token_rotation(bool)
     sb.set_access_token_lifetime(float); sb.set_volatile_block_ids(bool)
+    sb.set_clock_offset(seconds)                         # Slack's clock vs the host's: new ts, Date header
     sb.generate(team_id, channels=5, messages_per_channel=200, users=10, seed=None) -> summary
     sb.event_request(team_id, event) -> (body, headers); sb.deliver_event(url, team_id, event)
     sb.url_verification_request() -> (body, headers, challenge); sb.sign(body) -> headers

@@ -86,7 +86,7 @@ def slack_admin_routes(sb) -> list[tuple]:
         body = req.json()
         setters = {"window_seconds": sb.set_window_seconds, "limited_history": sb.set_limited_history,
                    "token_rotation": sb.set_token_rotation, "access_token_lifetime": sb.set_access_token_lifetime,
-                   "volatile_block_ids": sb.set_volatile_block_ids}
+                   "volatile_block_ids": sb.set_volatile_block_ids, "clock_offset_seconds": sb.set_clock_offset}
         unknown = set(body) - set(setters)
         if unknown:
             raise ValueError(f"unknown settings: {', '.join(sorted(unknown))}")
@@ -118,4 +118,4 @@ def slack_admin_routes(sb) -> list[tuple]:
 def _settings(sb) -> dict:
     return {"window_seconds": sb.quota.config.window_seconds, "limited_history": sb.quota.config.limited_history,
             "token_rotation": sb.settings.token_rotation, "access_token_lifetime": sb.settings.access_token_lifetime,
-            "volatile_block_ids": sb.settings.volatile_block_ids}
+            "volatile_block_ids": sb.settings.volatile_block_ids, "clock_offset_seconds": sb.settings.clock_offset_seconds}

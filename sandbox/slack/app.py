@@ -52,6 +52,10 @@ class SlackApp(App):
     def provider_error(self, error: HttpError) -> HttpError:
         return in_slack_format(error)
 
+    def clock(self) -> float:
+        """Answers are dated by the clock new ts are made of (a test may skew it)."""
+        return self.world.now_micros() / 1_000_000
+
     def method_of(self, req: Request) -> str | None:
         """The method a path names, logged even for calls a fault answers before dispatch."""
         if req.path.rstrip("/") == AUTHORIZE:

@@ -35,6 +35,7 @@ class Settings:
     access_token_lifetime: float = 43200.0
     volatile_block_ids: bool = True
     reinstall_keeps_bot_token: bool = False
+    clock_offset_seconds: float = 0.0  # Slack's clock against the host's: new ts, the Date header
 
 
 class Sandbox(BaseSandbox):
@@ -54,7 +55,7 @@ class Sandbox(BaseSandbox):
 
     # -- core seams ----------------------------------------------------------------------------
     def new_world(self) -> World:
-        return World(self.seed)
+        return World(self.seed, lambda: self.settings.clock_offset_seconds)
 
     def new_tokens(self) -> TokenStore:
         return TokenStore(self.client_id, self.client_secret, self.settings.access_token_lifetime, "xoxb-", "xoxe-1-")
@@ -108,6 +109,11 @@ class Sandbox(BaseSandbox):
         """A later install of the app into a workspace that already has its (non-rotating) bot token
         answers that same token, as Slack does: revoking the "new" one ends the earlier install too."""
         self.settings.reinstall_keeps_bot_token = bool(keep)
+
+    def set_clock_offset(self, seconds: float) -> None:
+        """Skew Slack's clock against the host's (negative: Slack is behind): the ts of new
+        messages and the Date header of every answer follow it."""
+        self.settings.clock_offset_seconds = float(seconds)
 
     # -- workspaces and tokens (a core "account" is a team id) ----------------------------------
     def add_account(self, team_id: str) -> str:

@@ -51,7 +51,8 @@ class Stored:
 
 
 class Channel:
-    def __init__(self, info: dict, members: list[str]) -> None:
+    def __init__(self, info: dict, members: list[str], clock=now_micros) -> None:
+        self.clock = clock  # the workspace's: new ts and edits are dated by it
         self.info = info  # the conversation object, less the per-caller fields (is_member, num_members)
         self.members: list[str] = list(dict.fromkeys(members))
         self.messages: dict[int, Stored] = {}
@@ -69,7 +70,7 @@ class Channel:
 
     def next_micros(self, at: int | None = None) -> int:
         """A new ts for this channel: `at` (default: now) or just after the last one used."""
-        micros = max(at if at is not None else now_micros(), self.last + 1)
+        micros = max(at if at is not None else self.clock(), self.last + 1)
         self.last = micros
         return micros
 
@@ -107,7 +108,7 @@ class Channel:
         stored.data["text"] = text
         if "blocks" in stored.data:
             stored.data["blocks"] = blocks.rich_text(text, rng)
-        edited_at = max(now_micros(), micros + 1)
+        edited_at = max(self.clock(), micros + 1)
         stored.data["edited"] = {"user": editor or stored.data.get("user") or stored.data.get("bot_id"),
                                  "ts": ids.to_ts(edited_at)}
         return stored
@@ -178,8 +179,9 @@ class Team:
 
 
 class World:
-    def __init__(self, seed: int = 0) -> None:
+    def __init__(self, seed: int = 0, clock_offset=lambda: 0.0) -> None:
         self.lock = threading.RLock()
+        self.clock_offset = clock_offset  # seconds Slack's clock is ahead of the host's (negative: behind)
         self.rng = random.Random(seed)  # ids, generated block ids
         self.teams: dict[str, Team] = {}
         self.ensure_account(DEFAULT_TEAM, DEFAULT_TEAM_NAME)
@@ -194,6 +196,10 @@ class World:
                 team.users[team.bot_user_id] = bot_user(team)
                 self.teams[team_id] = team
             return team
+
+    def now_micros(self) -> int:
+        """Slack's clock: what new ts are made of and what its answers' Date header says."""
+        return now_micros() + int(self.clock_offset() * 1_000_000)
 
     def accounts(self) -> list[str]:
         with self.lock:
@@ -224,7 +230,8 @@ class World:
             if bot_member:
                 people.append(team.bot_user_id)
             channel = Channel(conversation(team, channel_id, name, is_private, creator,
-                                           created if created is not None else int(time.time()), info), people)
+                                           created if created is not None else int(time.time()), info), people,
+                              self.now_micros)
             team.channels[channel_id] = channel
             return channel
 

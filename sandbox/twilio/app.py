@@ -63,6 +63,10 @@ class TwilioApp(App):
     def provider_error(self, error: HttpError) -> HttpError:
         return in_twilio_format(error)
 
+    def clock(self) -> float:
+        """Answers are dated by the clock that dates messages (tests advance it)."""
+        return self.world.clock.now().timestamp()
+
     # -- one call ------------------------------------------------------------------------------
     def _route(self, path: str) -> tuple[re.Match, dict]:
         for pattern, methods in self.routes:

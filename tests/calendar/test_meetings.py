@@ -3,7 +3,7 @@
 import pytest
 
 from worker.api import action_result, cancel_meeting, create_meeting, update_meeting
-from worker.errors import BadInput
+from worker.errors import BadInput, KeyConflict
 from worker.providers.google.calendar.actions import (
     event_id_for,
 )
@@ -138,3 +138,22 @@ async def test_bad_meeting_input_is_rejected(calendar_account):
                              end="2030-02-01T09:00:00+00:00")
     with pytest.raises(BadInput, match="needs start"):
         await create_meeting(acct.url, acct.id, title="x")
+
+
+async def test_a_cancel_reusing_the_creates_key_runs_and_another_create_under_it_is_refused(calendar_account):
+    acct = calendar_account(two_way=True)
+    made = await create_meeting(acct.url, acct.id, title="Demo", start="2030-04-01T10:00:00+00:00",
+                                end="2030-04-01T11:00:00+00:00", idempotency_key="crm-activity-42")
+    await acct.drain()
+    gone = await cancel_meeting(acct.url, acct.id, made["event_id"], idempotency_key="crm-activity-42")
+    assert gone["outbound_id"] != made["outbound_id"] and gone["job_id"] is not None
+    await acct.drain()
+    cancelled = await action_result(acct.url, gone["outbound_id"])
+    assert cancelled["status"] == "done" and cancelled["action"] == "cancel_meeting"
+    assert acct.sandbox.get_event(acct.email, made["event_id"])["status"] == "cancelled"
+    again = await cancel_meeting(acct.url, acct.id, made["event_id"], idempotency_key="crm-activity-42")
+    assert again["outbound_id"] == gone["outbound_id"] and again["job_id"] is None
+    with pytest.raises(KeyConflict, match="crm-activity-42"):
+        await create_meeting(acct.url, acct.id, title="Another demo", start="2030-05-01T10:00:00+00:00",
+                             end="2030-05-01T11:00:00+00:00", idempotency_key="crm-activity-42")
+    assert len(events_in_sandbox(acct)) == 1

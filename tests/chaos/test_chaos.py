@@ -268,11 +268,12 @@ async def test_chaos(chaos_seed, chaos_env, tmp_path, monkeypatch):
             key = new_key()
             result = await send_email(url, conns[sender], to=to, subject=f"chaos send {seed}/{n}",
                                       text=f"hello {n}", idempotency_key=key)
-            sends.append({"sender": sender, "to": to, "key": key, **result})
+            sends.append({"sender": sender, "to": to, "key": key, "n": n, **result})
         repeated = rng.choice(sends)
-        for _ in range(2):
-            again = await send_email(url, conns[repeated["sender"]], to=repeated["to"], subject="ignored",
-                                     text="ignored", idempotency_key=repeated["key"])
+        for _ in range(2):  # the same request again (another one under its key would be refused)
+            again = await send_email(url, conns[repeated["sender"]], to=repeated["to"],
+                                     subject=f"chaos send {seed}/{repeated['n']}", text=f"hello {repeated['n']}",
+                                     idempotency_key=repeated["key"])
             assert again["outbound_id"] == repeated["outbound_id"] and again["job_id"] is None, again
 
         # kill 2: during a send

@@ -10,7 +10,7 @@ from tests.gmail.isolated import own_mailbox  # noqa: F401  (fixture: a database
 from worker.api import send_email
 from worker.app import open_app_async
 from worker.db.connect import connect
-from worker.errors import BadInput
+from worker.errors import BadInput, KeyConflict
 
 pytestmark = pytest.mark.asyncio
 SEND = "gmail.users.messages.send"
@@ -39,8 +39,12 @@ async def test_send_composes_sends_once_and_stages_the_sent_message(mailbox, tmp
                               html="<p>HTML body</p>", idempotency_key="crm-1",
                               attachments=[{"filename": "q.txt", "content_type": "text/plain", "data_b64": "aGk="}])
     again = await send_email(box.url, box.id, to=["bob@ext.example"], subject="Quote", text="Plain body",
-                             idempotency_key="crm-1")
+                             html="<p>HTML body</p>", idempotency_key="crm-1",
+                             attachments=[{"filename": "q.txt", "content_type": "text/plain", "data_b64": "aGk="}])
     assert again["job_id"] is None and again["outbound_id"] == result["outbound_id"]
+    with pytest.raises(KeyConflict):  # the key names that request: another one under it is refused
+        await send_email(box.url, box.id, to=["bob@ext.example"], subject="Quote", text="Plain body",
+                         idempotency_key="crm-1")
     await drain(box.url)
     row = outbound(box.url, result["outbound_id"])
     assert row["status"] == "done" and row["attempts"] == 1

@@ -8,7 +8,7 @@ import pytest
 from tests.microsoft.conftest import SCOPES, drain
 from worker.api import action_result, cancel_meeting, create_meeting, sync_once, update_meeting
 from worker.db.connect import connect
-from worker.errors import BadInput
+from worker.errors import BadInput, KeyConflict
 from worker.providers.microsoft.capabilities import CALENDARS_READ, CALENDARS_READWRITE
 
 pytestmark = pytest.mark.asyncio
@@ -110,8 +110,11 @@ async def test_meetings_are_created_once_updated_and_cancelled_with_conflicts_su
     made = await create_meeting(box.url, box.id, title="Demo", start=start, end=start + timedelta(hours=1),
                                 attendees=["ben@ext.example"], idempotency_key="crm-meeting-1")
     again = await create_meeting(box.url, box.id, title="Demo", start=start, end=start + timedelta(hours=1),
-                                 idempotency_key="crm-meeting-1")
-    assert again["job_id"] is None
+                                 attendees=["ben@ext.example"], idempotency_key="crm-meeting-1")
+    assert again["job_id"] is None and again["outbound_id"] == made["outbound_id"]
+    with pytest.raises(KeyConflict):  # the key names that request: another one under it is refused
+        await create_meeting(box.url, box.id, title="Demo", start=start, end=start + timedelta(hours=1),
+                             idempotency_key="crm-meeting-1")
     await drain(box.url)
     created = await action_result(box.url, made["outbound_id"])
     assert created["status"] == "done"

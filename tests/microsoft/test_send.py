@@ -6,7 +6,7 @@ import pytest
 from tests.microsoft.conftest import drain
 from worker.api import send_email
 from worker.db.connect import connect
-from worker.errors import BadInput
+from worker.errors import BadInput, KeyConflict
 
 pytestmark = pytest.mark.asyncio
 SEND = r"/messages/[^/]+/send$"
@@ -27,9 +27,12 @@ async def test_send_goes_out_once_with_our_message_id_and_is_staged(outlook):
     result = await send_email(box.url, box.id, to=["bob@ext.example"], subject="Quote", text="Plain body",
                               html="<p>HTML body</p>", idempotency_key="crm-1",
                               attachments=[{"filename": "q.txt", "content_type": "text/plain", "data_b64": "aGk="}])
-    again = await send_email(box.url, box.id, to=["bob@ext.example"], subject="Quote", text="x",
-                             idempotency_key="crm-1")
+    again = await send_email(box.url, box.id, to=["bob@ext.example"], subject="Quote", text="Plain body",
+                             html="<p>HTML body</p>", idempotency_key="crm-1",
+                             attachments=[{"filename": "q.txt", "content_type": "text/plain", "data_b64": "aGk="}])
     assert again["job_id"] is None and again["outbound_id"] == result["outbound_id"]
+    with pytest.raises(KeyConflict):  # the key names that request: another one under it is refused
+        await send_email(box.url, box.id, to=["bob@ext.example"], subject="Quote", text="x", idempotency_key="crm-1")
     await drain(box.url)
     row = outbound(box.url, result["outbound_id"])
     assert row["status"] == "done" and row["attempts"] == 1

@@ -218,6 +218,25 @@ def test_a_held_request_times_the_client_out_and_is_carried_out_once_released(sa
     assert len(sandbox.message_ids(USER)) == 1
 
 
+def test_a_held_answer_is_carried_out_before_the_client_hears_of_it(sandbox, google_client):
+    """`hold_answer`: the provider has done it, the caller does not know yet (exactly-once races)."""
+    client = google_client(USER)
+    held = sandbox.add_fault(r"/messages/import$", kind="hold_answer")
+    answers = []
+    slow = threading.Thread(target=lambda: answers.append(client.post(
+        "/gmail/v1/users/me/messages/import", json={"raw": _b64(make_raw(message_id="<answer@x>"))})))
+    slow.start()
+    try:
+        assert sandbox.wait_held(held["id"])
+        assert len(sandbox.message_ids(USER)) == 1 and answers == []  # done, unanswered
+    finally:
+        sandbox.release(held["id"])
+        slow.join(10)
+    assert [a.status_code for a in answers] == [200]
+    [logged] = sandbox.requests(path=r"/messages/import$")
+    assert (logged["status"], logged["fault"]) == (200, "hold_answer")
+
+
 def test_delay_fault_answers_normally_after_its_delay(sandbox, gmail):
     sandbox.add_fault(r"/profile$", kind="delay", delay_seconds=0.05)
     assert gmail.get("/gmail/v1/users/me/profile").status_code == 200

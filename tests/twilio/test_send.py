@@ -4,14 +4,15 @@ import asyncio
 import os
 import subprocess
 import sys
+import uuid
 
 import pytest
 
 from tests.fixtures.killable import wait_for
-from tests.twilio.conftest import OURS, drain
+from tests.twilio.conftest import OURS, ago, drain
 from worker.api import send_sms
 from worker.db.connect import connect
-from worker.errors import BadInput
+from worker.errors import BadInput, KeyConflict
 
 pytestmark = pytest.mark.asyncio
 CREATE = r"/Messages\.json$"
@@ -100,7 +101,8 @@ async def test_a_retry_never_claims_the_text_another_outbound_row_sent(twilio, t
     second = await send_sms(account.url, account.id, to="+14155550123", body="Same words")
     with connect(account.url) as conn:  # its first attempt began, then died before reaching Twilio
         conn.execute("update integrations.outbound set attempts = 1, status = 'sending',"
-                     " attempt_started_at = now() - interval '30 seconds' where id = %s", (second["outbound_id"],))
+                     " attempt_started_at = now() - interval '30 seconds', provider_started_at = %s"
+                     " where id = %s", (ago(tsb, seconds=30), second["outbound_id"]))
         conn.commit()
     await drain(account.url)
     one, two = outbound(account.url, first["outbound_id"]), outbound(account.url, second["outbound_id"])
@@ -162,7 +164,8 @@ async def test_a_text_waiting_for_a_new_key_is_sent_once_after_the_reconnect(twi
     await drain(account.url)
     row = outbound(account.url, result["outbound_id"])
     assert row["status"] == "done" and account.row()["status"] == "active"
-    assert posts(tsb, status=401) == 1 and posts(tsb, status=201) == 1
+    # the revoked key is refused once, before any create (the clock read that precedes the first attempt)
+    assert tsb.count_requests(status=401) == 1 and posts(tsb, status=401) == 0 and posts(tsb, status=201) == 1
     assert [m["sid"] for m in tsb.messages(account.sid)] == [row["provider_id"]]
 
 
@@ -180,3 +183,88 @@ async def test_the_cli_exits_2_on_a_bad_number_and_sends_nothing(tsb, twilio, da
     assert '"to": "+14155550123"' in good.stdout and len(outbound_rows(account.url, account.id)) == 1
     await drain(account.url)
     assert [m["body"] for m in tsb.messages(account.sid)] == ["hello"]
+
+
+async def test_a_retry_that_takes_an_identical_sends_fresh_text_leaves_that_send_to_send_its_own(twilio, tsb):
+    """Two identical texts: the first's attempt died before Twilio; the second's text is at Twilio but
+    not yet recorded when the first's retry finds it. The retry may keep it, but then the second may
+    not record it too: two requests, two texts, two SIDs (never two rows on one text)."""
+    account = twilio()
+    tsb.add_fault(CREATE, method="POST", kind="reset", count=1)  # the connection drops before Twilio reads it
+    first = await send_sms(account.url, account.id, to="+14155550123", body="Same words", idempotency_key="a")
+    await drain(account.url)
+    assert outbound(account.url, first["outbound_id"])["status"] == "sending" and tsb.messages(account.sid) == []
+
+    held = tsb.add_fault(CREATE, method="POST", kind="hold_answer", count=1)  # created; the answer waits
+    second = await send_sms(account.url, account.id, to="+14155550123", body="Same words", idempotency_key="b")
+    sending = asyncio.create_task(drain(account.url))
+    try:
+        assert await asyncio.to_thread(tsb.wait_held, held["id"], 1, 60)
+        [fresh] = tsb.messages(account.sid)
+        make_due(account.url, first["job_id"])
+        await drain(account.url)
+        assert await asyncio.to_thread(
+            wait_for, lambda: outbound(account.url, first["outbound_id"])["status"] == "done", 60)
+        assert outbound(account.url, first["outbound_id"])["provider_id"] == fresh["sid"]
+    finally:
+        tsb.release(held["id"])
+        await sending
+    one, two = outbound(account.url, first["outbound_id"]), outbound(account.url, second["outbound_id"])
+    assert one["status"] == two["status"] == "done"
+    assert one["provider_id"] != two["provider_id"]
+    assert {m["sid"] for m in tsb.messages(account.sid)} == {one["provider_id"], two["provider_id"]}
+    assert posts(tsb, status=201) == 2
+
+
+@pytest.mark.parametrize("twilio_ahead_minutes", [0, 10])
+async def test_a_retry_never_takes_an_identical_text_sent_before_its_first_attempt(twilio, tsb,
+                                                                                   twilio_ahead_minutes):
+    """Yesterday's reminder and the same words sent from the console a minute before are not what the
+    first attempt sent, whatever our clock says against Twilio's: the retry sends its own."""
+    tsb.world.clock.advance(twilio_ahead_minutes * 60)
+    account = twilio()
+    yesterday = account.text("Weekly reminder", sent=ago(tsb, days=1))
+    console = account.text("Weekly reminder", sent=ago(tsb, minutes=1))
+    tsb.add_fault(CREATE, method="POST", kind="reset", count=1)  # the first attempt never reaches Twilio
+    result = await send_sms(account.url, account.id, to="+14155550123", body="Weekly reminder")
+    await drain(account.url)
+    row = outbound(account.url, result["outbound_id"])
+    assert row["status"] == "sending" and row["attempts"] == 1 and row["provider_started_at"] is not None
+    make_due(account.url, result["job_id"])
+    await drain(account.url)
+    row = outbound(account.url, result["outbound_id"])
+    assert row["status"] == "done" and row["attempts"] == 2
+    assert row["provider_id"] not in (yesterday["sid"], console["sid"])
+    assert posts(tsb, status=201) == 1 and len(tsb.messages(account.sid)) == 3
+
+
+async def test_a_key_reused_for_another_text_is_refused_and_never_answered_done(twilio, tsb):
+    account = twilio()
+    first = await send_sms(account.url, account.id, to="+14155550123", body="Your order shipped", idempotency_key="k9")
+    await drain(account.url)
+    with pytest.raises(KeyConflict, match="'k9' was already used for another send sms request"):
+        await send_sms(account.url, account.id, to="+14155550999", body="Your invoice", idempotency_key="k9")
+    args = [sys.executable, "-m", "worker.cli.__main__", "sms", "send", "--connection", str(account.id),
+            "--to", "+14155550999", "--body", "Your invoice", "--idempotency-key", "k9"]
+    done = await asyncio.to_thread(subprocess.run, args, capture_output=True, text=True, env=os.environ.copy(),
+                                   timeout=60)
+    assert done.returncode == 2 and "already used" in done.stderr and "new key" in done.stderr
+    assert [r["id"] for r in outbound_rows(account.url, account.id)] == [uuid.UUID(first["outbound_id"])]
+    await drain(account.url)
+    assert [m["body"] for m in tsb.messages(account.sid)] == ["Your order shipped"]
+    same = await send_sms(account.url, account.id, to="+1 415 555 0123", body="Your order shipped",
+                          idempotency_key="k9")  # the same request, written otherwise: the first row
+    assert same["outbound_id"] == first["outbound_id"] and same["job_id"] is None and same["status"] == "done"
+
+
+async def test_a_key_of_a_row_recorded_before_fingerprints_still_returns_that_row(twilio, tsb):
+    account = twilio()
+    first = await send_sms(account.url, account.id, to="+14155550123", body="Legacy", idempotency_key="old-1")
+    with connect(account.url) as conn:  # as sql/016 leaves rows recorded before it
+        conn.execute("update integrations.outbound set request_fingerprint = null where id = %s",
+                     (first["outbound_id"],))
+        conn.commit()
+    again = await send_sms(account.url, account.id, to="+14155550123", body="Legacy, reworded",
+                           idempotency_key="old-1")
+    assert again["outbound_id"] == first["outbound_id"] and again["job_id"] is None
+    await drain(account.url)

@@ -1,12 +1,15 @@
 -- name: insert
+-- A key names one request per connection and action (the unique index of sql/016).
 insert into integrations.outbound
-    (connection_id, tenant_id, action, idempotency_key, request, message_id_header)
-values (%(connection_id)s, %(tenant_id)s, %(action)s, %(idempotency_key)s, %(request)s, %(message_id_header)s)
-on conflict (connection_id, idempotency_key) do nothing
+    (connection_id, tenant_id, action, idempotency_key, request, request_fingerprint, message_id_header)
+values (%(connection_id)s, %(tenant_id)s, %(action)s, %(idempotency_key)s, %(request)s, %(request_fingerprint)s,
+        %(message_id_header)s)
+on conflict (connection_id, action, idempotency_key) do nothing
 returning *
 
 -- name: by_key
-select * from integrations.outbound where connection_id = %(connection_id)s and idempotency_key = %(idempotency_key)s
+select * from integrations.outbound
+where connection_id = %(connection_id)s and action = %(action)s and idempotency_key = %(idempotency_key)s
 
 -- name: get
 select * from integrations.outbound where id = %(id)s
@@ -17,6 +20,16 @@ select * from integrations.outbound where id = %(id)s
 update integrations.outbound
 set attempts = attempts + 1, status = 'sending', attempt_started_at = coalesce(attempt_started_at, now())
 where id = %(id)s and status in ('pending', 'sending')
+returning *
+
+-- name: provider_started
+-- The provider's clock before the first attempt that may reach it (committed before that attempt
+-- calls it); a later attempt never moves it. %(at)s NULL (the provider's answer had no Date): the
+-- database's clock less %(margin)s seconds for the two clocks.
+update integrations.outbound
+set provider_started_at = coalesce(provider_started_at, %(at)s::timestamptz,
+                                   now() - %(margin)s * interval '1 second')
+where id = %(id)s
 returning *
 
 -- name: done

@@ -10,6 +10,8 @@ attempt may have done before doing it again.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
 from typing import Any, Awaitable, Callable
 
@@ -18,6 +20,7 @@ from procrastinate.manager import JobManager
 from psycopg.types.json import Jsonb
 
 from worker.app import app
+from worker.errors import KeyConflict
 from worker.store import query
 from worker.store.connections import dict_connection
 from worker.sync.errors import Reauth, Transient
@@ -26,18 +29,35 @@ from worker.sync.outcome import describe_failure, run_capability
 WAITING_REAUTH = "waiting_reauth"
 
 
+def request_fingerprint(action: str, request: dict[str, Any]) -> str:
+    """SHA-256 of the action and its validated request as canonical JSON (sorted keys, no spaces):
+    equal for the same request however its fields were ordered."""
+    canonical = json.dumps({"action": action, "request": request}, sort_keys=True, separators=(",", ":"),
+                           ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
 async def record_outbound(aconn, connection: dict, action: str, request: dict[str, Any],
                           idempotency_key: str | None, message_id_header: str | None = None) -> tuple[dict, bool]:
-    """Record a validated request; returns (row, created) — a known key returns the first row."""
+    """Record a validated request; returns (row, created). A key names one request per connection
+    and action: the same request again returns the first row; another request under a known key is
+    `KeyConflict` and records nothing (a row from before fingerprints, NULL, is returned as before)."""
     key = idempotency_key or str(uuid.uuid4())
+    fingerprint = request_fingerprint(action, request)
     created = await (await aconn.execute(query("outbound.insert"), {
         "connection_id": connection["id"], "tenant_id": connection["tenant_id"], "action": action,
-        "idempotency_key": key, "request": Jsonb(request), "message_id_header": message_id_header,
+        "idempotency_key": key, "request": Jsonb(request), "request_fingerprint": fingerprint,
+        "message_id_header": message_id_header,
     })).fetchone()
     if created:
         return created, True
-    return await (await aconn.execute(query("outbound.by_key"), {"connection_id": connection["id"],
-                                                                  "idempotency_key": key})).fetchone(), False
+    first = await (await aconn.execute(query("outbound.by_key"), {
+        "connection_id": connection["id"], "action": action, "idempotency_key": key})).fetchone()
+    if first["request_fingerprint"] is not None and first["request_fingerprint"] != fingerprint:
+        raise KeyConflict(f"idempotency key {key!r} was already used for another {action.replace('_', ' ')}"
+                          f" request on connection {connection['id']} (outbound {first['id']}, {first['status']}):"
+                          " nothing was queued; use a new key for a new request")
+    return first, False
 
 
 async def mark(pool, name: str, outbound_id, error: str, **params) -> dict | None:

@@ -4,6 +4,9 @@ unknown teams and channels created; the request log; reset), the generator, and
 
 from __future__ import annotations
 
+import time
+from email.utils import parsedate_to_datetime
+
 import httpx
 from click.testing import CliRunner
 from slack_sdk import WebClient
@@ -50,8 +53,28 @@ def test_admin_api_imports_users_and_messages_into_new_teams_and_channels(slack_
     assert sb.accounts() == [sb.DEFAULT_TEAM]
     assert admin.get("/slack/settings").json() == {"window_seconds": 60.0, "limited_history": False,
                                                    "token_rotation": False, "access_token_lifetime": 43200.0,
-                                                   "volatile_block_ids": True}
+                                                   "volatile_block_ids": True, "clock_offset_seconds": 0.0}
     assert admin.get("/requests").json()["count"] == 0
+
+
+def test_a_skewed_clock_dates_new_messages_and_every_answer(slack_sandbox):
+    """Slack's clock against ours: the ts of what is posted and the Date header tell Slack's time."""
+    sb = slack_sandbox
+    admin = httpx.Client(base_url=f"{sb.base_url}/_sandbox")
+    assert admin.put("/slack/settings", json={"clock_offset_seconds": -180}).json()["clock_offset_seconds"] == -180
+    install = admin.post(f"/slack/teams/{sb.DEFAULT_TEAM}/tokens", json={"scopes": ["chat:write"]}).json()
+    channel = sb.add_channel(sb.DEFAULT_TEAM, "skewed")["id"]
+    before = time.time()
+    answer = httpx.post(f"{sb.base_url}/api/chat.postMessage", json={"channel": channel, "text": "hi"},
+                        headers={"Authorization": f"Bearer {install['access_token']}"})
+    after = time.time()
+    assert answer.json()["ok"] is True
+    assert before - 181 <= float(answer.json()["ts"]) <= after - 179
+    date = parsedate_to_datetime(answer.headers["Date"]).timestamp()
+    assert before - 182 <= date <= after - 179
+    sb.reset()
+    assert abs(parsedate_to_datetime(httpx.get(f"{sb.base_url}/api/auth.test").headers["Date"]).timestamp()
+               - time.time()) < 5
 
 
 def test_admin_channels_bot_membership_and_revocation(slack_sandbox):

@@ -4,6 +4,7 @@ format, and the request log naming provider "twilio" and the path."""
 from __future__ import annotations
 
 import threading
+import time
 
 import httpx
 
@@ -78,3 +79,14 @@ def test_request_log_names_provider_path_method_and_account(twilio_sandbox, twil
         ("GET", "messages.list", 200), ("POST", "messages.create", 201)]
     assert entries[0]["path"] == f"/2010-04-01/Accounts/{twilio_account['account_sid']}/Messages.json"
     assert entries[0]["query"] == {"PageSize": ["5"]} and entries[0]["user"] == twilio_account["account_sid"]
+
+
+def test_answers_are_dated_by_the_sandbox_clock(twilio_sandbox, http, account_url):
+    """Twilio's Date header and its message dates come from one clock, advanced by tests."""
+    from email.utils import parsedate_to_datetime
+
+    twilio_sandbox.world.clock.advance(600)
+    answer = http.get(account_url)
+    date = parsedate_to_datetime(answer.headers["Date"])
+    assert 0 <= (twilio_sandbox.world.clock.now() - date).total_seconds() <= 1
+    assert (date.timestamp() - time.time()) > 590

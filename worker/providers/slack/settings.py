@@ -33,6 +33,11 @@ class SlackSettings(BaseSettings):
     limited_history: bool = Field(default=False, description="the non-Marketplace app tier: history 1/min, 15/page")
     page_size: int = Field(default=200, ge=1, le=999, description="messages per history page (limit)")
     http_timeout_seconds: float = Field(default=30.0, gt=0)
+    post_lookup_pages: int = Field(
+        default=5, ge=1, le=100,
+        description="history pages a retried post reads at most looking for what its earlier attempt posted;"
+                    " beyond them the post fails visibly instead of holding a worker (1 page a minute for"
+                    " non-Marketplace apps)")
 
     @field_validator("base_url")
     @classmethod

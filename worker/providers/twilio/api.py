@@ -67,6 +67,10 @@ class TwilioApi:
     async def account_resource(self) -> dict:
         return await self.client.call("GET", self._path(".json"))
 
+    async def clock(self) -> datetime | None:
+        """Twilio's clock now (the Date header of the account resource's answer), to the second."""
+        return await self.client.clock(self._path(".json"))
+
     async def list_page(self, resource: Resource, *, uri: str | None = None, since: datetime | None = None,
                         filters: dict | None = None, page_size: int | None = None) -> dict:
         """The page behind a `next_page_uri`, or the first page of objects dated on or after `since`."""

@@ -1,24 +1,29 @@
 """`send_sms` exactly once, though Twilio's message create takes no idempotency key.
 
 The request is validated (numbers normalized to E.164, a sender chosen) and recorded as an
-`integrations.outbound` row before anything is sent. Each attempt is marked started — attempts
-counted, the first attempt's time kept — in a committed transaction before the POST. A retried
-attempt (the worker died after Twilio accepted the request, or the answer was lost) first looks for
-the message an earlier attempt may have sent: same To, same From (or Messaging Service), same Body,
-created after the first attempt began (less a margin for the two clocks), and not already claimed
-by another outbound row of the connection. Found: it is recorded, nothing is sent. Claiming is
-serialized per connection, so two identical sends never both record the one message.
+`integrations.outbound` row before anything is sent. Each attempt is marked started in a committed
+transaction before the POST; before the first POST, Twilio's own clock (the Date of its answer to a
+GET of the account) is committed on the row too. A retried attempt (the worker died after Twilio
+accepted the request, or the answer was lost) first looks for the message an earlier attempt may
+have sent: same To, same From (or Messaging Service), same Body, created at or after that moment
+on Twilio's clock — never a text from before this row's first attempt (yesterday's reminder, the
+same words sent from the console a minute earlier), whatever our clock says.
+
+A message becomes a row's (found, or just created) only through `claim`: under one lock per
+connection, refused when another outbound row already holds its SID. Two identical sends can race
+— one's retry finds the other's fresh text before that one recorded it — then the retry keeps it
+and the other, refused its own text, sends another: two requests, two texts, two SIDs.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from worker.errors import BadInput
 from worker.providers.twilio.api import MESSAGE, MESSAGES, TwilioApi, parse_date
 from worker.providers.twilio.capabilities import SEND_SMS, SendSmsSettings
-from worker.providers.twilio.client.errors import AccessDenied, BadRequest, NotFound, Unauthorized
+from worker.providers.twilio.client.errors import AccessDenied, BadRequest, NotFound, Transient, Unauthorized
 from worker.providers.twilio.context import twilio_context
 from worker.providers.twilio.phones import to_e164
 from worker.providers.twilio.settings import twilio_settings
@@ -29,6 +34,7 @@ from worker.sync.actions import record_outbound, run_action_job
 ACTION = "send_sms"
 MAX_BODY = 1600  # characters Twilio accepts in one message body
 LOOKUP_PAGES = 20  # pages of 1000 the lookup reads at most between one sender and one recipient
+RESENDS = 3  # texts one attempt sends at most when identical sends' retries keep taking them
 
 
 def sms_request(connection: dict, request: dict[str, Any], region: str) -> dict:
@@ -99,20 +105,27 @@ async def sent_before(api: TwilioApi, request: dict, since: datetime) -> list[di
                    f" {request['to']}; check the account's messages and send it again with a new idempotency key")
 
 
-async def claim(ctx, row: dict, message: dict, found: bool) -> dict | None:
-    """Record `message` as this row's and stage it; None when another outbound row holds it (only
-    possible for a message `found` by a lookup)."""
+async def claim(ctx, row: dict, message: dict) -> dict | None:
+    """Record `message` as this row's and stage it; None when another outbound row holds it. The
+    check and the record are one transaction under the connection's claim lock."""
     async with ctx.db() as conn, conn.transaction():
         await conn.execute(query("twilio.claim_lock"), {"connection_id": ctx.connection_id})
-        if found:
-            taken = await (await conn.execute(query("twilio.claimed"), {
-                "connection_id": ctx.connection_id, "sids": [message["sid"]], "id": row["id"]})).fetchall()
-            if taken:
-                return None
+        taken = await (await conn.execute(query("twilio.claimed"), {
+            "connection_id": ctx.connection_id, "sids": [message["sid"]], "id": row["id"]})).fetchall()
+        if taken:
+            return None
         await astage_records(conn, ctx.connection_id, ctx.tenant_id, SEND_SMS, MESSAGE,
                              [RawObject(message["sid"], message)])
         return await (await conn.execute(query("outbound.done"), {
             "id": row["id"], "provider_id": message["sid"], "thread_id": None})).fetchone()
+
+
+async def note_provider_start(ctx, row: dict) -> dict:
+    """Commit Twilio's clock before the first POST: what a retry's lookup starts from. Without a
+    Date in Twilio's answer (it always sends one), our clock less the configured margin."""
+    async with ctx.db() as conn:
+        return await (await conn.execute(query("outbound.provider_started"), {
+            "id": row["id"], "at": await ctx.api.clock(), "margin": ctx.tw.send_lookup_margin_seconds})).fetchone()
 
 
 async def perform_send(ctx, outbound_id) -> dict:
@@ -122,14 +135,22 @@ async def perform_send(ctx, outbound_id) -> dict:
         async with ctx.db() as conn:
             return await (await conn.execute(query("outbound.get"), {"id": outbound_id})).fetchone()
     request = row["request"]
-    if row["attempts"] > 1:
-        since = row["attempt_started_at"] - timedelta(seconds=ctx.tw.send_lookup_margin_seconds)
+    if row["provider_started_at"] is not None:  # an earlier attempt may have reached Twilio
+        since = row["provider_started_at"]
         for message in await sent_before(ctx.api, request, since):
-            done = await claim(ctx, row, message, found=True)
+            done = await claim(ctx, row, message)
             if done is not None:
                 return done
-    message = await ctx.api.create_message(form(request))
-    return await claim(ctx, row, message, found=False)
+    else:
+        row = await note_provider_start(ctx, row)
+    for _ in range(RESENDS):
+        done = await claim(ctx, row, await ctx.api.create_message(form(request)))
+        if done is not None:
+            return done
+        # the text just sent was taken by an identical send's retry (it had found no text of its
+        # own): that send is served by it, and this one sends its own again
+    raise Transient(0, None, f"{RESENDS} texts sent for outbound {row['id']} were each taken by an identical"
+                    " send's retry; retrying")
 
 
 # Twilio refuses the request itself (21211 invalid To, 21606 a From the account does not own, 21610

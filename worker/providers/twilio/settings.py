@@ -27,8 +27,8 @@ class TwilioSettings(BaseSettings):
     http_timeout_seconds: float = Field(default=30.0, gt=0)
     send_lookup_margin_seconds: int = Field(
         default=120, ge=1, le=3600,
-        description="a retried send accepts a message dated this long before its first attempt (Twilio's clock"
-                    " against the database's; dates have whole seconds)")
+        description="only when Twilio's answer carries no Date header (it always does): a retried send then"
+                    " accepts a message dated this long before its first attempt by the database's clock")
     default_phone_region: str = Field(
         default="US", validation_alias=AliasChoices("INTEGRATIONS_DEFAULT_PHONE_REGION"),
         description="ISO 3166 region of phone numbers written without +country code")

@@ -37,10 +37,15 @@ class SlackApi:
     async def thread(self, channel: str, ts: str) -> list[dict]:
         """The thread of parent `ts`: the parent first, then every reply, oldest first."""
         messages: list[dict] = []
-        async for _, items, _ in self.client.pages("conversations.replies", {
-                "channel": channel, "ts": ts, "limit": self.page_size, "include_all_metadata": "true"}, "messages"):
+        async for _, items, _ in self.replies(channel, ts):
             messages.extend(items)
         return messages
+
+    def replies(self, channel: str, ts: str, *, oldest: str | None = None) -> AsyncIterator:
+        """(answer, messages, next cursor) per page of the thread of parent `ts`, oldest first."""
+        params = {"channel": channel, "ts": ts, "limit": self.page_size, "include_all_metadata": "true",
+                  "oldest": oldest, "inclusive": "true" if oldest else None}
+        return self.client.pages("conversations.replies", params, "messages")
 
     async def users(self) -> list[dict]:
         found: list[dict] = []

@@ -1,10 +1,14 @@
 """`post_message` exactly once, though Slack has no idempotency key.
 
 Each post carries a `metadata` marker naming its outbound row (`event_type` crm_outbound). The
-attempt counter is committed before Slack is called, so a retried job (the worker died after Slack
-accepted the post, or the answer was lost) first reads the channel — or the thread — since the
-row was created, with `include_all_metadata`, and records the message carrying its marker instead
-of posting a second one.
+attempt counter is committed before Slack is called, and before the first post Slack's own clock
+(the Date of its answer to `auth.test`) is committed on the row. A retried job (the worker died
+after Slack accepted the post, or the answer was lost) first reads the channel — or the thread —
+from that moment on Slack's clock, so our clock being minutes off Slack's never hides the post,
+with `include_all_metadata`, and records the message carrying its marker instead of posting a
+second one. It reads at most `post_lookup_pages` pages: a channel too busy to tell within them
+fails the action with the reason (look, then post again under a new key) rather than holding a
+worker for an hour or posting blindly twice.
 """
 
 from __future__ import annotations
@@ -27,7 +31,8 @@ MARKER = "crm_outbound"
 TS = re.compile(r"^\d{1,12}\.\d{1,6}$")
 CHANNEL_ID = re.compile(r"^[A-Z0-9]{2,}$")
 MAX_TEXT = 40_000  # Slack truncates longer texts
-LOOKBACK = timedelta(minutes=2)  # clock skew between us and Slack when looking for our post
+LOOKBACK = timedelta(minutes=2)  # our clock against Slack's, only when Slack's answer has no Date
+SLACK_CLOCKS = timedelta(seconds=2)  # Slack's servers against each other (its Date has whole seconds)
 
 
 def validate_post(request: dict[str, Any]) -> dict[str, Any]:
@@ -60,20 +65,42 @@ def carries(message: dict, outbound_id) -> bool:
 
 
 async def find_post(ctx, row: dict) -> dict | None:
-    """The message an earlier attempt posted, if Slack has it."""
+    """The message an earlier attempt posted, if Slack has it: read from Slack's clock before that
+    attempt, `post_lookup_pages` pages at most (then `BadInput`: the action fails with the reason)."""
     request = row["request"]
-    oldest = ts_of((row["created_at"] - LOOKBACK).timestamp())
+    oldest = ts_of((row["provider_started_at"] - SLACK_CLOCKS).timestamp())
     if request.get("thread_ts"):
-        try:
-            messages = await ctx.api.thread(request["channel"], request["thread_ts"])
-        except NotFound:
+        pages = ctx.api.replies(request["channel"], request["thread_ts"], oldest=oldest)
+    else:
+        pages = ctx.api.history(request["channel"], oldest=oldest)
+    read = 0
+    try:
+        async for _, messages, cursor in pages:
+            found = next((m for m in messages if carries(m, row["id"])), None)
+            if found is not None:
+                return found
+            read += 1
+            if cursor and read >= ctx.ss.post_lookup_pages:
+                raise BadInput(
+                    f"cannot tell whether an earlier attempt posted this message: {read} pages of messages in"
+                    f" {request['channel']} since {row['provider_started_at'].isoformat()} (Slack's clock) hold"
+                    " no message with its marker and more follow; look for it in the channel and, if it is not"
+                    " there, post it again with a new idempotency key")
+    except NotFound:
+        if request.get("thread_ts"):  # the thread's parent is gone: nothing of ours is in it
             return None
-        return next((m for m in messages if carries(m, row["id"])), None)
-    async for _, messages, _ in ctx.api.history(request["channel"], oldest=oldest):
-        found = next((m for m in messages if carries(m, row["id"])), None)
-        if found is not None:
-            return found
+        raise
+    finally:
+        await pages.aclose()
     return None
+
+
+async def note_provider_start(ctx, row: dict) -> dict:
+    """Commit Slack's clock before the first post: where a retry's lookup starts. Without a Date in
+    Slack's answer, our clock less LOOKBACK."""
+    async with ctx.db() as conn:
+        return await (await conn.execute(query("outbound.provider_started"), {
+            "id": row["id"], "at": await ctx.client.clock(), "margin": LOOKBACK.total_seconds()})).fetchone()
 
 
 async def perform_post(ctx, outbound_id) -> dict:
@@ -83,7 +110,9 @@ async def perform_post(ctx, outbound_id) -> dict:
         async with ctx.db() as conn:
             return await (await conn.execute(query("outbound.get"), {"id": outbound_id})).fetchone()
     request = row["request"]
-    if row["attempts"] > 1:
+    if row["provider_started_at"] is None:  # no attempt has reached Slack yet: nothing to look for
+        row = await note_provider_start(ctx, row)
+    else:
         posted = await find_post(ctx, row)
         if posted is not None:
             return await _finish(ctx, row, posted)

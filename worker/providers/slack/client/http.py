@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from typing import Callable, Protocol
 
 import httpx
@@ -59,6 +61,21 @@ class SlackClient:
         Reads go as GET with query parameters, writes (`json_body`) as a JSON POST, as Slack's own
         SDK sends them. `idempotent=False` (a post): a transport failure after the request may have
         reached Slack is not retried here; it raises `Transient` and the caller's retry looks first."""
+        return (await self.exchange(method, params, json_body=json_body, idempotent=idempotent))[1]
+
+    async def clock(self) -> datetime | None:
+        """Slack's clock now, to the second: the `Date` header of its answer to `auth.test` (None
+        when the answer has none)."""
+        response, _ = await self.exchange("auth.test")
+        try:
+            date = parsedate_to_datetime(response.headers.get("Date") or "")
+        except (TypeError, ValueError, IndexError):
+            return None
+        return date if date.tzinfo else date.replace(tzinfo=timezone.utc)
+
+    async def exchange(self, method: str, params: dict | None = None, *, json_body: dict | None = None,
+                       idempotent: bool = True) -> tuple[httpx.Response, ProviderJson]:
+        """`call`, with the HTTP answer it decoded."""
         pacer = self.pacers(method)
         attempt, refreshed, adopted = 0, False, False
         while True:
@@ -68,7 +85,7 @@ class SlackClient:
                 response = await self._send(method, token, params, json_body)
                 answer = decode(response, method)
                 if answer is not None and answer.get("ok") is True and response.status_code < 400:
-                    return answer
+                    return response, answer
                 error = error_from_answer(method, response.status_code, answer, response.headers.get("Retry-After"))
                 if error.code == "token_expired" and not refreshed:
                     refreshed = True

@@ -17,6 +17,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
 
 import httpx
@@ -80,6 +82,24 @@ class TwilioClient:
         `idempotent=False` (a message create): only failures that prove the request was not carried
         out (429, a connection never made) are retried here; any other raises `Transient` or the
         error, and the caller's retry first looks for what the request may have created."""
+        response = await self.request(method, path, params=params, data=data, idempotent=idempotent)
+        if response.status_code == 204 or not response.content:
+            return None
+        return decode(response.status_code, response.text, f"{method} {self.url(path).split('?')[0]}")
+
+    async def clock(self, path: str) -> datetime | None:
+        """Twilio's clock now, to the second: the `Date` header of its answer to a GET of `path`
+        (None when the answer has none)."""
+        response = await self.request("GET", path)
+        try:
+            date = parsedate_to_datetime(response.headers.get("Date") or "")
+        except (TypeError, ValueError, IndexError):
+            return None
+        return date if date.tzinfo else date.replace(tzinfo=timezone.utc)
+
+    async def request(self, method: str, path: str, *, params: dict | None = None, data: dict | None = None,
+                      idempotent: bool = True) -> httpx.Response:
+        """`call`'s pacing, retries and errors; the successful answer as it came."""
         url = self.url(path)
         what = f"{method} {url.split('?')[0]}"
         attempt, swapped = 0, False
@@ -96,9 +116,7 @@ class TwilioClient:
                 if response.status_code >= 400:
                     raise error_from_response(response.status_code, response.content,
                                               response.headers.get("Retry-After"))
-                if response.status_code == 204 or not response.content:
-                    return None
-                return decode(response.status_code, response.text, what)
+                return response
             except httpx.TransportError as error:
                 if not idempotent and not isinstance(error, NOT_SENT):
                     raise Transient(0, None, f"{what}: {type(error).__name__} (not retried: Twilio may have"
