@@ -260,7 +260,7 @@ async def test_a_key_reused_for_another_text_is_refused_and_never_answered_done(
 async def test_a_key_of_a_row_recorded_before_fingerprints_still_returns_that_row(twilio, tsb):
     account = twilio()
     first = await send_sms(account.url, account.id, to="+14155550123", body="Legacy", idempotency_key="old-1")
-    with connect(account.url) as conn:  # as sql/016 leaves rows recorded before it
+    with connect(account.url) as conn:  # as sql/013 leaves rows recorded before it
         conn.execute("update integrations.outbound set request_fingerprint = null where id = %s",
                      (first["outbound_id"],))
         conn.commit()

@@ -1,5 +1,5 @@
 -- name: insert
--- A key names one request per connection and action (the unique index of sql/016).
+-- A key names one request per connection and action (the unique index of sql/013).
 insert into integrations.outbound
     (connection_id, tenant_id, action, idempotency_key, request, request_fingerprint, message_id_header)
 values (%(connection_id)s, %(tenant_id)s, %(action)s, %(idempotency_key)s, %(request)s, %(request_fingerprint)s,
