@@ -78,6 +78,11 @@ def assert_pushed(output: str) -> None:
     assert arrived.group(1) == PUSHED_MAIL and float(arrived.group(2)) < ARRIVAL_SECONDS
     assert re.search(r"google:sync_inbox_live succeeded \(enqueued by serve for the push\)", output)
     assert f"{ANA} sync_inbox_live push=receiving, 1 notification(s)" in output
+    # an operator's scrape of serve during the push step: the push counted, the jobs and connections seen
+    scraped = re.search(r"serve's /metrics: (\d+) families, e\.g\. webhook_notifications=(\d+), jobs=(\d+),"
+                        r" sync_live_capabilities=(\d+), connections=(\d+)", output)
+    assert scraped, output
+    assert int(scraped[1]) >= 10 and all(int(scraped[i]) > 0 for i in (2, 3, 4, 5)), scraped[0]
     assert "background worker stopped" in output
     pid = int(re.search(r"pid (\d+)\)", output).group(1))
     with pytest.raises(ProcessLookupError):

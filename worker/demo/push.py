@@ -179,7 +179,27 @@ class PushDemo:
             finally:
                 await self._stop_worker(worker)
             await self._show_jobs(pool, result, google[ANA])
+            result["metrics"] = await asyncio.to_thread(self._scrape_metrics)
             return result
+
+    def _scrape_metrics(self) -> dict[str, float]:
+        """What an operator's Prometheus reads from serve's `/metrics` now: the families and a few of
+        the values the demo made move (the push's webhook verdict, the jobs, the sync lag)."""
+        from prometheus_client.parser import text_string_to_metric_families
+
+        token = os.environ.get("INTEGRATIONS_ADMIN_TOKEN")
+        answer = httpx.get(self.serve.url + "/metrics", timeout=10.0,
+                           headers={"Authorization": f"Bearer {token}"} if token else {})
+        if answer.status_code != 200:
+            raise DemoFailed(f"serve's /metrics answered {answer.status_code}")
+        families = list(text_string_to_metric_families(answer.text))
+        totals = {f.name: sum(s.value for s in f.samples if not s.name.endswith(("_created", "_bucket")))
+                  for f in families}
+        shown = ("integrations_webhook_notifications", "integrations_jobs", "integrations_sync_live_capabilities",
+                 "integrations_connections", "integrations_workers_alive")
+        self.say(f"serve's /metrics: {len(families)} families, e.g. "
+                 + ", ".join(f"{name.removeprefix('integrations_')}={totals.get(name, 0):g}" for name in shown))
+        return totals
 
     async def _ready(self, pool) -> dict[str, int]:
         async with pool.connection() as conn:
