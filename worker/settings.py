@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     )
     calendar_quota_units_per_minute: int = Field(default=600, ge=0, description="per-user pacing, 0 = off")
 
+    google_certs_min_refetch_seconds: float = Field(
+        default=60.0, ge=0,
+        description="serve fetches Google's OIDC certs again (a Gmail push naming a key it does not hold) at most"
+                    " this often, whatever the key id: forged tokens cannot make it fetch once each")
     worker_concurrency: int = Field(default=10, ge=1, le=200)
     shutdown_timeout_seconds: float = Field(default=30.0, ge=0)
     sync_interval_seconds: int = Field(default=60, ge=1)

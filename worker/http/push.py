@@ -12,6 +12,7 @@ The notification's content is never trusted as data: the sync reads the provider
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 
@@ -52,8 +53,8 @@ class UnknownAccounts:
 
 async def receive(pool, keyring, unknown: UnknownAccounts, provider: Provider, webhook: Webhook,
                   request: PushRequest) -> Outcome:
-    try:
-        read = webhook.read(request)
+    try:  # off the event loop: verifying may fetch keys (Google's certs) and parsing 1 MB takes a while
+        read = await asyncio.to_thread(webhook.read, request)
     except PushRefused as refused:
         log.warning("refused push on /webhooks/%s: %s (%d)", webhook.path, refused.reason, refused.status)
         return Outcome(refused.status, refused.reason.encode())
