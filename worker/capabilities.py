@@ -121,6 +121,8 @@ class Notice:
     account_id: str
     capabilities: tuple[str, ...]
     delivery_id: str | None = None  # the provider's id of this delivery: its retries are handled once
+    # what the provider's own `resolve` needs from the body `read` parsed (so it is parsed once)
+    detail: Any = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,14 @@ class Settings(BaseSettings):
         default=60.0, ge=0,
         description="serve fetches Google's OIDC certs again (a Gmail push naming a key it does not hold) at most"
                     " this often, whatever the key id: forged tokens cannot make it fetch once each")
+    microsoft_push_max_items: int = Field(
+        default=1000, ge=1,
+        description="a Graph delivery to POST /webhooks/microsoft holding more notifications is refused (400) before"
+                    " any lookup")
+    webhook_concurrency: int = Field(
+        default=4, ge=1,
+        description="webhook requests `serve` handles at once; past it a webhook is answered 503 (Retry-After) at"
+                    " once rather than waiting for the database pool that /healthz and the others share")
     worker_concurrency: int = Field(default=10, ge=1, le=200)
     shutdown_timeout_seconds: float = Field(default=30.0, ge=0)
     sync_interval_seconds: int = Field(default=60, ge=1)

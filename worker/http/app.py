@@ -23,6 +23,7 @@ from worker.capabilities import Provider, PushRequest, Webhook
 from worker.http.push import UnknownAccounts, receive
 from worker.http.settings import ServeSettings
 from worker.registry import all_providers
+from worker.settings import get_settings
 
 log = logging.getLogger("worker.http")
 
@@ -36,9 +37,30 @@ class Service:
     keyring: object
     pool: object = None
     unknown: UnknownAccounts = None
+    webhook_slots: WebhookSlots = None
 
     def __post_init__(self) -> None:
         self.unknown = UnknownAccounts()
+        self.webhook_slots = WebhookSlots(get_settings().webhook_concurrency)
+
+
+class WebhookSlots:
+    """At most `size` webhook requests handled at once (INTEGRATIONS_WEBHOOK_CONCURRENCY). Past it a
+    request is answered 503 at once: waiting would queue on the database pool that /healthz, the
+    connect flow and every other webhook share, and an unauthenticated flood would stop them all.
+    Providers retry a 503 (Graph, Pub/Sub, Slack, Twilio, Intuit), and polling is the safety net."""
+
+    def __init__(self, size: int) -> None:
+        self.size, self.busy = size, 0
+
+    def try_take(self) -> bool:
+        if self.busy >= self.size:
+            return False
+        self.busy += 1  # one event loop: no await between the check and the count
+        return True
+
+    def give_back(self) -> None:
+        self.busy -= 1
 
 
 class BodyTooLarge(Exception):
@@ -74,7 +96,14 @@ def webhook_endpoint(service: Service, provider: Provider, webhook: Webhook):
             return PlainTextResponse("request body too large", status_code=413)
         push = PushRequest(url=public_url(service, request), body=body, received_at=time.time(),
                            headers={k.lower(): v for k, v in request.headers.items()})
-        outcome = await receive(service.pool, service.keyring, service.unknown, provider, webhook, push)
+        if not service.webhook_slots.try_take():  # taken once the body is read: a slow sender holds none
+            log.warning("webhook on /webhooks/%s answered 503: %d handled at once already"
+                        " (INTEGRATIONS_WEBHOOK_CONCURRENCY)", webhook.path, service.webhook_slots.size)
+            return PlainTextResponse("busy: retry later", status_code=503, headers={"Retry-After": "1"})
+        try:
+            outcome = await receive(service.pool, service.keyring, service.unknown, provider, webhook, push)
+        finally:
+            service.webhook_slots.give_back()
         return Response(outcome.body, status_code=outcome.status, media_type=outcome.content_type)
 
     return endpoint

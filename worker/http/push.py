@@ -58,9 +58,10 @@ async def receive(pool, keyring, unknown: UnknownAccounts, provider: Provider, w
     except PushRefused as refused:
         log.warning("refused push on /webhooks/%s: %s (%d)", webhook.path, refused.reason, refused.status)
         return Outcome(refused.status, refused.reason.encode())
-    except ValueError as error:  # verified but not a notification this provider sends
-        log.warning("bad push request on /webhooks/%s: %s", webhook.path, error)
-        return Outcome(400, str(error).encode())
+    except (ValueError, RecursionError) as error:  # not a notification this provider sends (or JSON too deep)
+        reason = str(error) if isinstance(error, ValueError) else "the body is nested too deeply"
+        log.warning("bad push request on /webhooks/%s: %s", webhook.path, reason)
+        return Outcome(400, reason.encode())
     if isinstance(read, PushAnswer):
         return Outcome(read.status, read.body, read.content_type)
     if not read:  # verified, and about nothing we sync
