@@ -61,6 +61,10 @@ class Settings(BaseSettings):
         default=4, ge=1,
         description="webhook requests `serve` handles at once; past it a webhook is answered 503 (Retry-After) at"
                     " once rather than waiting for the database pool that /healthz and the others share")
+    webhook_account_requests_per_minute: int = Field(
+        default=600, ge=0,
+        description="verified Twilio and QuickBooks webhook requests of one account `serve` handles per minute (they"
+                    " carry no time, so a replay is bounded by this); past it 429, polling catches up; 0 = no limit")
     worker_concurrency: int = Field(default=10, ge=1, le=200)
     shutdown_timeout_seconds: float = Field(default=30.0, ge=0)
     sync_interval_seconds: int = Field(default=60, ge=1)

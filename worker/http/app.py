@@ -21,6 +21,7 @@ from starlette.routing import Route
 
 from worker.capabilities import Provider, PushRequest, Webhook
 from worker.http.push import UnknownAccounts, receive
+from worker.http.rates import AccountRates
 from worker.http.settings import ServeSettings
 from worker.registry import all_providers
 from worker.settings import get_settings
@@ -38,10 +39,13 @@ class Service:
     pool: object = None
     unknown: UnknownAccounts = None
     webhook_slots: WebhookSlots = None
+    rates: AccountRates = None
 
     def __post_init__(self) -> None:
+        settings = get_settings()
         self.unknown = UnknownAccounts()
-        self.webhook_slots = WebhookSlots(get_settings().webhook_concurrency)
+        self.webhook_slots = WebhookSlots(settings.webhook_concurrency)
+        self.rates = AccountRates(settings.webhook_account_requests_per_minute)
 
 
 class WebhookSlots:
@@ -101,10 +105,12 @@ def webhook_endpoint(service: Service, provider: Provider, webhook: Webhook):
                         " (INTEGRATIONS_WEBHOOK_CONCURRENCY)", webhook.path, service.webhook_slots.size)
             return PlainTextResponse("busy: retry later", status_code=503, headers={"Retry-After": "1"})
         try:
-            outcome = await receive(service.pool, service.keyring, service.unknown, provider, webhook, push)
+            outcome = await receive(service.pool, service.keyring, service.unknown, provider, webhook, push,
+                                    service.rates)
         finally:
             service.webhook_slots.give_back()
-        return Response(outcome.body, status_code=outcome.status, media_type=outcome.content_type)
+        return Response(outcome.body, status_code=outcome.status, media_type=outcome.content_type,
+                        headers=outcome.headers)
 
     return endpoint
 

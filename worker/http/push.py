@@ -3,7 +3,8 @@
     request -> provider's `read` (signature, replay window; PushRefused -> 401/403, nothing changes)
             -> the account's connections (none: 404, logged once per account)
             -> provider's `verify` per connection when only the account's secret can verify
-            -> a delivery id seen before: answered, nothing enqueued (provider retries)
+            -> the account over its budget (rate-limited webhooks): 429, nothing enqueued
+            -> a delivery id seen before: answered, nothing enqueued (provider retries, replays)
             -> per connection and enabled capability: `defer_live` (its queueing lock coalesces
                bursts: 100 notifications are one or two runs) and `push_received` recorded
 
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 
 from worker.capabilities import Notice, Provider, PushAnswer, PushRefused, PushRequest, Webhook
 from worker.connections import load_credentials
+from worker.http.rates import AccountRates
 from worker.store import query
 from worker.store.connections import dict_connection
 from worker.tasks.dispatch import defer_live
@@ -33,6 +35,7 @@ class Outcome:
     body: bytes = b""
     content_type: str = "text/plain; charset=utf-8"
     enqueued: int = 0
+    headers: dict | None = None
 
 
 @dataclass
@@ -52,7 +55,7 @@ class UnknownAccounts:
 
 
 async def receive(pool, keyring, unknown: UnknownAccounts, provider: Provider, webhook: Webhook,
-                  request: PushRequest) -> Outcome:
+                  request: PushRequest, rates: AccountRates | None = None) -> Outcome:
     try:  # off the event loop: verifying may fetch keys (Google's certs) and parsing 1 MB takes a while
         read = await asyncio.to_thread(webhook.read, request)
     except PushRefused as refused:
@@ -92,6 +95,14 @@ async def receive(pool, keyring, unknown: UnknownAccounts, provider: Provider, w
             targets.extend((row, notice) for row in rows)
         if not targets:
             return Outcome(404, b"unknown account")
+        if webhook.rate_limited and rates is not None:
+            for account_id in sorted({notice.account_id for _, notice in targets}):
+                if not rates.allow(provider.name, account_id):
+                    log.warning("push for %s account %s on /webhooks/%s answered 429: over"
+                                " INTEGRATIONS_WEBHOOK_ACCOUNT_REQUESTS_PER_MINUTE", provider.name, account_id,
+                                webhook.path)
+                    return Outcome(429, b"too many notifications for this account: retry later",
+                                   headers={"Retry-After": "60"})
 
         claimed = await _claim(conn, provider.name, read)
     if claimed is None:
