@@ -13,7 +13,7 @@ from worker.cli.common import database_url, settings
 @click.command("worker")
 @click.option("--concurrency", type=click.IntRange(1, 200), default=None,
               help="Jobs run at once (default INTEGRATIONS_WORKER_CONCURRENCY).")
-@click.option("--burst", is_flag=True, help="Exit once no job is ready.")
+@click.option("--burst", is_flag=True, help="Exit once no job runs and none is ready (running jobs are waited for).")
 @click.option("--queue", "queues", multiple=True, help="Only these queues (repeatable).")
 @click.option("-v", "--verbose", is_flag=True, help="Log each job.")
 def worker(concurrency, burst, queues, verbose) -> None:
@@ -39,15 +39,18 @@ def worker(concurrency, burst, queues, verbose) -> None:
         database_keyring(cfg, conn)
     concurrency = concurrency or cfg.worker_concurrency
 
+    options = dict(concurrency=concurrency, queues=list(queues) or None,
+                   shutdown_graceful_timeout=cfg.shutdown_timeout_seconds,
+                   update_heartbeat_interval=WORKER_HEARTBEAT_SECONDS,
+                   fetch_job_polling_interval=cfg.worker_fetch_interval_seconds)
+
     async def run() -> None:
         async with open_app_async(url, max_size=concurrency + 4) as app:
-            await app.run_worker_async(
-                concurrency=concurrency,
-                wait=not burst,
-                queues=list(queues) or None,
-                shutdown_graceful_timeout=cfg.shutdown_timeout_seconds,
-                update_heartbeat_interval=WORKER_HEARTBEAT_SECONDS,
-                fetch_job_polling_interval=cfg.worker_fetch_interval_seconds,
-            )
+            if burst:  # until nothing runs and nothing is ready (worker/cli/burst.py), never aborting a job
+                from worker.cli.burst import run_burst
+
+                await run_burst(app, check_seconds=cfg.worker_fetch_interval_seconds, **options)
+            else:
+                await app.run_worker_async(wait=True, **options)
 
     asyncio.run(run())
