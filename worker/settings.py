@@ -65,6 +65,13 @@ class Settings(BaseSettings):
         default=600, ge=0,
         description="verified Twilio and QuickBooks webhook requests of one account `serve` handles per minute (they"
                     " carry no time, so a replay is bounded by this); past it 429, polling catches up; 0 = no limit")
+    worker_idle_in_transaction_seconds: float = Field(
+        default=60.0, gt=0,
+        description="a worker's database session idle inside a transaction this long (a frozen or paused worker) is"
+                    " ended by PostgreSQL, freeing its locks")
+    defer_lock_timeout_seconds: float = Field(
+        default=10.0, gt=0,
+        description="`sync once`, `sync now` and serve's enqueue wait at most this long for a lock, then fail saying so")
     worker_concurrency: int = Field(default=10, ge=1, le=200)
     shutdown_timeout_seconds: float = Field(default=30.0, ge=0)
     sync_interval_seconds: int = Field(default=60, ge=1)

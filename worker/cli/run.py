@@ -45,7 +45,10 @@ def worker(concurrency, burst, queues, verbose) -> None:
                    fetch_job_polling_interval=cfg.worker_fetch_interval_seconds)
 
     async def run() -> None:
-        async with open_app_async(url, max_size=concurrency + 4) as app:
+        # a worker frozen inside a transaction loses its session (and its locks) after the idle timeout
+        async with open_app_async(url, max_size=concurrency + 4,
+                                  timeouts={"idle_in_transaction_session_timeout":
+                                            cfg.worker_idle_in_transaction_seconds}) as app:
             if burst:  # until nothing runs and nothing is ready (worker/cli/burst.py), never aborting a job
                 from worker.cli.burst import run_burst
 

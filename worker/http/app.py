@@ -166,7 +166,10 @@ def create_app(service: Service) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
-        async with open_app_async(service.database_url, max_size=8) as procrastinate_app:
+        # a defer waits at most INTEGRATIONS_DEFER_LOCK_TIMEOUT_SECONDS for a lock (a frozen worker's)
+        async with open_app_async(service.database_url, max_size=8,
+                                  timeouts={"lock_timeout": get_settings().defer_lock_timeout_seconds}
+                                  ) as procrastinate_app:
             bind_all()
             service.pool = procrastinate_app.connector.pool
             yield

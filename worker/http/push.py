@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from worker.capabilities import Notice, Provider, PushAnswer, PushRefused, PushRequest, Webhook
 from worker.connections import load_credentials
+from worker.db.timeouts import is_lock_timeout
 from worker.http.rates import AccountRates
 from worker.store import query
 from worker.store.connections import dict_connection
@@ -125,9 +126,14 @@ async def receive(pool, keyring, unknown: UnknownAccounts, provider: Provider, w
                 await conn.execute(query("push.record_received"),
                                    {"connection_id": connection_id, "capability": capability})
             await conn.commit()
-    except BaseException:
+    except BaseException as error:
         async with dict_connection(pool) as conn:
             await _release(conn, provider.name, claimed)  # the provider's retry is then handled
+        if isinstance(error, Exception) and is_lock_timeout(error):
+            log.warning("push on /webhooks/%s not enqueued: a lock was held longer than"
+                        " INTEGRATIONS_DEFER_LOCK_TIMEOUT_SECONDS (a worker stopped inside a transaction?); 503,"
+                        " the provider retries", webhook.path)
+            return Outcome(503, b"busy: retry later", headers={"Retry-After": "30"})
         raise
     return _accepted(webhook, enqueued)
 
