@@ -59,8 +59,12 @@ class Settings(BaseSettings):
                     " any lookup")
     webhook_concurrency: int = Field(
         default=4, ge=1,
-        description="webhook requests `serve` handles at once; past it a webhook is answered 503 (Retry-After) at"
-                    " once rather than waiting for the database pool that /healthz and the others share")
+        description="webhook requests `serve` handles at once (its pool holds two connections for each, plus two);"
+                    " the others wait for a slot, never on the database pool that /healthz and the others share")
+    webhook_wait_seconds: float = Field(
+        default=10.0, ge=0,
+        description="a webhook request waits at most this long for a slot (INTEGRATIONS_WEBHOOK_CONCURRENCY), then is"
+                    " answered 503 with Retry-After; 0: answered 503 at once")
     webhook_account_requests_per_minute: int = Field(
         default=600, ge=0,
         description="verified Twilio and QuickBooks webhook requests of one account `serve` handles per minute (they"

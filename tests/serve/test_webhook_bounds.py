@@ -1,8 +1,9 @@
 """Issue 31 item 5: `POST /webhooks/microsoft` needs no secret, so what one request can cost is bounded:
 a body that cannot parse (100k levels deep included) is a 400, never a 500 with a traceback; more
 items than INTEGRATIONS_MICROSOFT_PUSH_MAX_ITEMS are refused before any lookup; items repeating a
-subscription are looked up once; and past INTEGRATIONS_WEBHOOK_CONCURRENCY handlers at once serve
-answers 503 at once instead of queueing on the database pool (/healthz keeps answering)."""
+subscription are looked up once; and past INTEGRATIONS_WEBHOOK_CONCURRENCY handlers at once (and
+INTEGRATIONS_WEBHOOK_WAIT_SECONDS of waiting for a slot) serve answers 503 instead of queueing on
+the database pool (/healthz keeps answering)."""
 
 from __future__ import annotations
 
@@ -70,7 +71,8 @@ async def test_an_item_without_a_client_state_refuses_the_delivery_whatever_the_
 def one_slot_server(serve_env, sandbox, tmp_path):
     """A serve of its own running one webhook handler at a time, that has never fetched Google's certs."""
     running = Server({**serve_env, "INTEGRATIONS_PUBLIC_URL": f"http://127.0.0.1:{free_port()}",
-                      "INTEGRATIONS_WEBHOOK_CONCURRENCY": "1"}, tmp_path / "serve.log")
+                      "INTEGRATIONS_WEBHOOK_CONCURRENCY": "1", "INTEGRATIONS_WEBHOOK_WAIT_SECONDS": "0"},
+                     tmp_path / "serve.log")
     yield running
     sandbox.clear_faults()
     running.stop()
