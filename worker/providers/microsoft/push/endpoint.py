@@ -2,12 +2,11 @@
 
     ?validationToken=...   Graph validating the URL (subscription created): 200 text/plain echoing the
                            token, URL-decoded, nothing else done
-    {"value": [item...]}   at most INTEGRATIONS_MICROSOFT_PUSH_MAX_ITEMS, parsed once, each with a clientState
-                           (else 403 before any lookup); each distinct subscriptionId looked up in
-                           push_watches, one query for all (unknown ->
-                           404 when no item is known, logged once per subscription); its clientState is
-                           compared with the stored sha256 in constant time (one mismatch -> 403 and
-                           nothing is enqueued); then
+    {"value": [item...]}   parsed once; more than INTEGRATIONS_MICROSOFT_PUSH_MAX_ITEMS items -> 400 and an
+                           item without clientState -> 403, both before any lookup; the distinct
+                           subscriptionIds looked up in push_watches in one query (unknown -> 404 when no
+                           item is known, logged once per subscription); each clientState compared with
+                           the stored sha256 in constant time (one mismatch -> 403, nothing enqueued); then
         a change (changeType)                       -> the capability's live (delta) sync is deferred
         lifecycleEvent `missed`                     -> the same: the delta sync finds what was missed
         lifecycleEvent `subscriptionRemoved`        -> a new subscription (task), and the delta sync
