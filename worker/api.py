@@ -8,6 +8,7 @@ capability with its task, so nothing here names a provider.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import mimetypes
 import uuid
@@ -19,9 +20,11 @@ from psycopg.rows import dict_row
 
 from worker.app import open_app_async
 from worker.db.connect import aconnect, connect, require_schema
+from worker.db.timeouts import LockTimeout, is_lock_timeout
 from worker.errors import BadInput, NotFound
 from worker.reconcile.runner import reconcile_connection
 from worker.registry import get_provider
+from worker.settings import get_settings
 from worker.store import query
 from worker.store.connections import dict_connection, fetch_connection
 from worker.tasks.dispatch import bind, defer_live, task_of
@@ -197,6 +200,20 @@ async def _enabled(url: str, connection_id, capability: str, kind: str) -> dict:
     return row
 
 
+@contextlib.asynccontextmanager
+async def _deferring(url: str, what: str):
+    """The app open for a defer that waits at most INTEGRATIONS_DEFER_LOCK_TIMEOUT_SECONDS for a lock
+    (a frozen worker's transaction may hold it), then fails saying so instead of hanging."""
+    seconds = get_settings().defer_lock_timeout_seconds
+    try:
+        async with open_app_async(url, max_size=2, timeouts={"lock_timeout": seconds}) as opened:
+            yield opened
+    except Exception as error:
+        if is_lock_timeout(error):
+            raise LockTimeout(what, seconds) from None
+        raise
+
+
 async def sync_once(url: str, connection_id, capability: str, params: dict) -> dict[str, Any]:
     """Queue a manual sync with its parameters (validated by the capability's params model); the
     live cursor is not touched."""
@@ -205,7 +222,7 @@ async def sync_once(url: str, connection_id, capability: str, params: dict) -> d
     spec = provider.capability(capability)
     validated = spec.validate_params(params)
     run_id = uuid.uuid4().hex[:12]
-    async with open_app_async(url, max_size=2):
+    async with _deferring(url, f"{capability} not queued"):
         job_id = await task_of(provider, spec).configure(lock=f"{row['id']}:{capability}:{run_id}").defer_async(
             connection_id=str(row["id"]), params=validated, run_id=run_id)
     return {"job_id": job_id, "run_id": run_id, "connection_id": str(row["id"]), "capability": capability}
@@ -214,7 +231,7 @@ async def sync_once(url: str, connection_id, capability: str, params: dict) -> d
 async def sync_now(url: str, connection_id, capability: str) -> dict[str, Any]:
     """Queue a live capability's run now (a no-op when one is already queued)."""
     row = await _enabled(url, connection_id, capability, "live")
-    async with open_app_async(url, max_size=2):
+    async with _deferring(url, f"{capability} not queued"):
         job_id = await defer_live(row["id"], capability, provider=row["provider"])
     return {"job_id": job_id, "already_queued": job_id is None}
 

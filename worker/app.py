@@ -11,6 +11,7 @@ from typing import AsyncIterator, Iterator
 
 import procrastinate
 
+from worker.db.timeouts import pool_kwargs
 from worker.observe.context import job_middleware
 
 TASK_MODULES = ["worker.tasks"]
@@ -22,14 +23,18 @@ app = procrastinate.App(connector=procrastinate.PsycopgConnector(), import_paths
                         worker_defaults={"worker_middleware": [job_middleware]})
 
 
-def connector_for(url: str, max_size: int = 10) -> procrastinate.PsycopgConnector:
-    return procrastinate.PsycopgConnector(conninfo=url, min_size=1, max_size=max_size)
+def connector_for(url: str, max_size: int = 10, timeouts: dict[str, float] | None = None
+                  ) -> procrastinate.PsycopgConnector:
+    """`timeouts`: PostgreSQL settings in seconds for every session of the pool (worker/db/timeouts.py)."""
+    extra = {"kwargs": pool_kwargs(url, **timeouts)} if timeouts else {}
+    return procrastinate.PsycopgConnector(conninfo=url, min_size=1, max_size=max_size, **extra)
 
 
 @contextlib.asynccontextmanager
-async def open_app_async(url: str, max_size: int = 10) -> AsyncIterator[procrastinate.App]:
+async def open_app_async(url: str, max_size: int = 10, timeouts: dict[str, float] | None = None
+                         ) -> AsyncIterator[procrastinate.App]:
     """Bind the app to `url` and open its pool (workers, tasks, tests)."""
-    with app.replace_connector(connector_for(url, max_size)):
+    with app.replace_connector(connector_for(url, max_size, timeouts)):
         async with app.open_async():
             app.perform_import_paths()
             yield app

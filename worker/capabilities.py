@@ -121,6 +121,8 @@ class Notice:
     account_id: str
     capabilities: tuple[str, ...]
     delivery_id: str | None = None  # the provider's id of this delivery: its retries are handled once
+    # what the provider's own `resolve` needs from the body `read` parsed (so it is parsed once)
+    detail: Any = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -159,6 +161,9 @@ class Webhook:
     verify: Callable[[PushRequest, dict | None], bool] | None = None
     resolve: Callable[[Any, PushRequest, list[Notice]], Awaitable["list[Notice] | PushAnswer"]] | None = None
     accepted: PushAnswer = PushAnswer(200)  # the answer to an accepted notification
+    # the account's requests are limited (INTEGRATIONS_WEBHOOK_ACCOUNT_REQUESTS_PER_MINUTE, 429 past it):
+    # for requests that carry no time to refuse a replay by (Twilio, QuickBooks' legacy body)
+    rate_limited: bool = False
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,33 @@ class Settings(BaseSettings):
     )
     calendar_quota_units_per_minute: int = Field(default=600, ge=0, description="per-user pacing, 0 = off")
 
+    google_certs_min_refetch_seconds: float = Field(
+        default=60.0, ge=0,
+        description="serve fetches Google's OIDC certs again (a Gmail push naming a key it does not hold) at most"
+                    " this often, whatever the key id: forged tokens cannot make it fetch once each")
+    microsoft_push_max_items: int = Field(
+        default=1000, ge=1,
+        description="a Graph delivery to POST /webhooks/microsoft holding more notifications is refused (400) before"
+                    " any lookup")
+    webhook_concurrency: int = Field(
+        default=4, ge=1,
+        description="webhook requests `serve` handles at once (its pool holds two connections for each, plus two);"
+                    " the others wait for a slot, never on the database pool that /healthz and the others share")
+    webhook_wait_seconds: float = Field(
+        default=10.0, ge=0,
+        description="a webhook request waits at most this long for a slot (INTEGRATIONS_WEBHOOK_CONCURRENCY), then is"
+                    " answered 503 with Retry-After; 0: answered 503 at once")
+    webhook_account_requests_per_minute: int = Field(
+        default=600, ge=0,
+        description="verified Twilio and QuickBooks webhook requests of one account `serve` handles per minute (they"
+                    " carry no time, so a replay is bounded by this); past it 429, polling catches up; 0 = no limit")
+    worker_idle_in_transaction_seconds: float = Field(
+        default=60.0, gt=0,
+        description="a worker's database session idle inside a transaction this long (a frozen or paused worker) is"
+                    " ended by PostgreSQL, freeing its locks")
+    defer_lock_timeout_seconds: float = Field(
+        default=10.0, gt=0,
+        description="`sync once`, `sync now` and serve's enqueue wait at most this long for a lock, then fail saying so")
     worker_concurrency: int = Field(default=10, ge=1, le=200)
     shutdown_timeout_seconds: float = Field(default=30.0, ge=0)
     sync_interval_seconds: int = Field(default=60, ge=1)

@@ -14,7 +14,7 @@ import time
 
 from ..core.app import App, Exchange
 from ..core.errors import HttpError
-from ..core.faults import FaultRule, Faults
+from ..core.faults import FaultRule, Faults, pause
 from ..core.requestlog import RequestLog
 from ..core.routing import Router
 from ..core.wire import Request, Response
@@ -66,8 +66,19 @@ class GoogleApp(App):
         if req.method == "POST" and req.path in BATCH_PATHS:
             return self._batch(req)
         if req.method == "GET" and req.path == CERTS_PATH and self.pubsub is not None:
-            return Response.json(200, self.pubsub.certs())
+            return self._certs(req)
         return super().handle(req)
+
+    def _certs(self, req: Request) -> Response:
+        """The OIDC keys, logged like an API call (tests count how often a receiver fetches them);
+        a ``delay`` or ``hold`` fault on the path slows them as Google's could be."""
+        started = time.perf_counter()
+        rule = self.faults.pick(req.method, req.path)
+        pause(rule)
+        self.log.record(provider=self.provider, method=req.method, path=req.path, query=req.query, in_batch=False,
+                        status=200, fault=rule.kind if rule else None, duration=time.perf_counter() - started,
+                        method_id=None, user=None, units=0)
+        return Response.json(200, self.pubsub.certs())
 
     def _batch(self, req: Request) -> Response:
         started = time.perf_counter()

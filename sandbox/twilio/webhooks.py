@@ -28,13 +28,14 @@ def sign(auth_token: str, url: str, body: bytes) -> str:
 
 
 def message_params(message: dict) -> dict:
-    """An inbound text as the incoming-message webhook carries it; any other as its status callback."""
+    """An inbound text as the incoming-message webhook carries it; any other, and an inbound text's
+    later status (`read`), as its status callback: each callback says something new, as Twilio's do."""
     base = {"MessageSid": message["sid"], "SmsSid": message["sid"], "SmsMessageSid": message["sid"],
             "AccountSid": message["account_sid"], "From": message.get("from") or "", "To": message.get("to") or "",
             "ApiVersion": API_VERSION}
     if message.get("messaging_service_sid"):
         base["MessagingServiceSid"] = message["messaging_service_sid"]
-    if message.get("direction") == "inbound":
+    if message.get("direction") == "inbound" and message.get("status") != "read":
         return {**base, "Body": message.get("body") or "", "NumMedia": str(message.get("num_media") or "0"),
                 "NumSegments": str(message.get("num_segments") or "1"), "SmsStatus": "received"}
     params = {**base, "MessageStatus": message["status"], "SmsStatus": message["status"]}

@@ -13,7 +13,7 @@ from worker.cli.common import database_url, settings
 @click.command("worker")
 @click.option("--concurrency", type=click.IntRange(1, 200), default=None,
               help="Jobs run at once (default INTEGRATIONS_WORKER_CONCURRENCY).")
-@click.option("--burst", is_flag=True, help="Exit once no job is ready.")
+@click.option("--burst", is_flag=True, help="Exit once no job runs and none is ready (running jobs are waited for).")
 @click.option("--queue", "queues", multiple=True, help="Only these queues (repeatable).")
 @click.option("-v", "--verbose", is_flag=True, help="Log each job.")
 @click.option("--metrics-port", type=click.IntRange(1, 65535), default=None,
@@ -50,15 +50,21 @@ def worker(concurrency, burst, queues, verbose, metrics_port, metrics_host) -> N
         register_database_collector(url)
         start_http_server(metrics_port, addr=metrics_host)
 
+    options = dict(concurrency=concurrency, queues=list(queues) or None,
+                   shutdown_graceful_timeout=cfg.shutdown_timeout_seconds,
+                   update_heartbeat_interval=WORKER_HEARTBEAT_SECONDS,
+                   fetch_job_polling_interval=cfg.worker_fetch_interval_seconds)
+
     async def run() -> None:
-        async with open_app_async(url, max_size=concurrency + 4) as app:
-            await app.run_worker_async(
-                concurrency=concurrency,
-                wait=not burst,
-                queues=list(queues) or None,
-                shutdown_graceful_timeout=cfg.shutdown_timeout_seconds,
-                update_heartbeat_interval=WORKER_HEARTBEAT_SECONDS,
-                fetch_job_polling_interval=cfg.worker_fetch_interval_seconds,
-            )
+        # a worker frozen inside a transaction loses its session (and its locks) after the idle timeout
+        async with open_app_async(url, max_size=concurrency + 4,
+                                  timeouts={"idle_in_transaction_session_timeout":
+                                            cfg.worker_idle_in_transaction_seconds}) as app:
+            if burst:  # until nothing runs and nothing is ready (worker/cli/burst.py), never aborting a job
+                from worker.cli.burst import run_burst
+
+                await run_burst(app, check_seconds=cfg.worker_fetch_interval_seconds, **options)
+            else:
+                await app.run_worker_async(wait=True, **options)
 
     asyncio.run(run())

@@ -22,9 +22,11 @@ from starlette.routing import Route
 
 from worker.capabilities import Provider, PushRequest, Webhook
 from worker.http.push import UnknownAccounts, receive
+from worker.http.rates import AccountRates
 from worker.http.settings import ServeSettings
 from worker.observe.metrics import count_webhook
 from worker.registry import all_providers
+from worker.settings import get_settings
 
 log = logging.getLogger("worker.http")
 
@@ -38,9 +40,49 @@ class Service:
     keyring: object
     pool: object = None
     unknown: UnknownAccounts = None
+    webhook_slots: WebhookSlots = None
+    rates: AccountRates = None
 
     def __post_init__(self) -> None:
+        settings = get_settings()
         self.unknown = UnknownAccounts()
+        self.webhook_slots = WebhookSlots(settings.webhook_concurrency, settings.webhook_wait_seconds)
+        self.rates = AccountRates(settings.webhook_account_requests_per_minute)
+
+
+class WebhookSlots:
+    """At most `size` webhook requests handled at once (INTEGRATIONS_WEBHOOK_CONCURRENCY); the others
+    wait for a slot, not for a database connection, at most `wait_seconds`
+    (INTEGRATIONS_WEBHOOK_WAIT_SECONDS) and at most MAX_WAITING of them; past either bound a request
+    is answered 503 at once. Waiting on the pool instead let an unauthenticated flood hold every
+    connection /healthz, the connect flow and the other webhooks need. Providers retry a 503 (Graph,
+    Pub/Sub, Slack, Twilio, Intuit), and polling is the safety net."""
+
+    MAX_WAITING = 256  # each waiter holds its body (at most INTEGRATIONS_MAX_BODY_BYTES)
+
+    def __init__(self, size: int, wait_seconds: float) -> None:
+        self.size, self.wait_seconds = size, wait_seconds
+        self._free = asyncio.Semaphore(size)
+        self.waiting = 0
+
+    async def take(self) -> bool:
+        """True once a slot is ours (give it back), False when none came within the bounds."""
+        if not self._free.locked():
+            await self._free.acquire()  # free now: returns without waiting
+            return True
+        if self.wait_seconds <= 0 or self.waiting >= self.MAX_WAITING:
+            return False
+        self.waiting += 1
+        try:
+            await asyncio.wait_for(self._free.acquire(), self.wait_seconds)
+            return True
+        except asyncio.TimeoutError:
+            return False
+        finally:
+            self.waiting -= 1
+
+    def give_back(self) -> None:
+        self._free.release()
 
 
 class BodyTooLarge(Exception):
@@ -76,11 +118,20 @@ def webhook_endpoint(service: Service, provider: Provider, webhook: Webhook):
             return PlainTextResponse("request body too large", status_code=413)
         push = PushRequest(url=public_url(service, request), body=body, received_at=time.time(),
                            headers={k.lower(): v for k, v in request.headers.items()})
-        outcome = await receive(service.pool, service.keyring, service.unknown, provider, webhook, push)
+        if not await service.webhook_slots.take():  # taken once the body is read: a slow sender holds none
+            log.warning("webhook on /webhooks/%s answered 503: %d handled at once already and no slot came free"
+                        " (INTEGRATIONS_WEBHOOK_CONCURRENCY, _WAIT_SECONDS)", webhook.path, service.webhook_slots.size)
+            count_webhook(provider.name, 503)
+            return PlainTextResponse("busy: retry later", status_code=503, headers={"Retry-After": "1"})
+        try:
+            outcome = await receive(service.pool, service.keyring, service.unknown, provider, webhook, push,
+                                    service.rates)
+        finally:
+            service.webhook_slots.give_back()
         count_webhook(provider.name, outcome.status)
         # an answer may echo what the caller sent (Graph's validationToken): never sniffed as HTML
         return Response(outcome.body, status_code=outcome.status, media_type=outcome.content_type,
-                        headers={"X-Content-Type-Options": "nosniff"})
+                        headers={**(outcome.headers or {}), "X-Content-Type-Options": "nosniff"})
 
     return endpoint
 
@@ -152,7 +203,11 @@ def create_app(service: Service) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
-        async with open_app_async(service.database_url, max_size=8) as procrastinate_app:
+        # a defer waits at most INTEGRATIONS_DEFER_LOCK_TIMEOUT_SECONDS for a lock (a frozen worker's)
+        # each webhook handler holds at most two connections (a lookup, then a defer): room for all and /healthz
+        async with open_app_async(service.database_url, max_size=2 * service.webhook_slots.size + 2,
+                                  timeouts={"lock_timeout": get_settings().defer_lock_timeout_seconds}
+                                  ) as procrastinate_app:
             bind_all()
             service.pool = procrastinate_app.connector.pool
             yield

@@ -3,7 +3,8 @@
     request -> provider's `read` (signature, replay window; PushRefused -> 401/403, nothing changes)
             -> the account's connections (none: 404, logged once per account)
             -> provider's `verify` per connection when only the account's secret can verify
-            -> a delivery id seen before: answered, nothing enqueued (provider retries)
+            -> the account over its budget (rate-limited webhooks): 429, nothing enqueued
+            -> a delivery id seen before: answered, nothing enqueued (provider retries, replays)
             -> per connection and enabled capability: `defer_live` (its queueing lock coalesces
                bursts: 100 notifications are one or two runs) and `push_received` recorded
 
@@ -12,11 +13,14 @@ The notification's content is never trusted as data: the sync reads the provider
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 
 from worker.capabilities import Notice, Provider, PushAnswer, PushRefused, PushRequest, Webhook
 from worker.connections import load_credentials
+from worker.db.timeouts import is_lock_timeout
+from worker.http.rates import AccountRates
 from worker.store import query
 from worker.store.connections import dict_connection
 from worker.tasks.dispatch import defer_live
@@ -32,6 +36,7 @@ class Outcome:
     body: bytes = b""
     content_type: str = "text/plain; charset=utf-8"
     enqueued: int = 0
+    headers: dict | None = None
 
 
 @dataclass
@@ -51,15 +56,16 @@ class UnknownAccounts:
 
 
 async def receive(pool, keyring, unknown: UnknownAccounts, provider: Provider, webhook: Webhook,
-                  request: PushRequest) -> Outcome:
-    try:
-        read = webhook.read(request)
+                  request: PushRequest, rates: AccountRates | None = None) -> Outcome:
+    try:  # off the event loop: verifying may fetch keys (Google's certs) and parsing 1 MB takes a while
+        read = await asyncio.to_thread(webhook.read, request)
     except PushRefused as refused:
         log.warning("refused push on /webhooks/%s: %s (%d)", webhook.path, refused.reason, refused.status)
         return Outcome(refused.status, refused.reason.encode())
-    except ValueError as error:  # verified but not a notification this provider sends
-        log.warning("bad push request on /webhooks/%s: %s", webhook.path, error)
-        return Outcome(400, str(error).encode())
+    except (ValueError, RecursionError) as error:  # not a notification this provider sends (or JSON too deep)
+        reason = str(error) if isinstance(error, ValueError) else "the body is nested too deeply"
+        log.warning("bad push request on /webhooks/%s: %s", webhook.path, reason)
+        return Outcome(400, reason.encode())
     if isinstance(read, PushAnswer):
         return Outcome(read.status, read.body, read.content_type)
     if not read:  # verified, and about nothing we sync
@@ -90,6 +96,14 @@ async def receive(pool, keyring, unknown: UnknownAccounts, provider: Provider, w
             targets.extend((row, notice) for row in rows)
         if not targets:
             return Outcome(404, b"unknown account")
+        if webhook.rate_limited and rates is not None:
+            for account_id in sorted({notice.account_id for _, notice in targets}):
+                if not rates.allow(provider.name, account_id):
+                    log.warning("push for %s account %s on /webhooks/%s answered 429: over"
+                                " INTEGRATIONS_WEBHOOK_ACCOUNT_REQUESTS_PER_MINUTE", provider.name, account_id,
+                                webhook.path)
+                    return Outcome(429, b"too many notifications for this account: retry later",
+                                   headers={"Retry-After": "60"})
 
         claimed = await _claim(conn, provider.name, read)
     if claimed is None:
@@ -112,9 +126,14 @@ async def receive(pool, keyring, unknown: UnknownAccounts, provider: Provider, w
                 await conn.execute(query("push.record_received"),
                                    {"connection_id": connection_id, "capability": capability})
             await conn.commit()
-    except BaseException:
+    except BaseException as error:
         async with dict_connection(pool) as conn:
             await _release(conn, provider.name, claimed)  # the provider's retry is then handled
+        if isinstance(error, Exception) and is_lock_timeout(error):
+            log.warning("push on /webhooks/%s not enqueued: a lock was held longer than"
+                        " INTEGRATIONS_DEFER_LOCK_TIMEOUT_SECONDS (a worker stopped inside a transaction?); 503,"
+                        " the provider retries", webhook.path)
+            return Outcome(503, b"busy: retry later", headers={"Retry-After": "30"})
         raise
     return _accepted(webhook, enqueued)
 

@@ -48,6 +48,13 @@ from integrations.push_watches w
 join integrations.connections c on c.id = w.connection_id
 where w.channel_id = %(channel_id)s
 
+-- name: by_channels
+-- A Graph delivery's subscriptions, one query for all its items: each one's connection and what verifies it.
+select w.channel_id, w.connection_id, w.capability, w.resource, w.resource_id, w.token_hash, c.account_id, c.provider
+from integrations.push_watches w
+join integrations.connections c on c.id = w.connection_id
+where w.channel_id = any(%(channel_ids)s::text[])
+
 -- name: wanted_subscriptions
 -- Active connections of a provider with `capability` enabled, and the subscription each holds for
 -- `resource` (none yet: null channel_id).

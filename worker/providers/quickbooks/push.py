@@ -9,7 +9,8 @@ from the app's Webhooks page):
 Two bodies exist: the legacy `{"eventNotifications": [{"realmId", "dataChangeEvent": {"entities":
 [...]}}]}` and CloudEvents (a JSON array of `{"id", "type": "qbo.<entity>.<verb>.v1",
 "intuitaccountid": <realm>, "intuitentityid", ...}`), mandatory from 2026. Both only name what
-changed: the CDC sync reads it. CloudEvents carry ids, so a redelivery is handled once.
+changed: the CDC sync reads it. CloudEvents carry ids, so a redelivery is handled once; a legacy
+body is handled once by its hash, and a realm's requests are rate-limited (the push core).
 """
 
 from __future__ import annotations
@@ -69,9 +70,11 @@ def read(request: PushRequest) -> list[Notice]:
         raise ValueError("the body is not JSON") from None
     notices = []
     for realm, ids in realms(payload).items():
-        delivery = hashlib.sha256("\n".join(sorted(ids)).encode()).hexdigest() if ids else None
-        notices.append(Notice(realm, NOTIFIED, delivery))
+        # CloudEvents: their ids; the legacy body has none and no time of its own: its signed bytes,
+        # so a replay of it is handled once (the push core keeps delivery ids a day)
+        delivery = hashlib.sha256("\n".join(sorted(ids)).encode() if ids else request.body).hexdigest()
+        notices.append(Notice(realm, NOTIFIED, delivery if ids else "body:" + delivery))
     return notices
 
 
-WEBHOOK = Webhook(path="quickbooks", read=read)
+WEBHOOK = Webhook(path="quickbooks", read=read, rate_limited=True)

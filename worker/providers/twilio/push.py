@@ -10,6 +10,8 @@ validator tries it with and without the default port, and so do we. An API key c
 our connections hold an API key: the auth token is stored apart, encrypted with the connection's
 credentials (`integrations connections set-webhook-secret ID`, read from standard input) as
 `webhook_secret`. A connection without one verifies nothing (403, logged by the push core).
+A callback carries no time: the same signed content is handled once a day (`delivery_id`), and an
+account's requests are rate-limited (the push core).
 """
 
 from __future__ import annotations
@@ -70,7 +72,15 @@ def read(request: PushRequest) -> list[Notice]:
         capabilities.append(SYNC_SMS_LIVE)
     if not capabilities:
         raise ValueError("neither a message nor a call (no MessageSid, SmsSid or CallSid)")
-    return [Notice(account, tuple(capabilities))]
+    return [Notice(account, tuple(capabilities), delivery_id(request))]
+
+
+def delivery_id(request: PushRequest) -> str:
+    """The hash of what the signature covers (URL and body): Twilio's retry of a callback and any
+    replay of it are the same content, handled once (the push core keeps ids a day). Not the
+    `I-Twilio-Idempotency-Token` header: no signature covers it, so a replay could carry a new one.
+    Distinct callbacks differ in what they say (a message's next status, a call's SequenceNumber)."""
+    return "sha256:" + hashlib.sha256(request.url.encode() + b"\n" + request.body).hexdigest()
 
 
 def verify(request: PushRequest, credentials: dict | None) -> bool:
@@ -84,5 +94,5 @@ def verify(request: PushRequest, credentials: dict | None) -> bool:
                for url in url_variants(request.url))
 
 
-WEBHOOK = Webhook(path="twilio", read=read, verify=verify,
+WEBHOOK = Webhook(path="twilio", read=read, verify=verify, rate_limited=True,
                   accepted=PushAnswer(200, EMPTY_TWIML, "text/xml; charset=utf-8"))

@@ -3,8 +3,11 @@
 google-auth checks the signature against the issuer's certs, `iat`/`exp` and the audience
 (`google.auth.jwt.decode`, what `google.oauth2.id_token.verify_token` runs after fetching the certs).
 That function fetches the certs on every call; a burst of pushes would fetch them a hundred times, so
-they are cached here for CERTS_SECONDS and fetched again when a token names a key we do not hold
-(Google rotates its keys). Then the identity: `iss` Google, `email` our push service account, verified.
+they are cached here for CERTS_SECONDS. A token naming a key we do not hold (Google rotates its keys)
+makes us look again, but only once every INTEGRATIONS_GOOGLE_CERTS_MIN_REFETCH_SECONDS whatever the
+kid, and one caller at a time: forged tokens with random kids cost one fetch a minute, not one each.
+This verification blocks (HTTP, a lock): the push core runs it off the event loop. Then the identity:
+`iss` Google, `email` our push service account, verified.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from google.auth import exceptions as google_exceptions
 from google.auth import jwt
 
 from worker.capabilities import PushRefused
+from worker.settings import get_settings
 
 ISSUERS = ("https://accounts.google.com", "accounts.google.com")  # Google's ID tokens carry either
 CERTS_SECONDS = 3600
@@ -24,26 +28,41 @@ CLOCK_SKEW_SECONDS = 10
 
 
 class CertsCache:
+    """The keys per certs URL. `_lock` is held while fetching (single flight: callers arriving
+    meanwhile wait and use that answer); `_attempted` throttles fetches, failed ones included."""
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._certs: dict[str, tuple[float, dict]] = {}
+        self._certs: dict[str, dict] = {}
+        self._attempted: dict[str, float] = {}
 
-    def get(self, url: str, fresh: bool = False) -> dict:
+    def get(self, url: str, kid: str | None = None, *, min_refetch_seconds: float) -> dict:
+        """The cached keys, fetched again when older than CERTS_SECONDS or when they lack `kid`,
+        but never sooner than `min_refetch_seconds` after the last attempt."""
         with self._lock:
-            cached = self._certs.get(url)
-            if cached and not fresh and time.monotonic() - cached[0] < CERTS_SECONDS:
-                return cached[1]
-        try:
-            answer = httpx.get(url, timeout=10.0)
-            answer.raise_for_status()
-            certs = answer.json()
-        except (httpx.HTTPError, ValueError) as error:
-            raise PushRefused(503, f"the token's certs could not be fetched from {url}: {type(error).__name__}") from None
-        if not isinstance(certs, dict) or not all(isinstance(v, str) for v in certs.values()):
-            raise PushRefused(503, f"{url} did not answer {{kid: PEM}}")
-        with self._lock:
-            self._certs[url] = (time.monotonic(), certs)
-        return certs
+            now = time.monotonic()
+            certs, attempted = self._certs.get(url), self._attempted.get(url)
+            wanted = (certs is None or now - attempted >= CERTS_SECONDS
+                      or (kid is not None and kid not in certs))
+            if wanted and (attempted is None or now - attempted >= min_refetch_seconds):
+                self._attempted[url] = now
+                certs = self._certs[url] = _fetch(url)
+            if certs is None:
+                raise PushRefused(503, f"the token's certs could not be fetched from {url} (tried again at most every"
+                                       f" {min_refetch_seconds:g} s)")
+            return certs
+
+
+def _fetch(url: str) -> dict:
+    try:
+        answer = httpx.get(url, timeout=10.0)
+        answer.raise_for_status()
+        certs = answer.json()
+    except (httpx.HTTPError, ValueError) as error:
+        raise PushRefused(503, f"the token's certs could not be fetched from {url}: {type(error).__name__}") from None
+    if not isinstance(certs, dict) or not all(isinstance(v, str) for v in certs.values()):
+        raise PushRefused(503, f"{url} did not answer {{kid: PEM}}")
+    return certs
 
 
 CERTS = CertsCache()
@@ -65,9 +84,8 @@ def verify_push_token(authorization: str, *, audience: str, service_account: str
         header = jwt.decode_header(token)
     except (ValueError, google_exceptions.GoogleAuthError):
         raise PushRefused(401, "the bearer token is not a JWT") from None
-    certs = CERTS.get(certs_url)
-    if header.get("kid") and header["kid"] not in certs:
-        certs = CERTS.get(certs_url, fresh=True)  # a rotated key
+    kid = header.get("kid") if isinstance(header.get("kid"), str) else None
+    certs = CERTS.get(certs_url, kid, min_refetch_seconds=get_settings().google_certs_min_refetch_seconds)
     try:
         claims = jwt.decode(token, certs=certs, audience=audience, clock_skew_in_seconds=CLOCK_SKEW_SECONDS)
     except (ValueError, google_exceptions.GoogleAuthError) as error:
