@@ -14,7 +14,7 @@ import uuid
 import httpx
 
 from tests.serve import connect_flow
-from tests.serve.connect_flow import Browser, create_session
+from tests.serve.connect_flow import Browser, create_session, session_link
 from tests.serve.test_connect_google import account, back, connections_of, consent, rows
 
 
@@ -88,7 +88,7 @@ def test_the_browser_cookie_is_host_prefixed_secure_http_only_and_lax(server, cr
     assert connect_flow.start(server, "google", browser, **google_session(crm_url)).status_code == 302
     [cookie] = browser.set_cookies
     name, _, attributes = cookie.partition("=")
-    assert name == "__Host-integrations-connect"
+    assert name.startswith("__Host-integrations-connect-")
     flags = {a.strip().split("=")[0].lower(): a.strip() for a in attributes.split(";")[1:]}
     assert {"secure", "httponly", "path", "samesite"} <= set(flags) and "domain" not in flags
     assert flags["path"] == "Path=/" and flags["samesite"].lower() == "samesite=lax"
@@ -127,6 +127,24 @@ def test_two_flows_started_in_one_browser_both_complete(server, crm_url, serve_d
         [row] = connections_of(serve_db, asked["tenant_id"])
         assert landed.params["connection_id"] == str(row["id"])
     assert token_exchanges(sandbox_server) == exchanges + 2  # (what the refusals above are counted by)
+
+
+def test_two_flows_redeemed_at_once_in_one_browser_both_complete(server, crm_url, serve_db):
+    """Two tabs (or two frames of one CRM page) redeem their sessions before either answer's cookie
+    is stored: neither request carries the other's cookie. Both bindings must survive in the one
+    browser (a cookie shared by the browser's flows was overwritten by the later answer)."""
+    browser = Browser()
+    first, second = google_session(crm_url), google_session(crm_url)
+    links = [session_link(server, "google", **asked) for asked in (first, second)]
+    answers = [Browser().get(link) for link in links]  # at once: each sent with the cookies held before
+    for answer in answers:  # then the browser stores both answers' cookies, in order
+        for header in answer.headers.get_list("set-cookie"):
+            name, _, rest = header.partition("=")
+            browser.cookies[name.strip()] = rest.split(";", 1)[0]
+    for asked, answer in zip((first, second), answers):
+        landed = back(consent(answer.headers["location"]), browser)
+        [row] = connections_of(serve_db, asked["tenant_id"])
+        assert landed.params["connection_id"] == str(row["id"])
 
 
 def test_the_crms_python_client_creates_a_session(server, crm_url, serve_db, in_env):

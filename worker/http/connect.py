@@ -169,7 +169,7 @@ def callback_endpoint(service):
             return _bad("this sign-in link is not valid: start connecting again from the application")
         if signed.provider != provider or not allowed(signed.return_to, service.settings.return_urls):
             return _bad("this sign-in link is not valid: start connecting again from the application")
-        secret = browser_binding.presented(request)
+        secret = browser_binding.presented(request, signed.nonce)
         try:
             code, connection_id = await run_in_threadpool(
                 _finish, service, provider, signed, query, browser_binding.digest(secret) if secret else None)
@@ -182,8 +182,10 @@ def callback_endpoint(service):
             back["connection_id"] = connection_id
         if code is not None:
             back["error"] = code
-        return RedirectResponse(_with_query(signed.return_to, **back), status_code=302,
-                                headers={"Cache-Control": "no-store"})
+        answer = RedirectResponse(_with_query(signed.return_to, **back), status_code=302,
+                                  headers={"Cache-Control": "no-store"})
+        browser_binding.clear_cookie(answer, signed.nonce)  # the flow is over: its binding goes
+        return answer
 
     return endpoint
 

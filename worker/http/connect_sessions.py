@@ -219,7 +219,7 @@ def connect_endpoint(service):
             return _bad(NO_SESSION, 401)
         if len(session_id) > 128:
             return _bad(REFUSED["unknown"][1], 403)
-        secret = browser_binding.secret_for(request)
+        secret = browser_binding.new_secret()
         consent_url, why = await run_in_threadpool(_redeem, service.database_url, provider, session_id,
                                                    browser_binding.digest(secret))
         if consent_url is None:
@@ -228,7 +228,8 @@ def connect_endpoint(service):
             return _bad(message, status)
         answer = RedirectResponse(consent_url, status_code=302,
                                   headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
-        browser_binding.set_cookie(answer, secret, connect_state.TTL_SECONDS)
+        nonce = connect_state.verify(service.keyring, browser_binding.state_of(consent_url)).nonce
+        browser_binding.set_cookie(answer, nonce, secret, connect_state.TTL_SECONDS)
         return answer
 
     return endpoint
