@@ -3,6 +3,13 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+# uv installs the locked set (uv.lock); it comes from the package index into a venv of its own,
+# bootstrapped with the machine's python3 and pip (its binary ships inside the wheel)
+UV_VERSION := 0.13.10
+TOOLS  := .integrations/tools
+UV     := $(TOOLS)/bin/uv
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export UV_PYTHON_DOWNLOADS := never
 SEEDS  ?= 10
 # test order: file order by default; ORDER=random (or ORDER="--randomly-seed=N") shuffles it
 ORDER  ?= file
@@ -11,15 +18,30 @@ JOBS   ?= 2
 JOBS_FLAGS := $(if $(filter 1,$(JOBS)),,-n $(JOBS) --dist loadfile)
 ORDER_FLAGS := $(if $(filter file,$(ORDER)),-p no:randomly,$(if $(filter random,$(ORDER)),,$(ORDER)))
 
-.PHONY: install demo test chaos mutate bench lint lint-sql stop clean chromium
+.PHONY: install lock lock-check demo test chaos mutate bench lint lint-sql stop clean chromium
 
 install: $(STAMP)
 
-# worker and the sandbox (its own distribution, never in the worker wheel), both editable
-$(STAMP): pyproject.toml setup.py sandbox/pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]' -e ./sandbox
+$(UV):
+	@test -x $(TOOLS)/bin/python || $(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+# exactly uv.lock's set, with the test extra: worker and the sandbox (its own distribution, never in
+# the worker wheel; the `dev` group of pyproject.toml) editable. Packages not in the lock are removed.
+$(STAMP): pyproject.toml uv.lock setup.py sandbox/pyproject.toml | $(UV)
+	@$(MAKE) --no-print-directory lock-check
+	$(UV) sync --frozen --extra test --python $(PYTHON) --quiet
 	@touch $(STAMP)
+
+# uv.lock must match pyproject.toml (CI checks it first): a changed dependency needs `make lock`
+lock-check: | $(UV)
+	@$(UV) lock --check --python $(PYTHON) --quiet || { echo "uv.lock is out of date with pyproject.toml:" \
+	    "run \`make lock\` and commit uv.lock" >&2; exit 1; }
+
+# re-resolves uv.lock after a change to pyproject.toml, keeping every pin it can; UPGRADE=1 takes
+# the newest releases the ranges allow
+lock: | $(UV)
+	$(UV) lock --python $(PYTHON) $(if $(UPGRADE),--upgrade)
 
 demo: $(STAMP)
 	$(BIN)/integrations demo

@@ -8,7 +8,7 @@
         current_date
     {%- else -%}
         {%- set text = value | string -%}
-        {%- if not modules.re.match('^\d{4}-\d{2}-\d{2}$', text) -%}
+        {%- if not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', text) -%}
             {{ exceptions.raise_compiler_error("var as_of_date must be a date written YYYY-MM-DD, got: " ~ text) }}
         {%- endif -%}
         '{{ text }}'::date

@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from worker.cli.version import version_option
 from worker.errors import IntegrationsError
 
 
@@ -21,6 +22,7 @@ class Main(click.Group):
 
 
 @click.group(cls=Main, context_settings={"help_option_names": ["-h", "--help"]})
+@version_option
 def cli() -> None:
     """Connect provider accounts, sync them into raw records, normalize into CRM tables.
 
@@ -30,6 +32,7 @@ def cli() -> None:
       integrations connections create --tenant T --profile P --provider google \\
           --account ana@example.com --capability sync_inbox_live
       integrations worker --burst
+      integrations --version
     """
 
 

@@ -26,10 +26,11 @@ from worker.cli.common import settings
 def demo(stop: bool, messages: int, events: int, quota_units: int, concurrency: int, verbose: bool) -> None:
     """Run the demo: database, sandbox tenant, OAuth, syncs, normalize, lifecycle, reprocess.
 
-    Two users of one tenant (ana@acme.example, ben@acme.example) with shared mail and meetings are
-    generated in a local Google sandbox, connected through OAuth with all five Google capabilities,
-    synced, normalized and summarized; then mail arrives, meetings change, an email is sent and a
-    meeting created, and a full reprocess shows it makes no provider call. Running it again resets
+    Two Google users of one tenant (ana@acme.example, ben@acme.example) with shared mail and
+    meetings, a Microsoft 365 user (cleo@acme.example), a Slack workspace, a Twilio account and a
+    QuickBooks company are generated in local sandboxes, connected through each provider's OAuth (or
+    API key), synced, normalized and summarized; then mail arrives, meetings change, an email is sent
+    and a meeting created, and a full reprocess shows it makes no provider call. Running it again resets
     the demo tenant first. The embedded database keeps running so you can explore afterwards.
 
     \b

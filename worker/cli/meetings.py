@@ -1,4 +1,4 @@
-"""`integrations meetings create|update|cancel`: CRM → Google Calendar, exactly once."""
+"""`integrations meetings create|update|cancel`: CRM → Google Calendar or Microsoft 365 (Outlook), exactly once."""
 
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ def meeting_options(func):
         click.option("--end-date", default=None, help="All-day end date (exclusive)."),
         click.option("--time-zone", default=None, help="IANA zone, e.g. Europe/Paris."),
         click.option("--attendee", "attendees", multiple=True, help="Attendee address (repeatable)."),
-        click.option("--conference", is_flag=True, help="Ask Google for a Meet link."),
+        click.option("--conference", is_flag=True,
+                     help="Ask for an online meeting link (a Meet link on Google, Teams on Microsoft 365)."),
         click.option("--send-updates", type=click.Choice(["all", "externalOnly", "none"]), default=None),
     ]
     for option in reversed(options):
@@ -55,7 +56,8 @@ def _fields(**values) -> dict:
 
 @click.group()
 def meetings() -> None:
-    """Create, update and cancel Google Calendar events from the CRM (needs two_way).
+    """Create, update and cancel calendar events from the CRM, on Google Calendar or Microsoft 365
+    (Outlook) connections (needs two_way).
 
     \b
     Example:
@@ -89,7 +91,8 @@ def create_command(connection_id, calendar_id, idempotency_key, as_json, **field
 @common_options
 @meeting_options
 def update_command(event_id, connection_id, calendar_id, idempotency_key, as_json, **fields) -> None:
-    """Change an event; a change made in Google meanwhile is a conflict, never overwritten.
+    """Change an event; a change made at the provider (Google, Microsoft) meanwhile is a conflict, never
+    overwritten.
 
     \b
     Example:

@@ -37,7 +37,8 @@ class SandboxGroup(click.Group):
 
 @click.group(name="sandbox", cls=SandboxGroup)
 def sandbox() -> None:
-    """The local Google (OAuth, Gmail v1, Calendar v3) the demo and tests run against.
+    """Local emulators of Google (OAuth, Gmail v1, Calendar v3), Microsoft 365 (identity platform,
+    Graph mail and calendar), Slack, Twilio and QuickBooks Online, which the demo and tests run against.
 
     Needs the sandbox package (`pip install -e ./sandbox`; `make install` does it).
 

@@ -151,13 +151,14 @@ def now_command(connection_id, capability, as_json) -> None:
 @click.option("--text", required=True, help="Plain-text body.")
 @click.option("--html", "html_file", type=click.Path(exists=True, dir_okay=False), help="HTML body from a file.")
 @click.option("--attach", multiple=True, type=click.Path(exists=True, dir_okay=False), help="Attachment (repeatable).")
-@click.option("--reply-to-message", default=None, help="Gmail id of the message to answer in its thread.")
+@click.option("--reply-to-message", default=None, help="Id of the message (Gmail or Graph) to answer in its thread.")
 @click.option("--draft", is_flag=True, help="Create a draft instead of sending.")
 @click.option("--idempotency-key", default=None, help="The same key never sends twice.")
 @json_option
 def send(connection_id, to, cc, bcc, subject, text, html_file, attach, reply_to_message, draft, idempotency_key,
          as_json) -> None:
-    """Send an email (or create a draft) from a connected Gmail account, exactly once.
+    """Send an email (or create a draft) from a connected Gmail (google) or Outlook (microsoft) mailbox,
+    exactly once.
 
     \b
     Example:

@@ -7,6 +7,7 @@ means `sandbox.google.Sandbox`, `MicrosoftSandbox` `sandbox.microsoft.Sandbox`.
 
 from __future__ import annotations
 
+import ssl
 import threading
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -112,10 +113,13 @@ def add_shared_meetings(sandbox: Sandbox) -> list[dict]:
     return shared
 
 
-def consent_in_background(url: str, verify=True) -> threading.Thread:
+def consent_in_background(url: str, verify: bool | str = True) -> threading.Thread:
     """Play the browser: open the consent URL; the sandbox consents as the login_hint account and
-    redirects to the loopback receiver the connect flow waits on."""
+    redirects to the loopback receiver the connect flow waits on. `verify` may name a CA bundle
+    (the Microsoft sandbox's): httpx deprecated a path there, so it becomes an SSL context."""
     errors: list[BaseException] = []
+    if isinstance(verify, str):
+        verify = ssl.create_default_context(cafile=verify)
 
     def browse() -> None:
         try:
