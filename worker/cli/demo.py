@@ -5,6 +5,7 @@ The steps live in `worker.demo`; this module only parses options, prints and set
 
 from __future__ import annotations
 
+import logging
 import sys
 
 import click
@@ -22,7 +23,8 @@ from worker.cli.common import settings
               help="Sandbox Gmail quota, units per user per minute.")
 @click.option("--concurrency", type=click.IntRange(1, 50), default=4, show_default=True,
               help="Jobs the demo's worker runs at once.")
-@click.option("-v", "--verbose", is_flag=True, help="Print every line dbt prints (tests included).")
+@click.option("-v", "--verbose", is_flag=True,
+              help="Print every line dbt prints (tests included), and log at INFO (every job) on stderr.")
 def demo(stop: bool, messages: int, events: int, quota_units: int, concurrency: int, verbose: bool) -> None:
     """Run the demo: database, sandbox tenant, OAuth, syncs, normalize, lifecycle, reprocess.
 
@@ -45,7 +47,11 @@ def demo(stop: bool, messages: int, events: int, quota_units: int, concurrency: 
         click.echo("stopped embedded PostgreSQL" if stop_embedded(settings().pg_dir) else "nothing to stop")
         return
     from worker.demo import DemoFailed, DemoOptions, run_demo
+    from worker.observe.logs import configure_logging
     from worker.optional import load_sandbox
+
+    # as `integrations worker` logs: INTEGRATIONS_LOG_FORMAT=json gives one JSON object a line on stderr
+    configure_logging(logging.INFO if verbose else logging.WARNING)
 
     load_sandbox("sandbox.google", "`integrations demo`")  # before the database starts: exit 1 if missing
 
