@@ -4,7 +4,7 @@ COUNT(*), POST as application/text, and parse errors as QBO's 400 ValidationFaul
 
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import datetime, timezone
 
 from sandbox.quickbooks.clock import iso
 
@@ -46,7 +46,7 @@ def test_where_last_updated_orders_and_pages(quickbooks_sandbox, realm, query):
     sb.advance(1)
     new = add_customers(sb, realm, 5)
     sb.advance(1)
-    sb.update_entity(realm, "customer", old[0]["Id"], {"CompanyName": "Renamed"})
+    updated = sb.update_entity(realm, "customer", old[0]["Id"], {"CompanyName": "Renamed"})
     text = f"SELECT * FROM Customer WHERE MetaData.LastUpdatedTime > '{cut}' ORDERBY MetaData.LastUpdatedTime, Id"
     page = query(text + " STARTPOSITION 1 MAXRESULTS 4")
     assert page["startPosition"] == 1 and page["maxResults"] == 4
@@ -57,7 +57,9 @@ def test_where_last_updated_orders_and_pages(quickbooks_sandbox, realm, query):
     assert query(text + " STARTPOSITION 9 MAXRESULTS 4") == {}
     desc = query("select * from customer orderby Id desc maxresults 2")
     assert [c["Id"] for c in desc["Customer"]] == ["8", "7"]
-    utc = sb.world.clock.now().astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # the update's own time in UTC ('Z'), not the clock's now: the queries above may cross a second
+    utc = datetime.fromisoformat(updated["MetaData"]["LastUpdatedTime"]).astimezone(timezone.utc) \
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
     assert len(query(f"select * from Customer where MetaData.LastUpdatedTime >= '{utc}'")["Customer"]) == 1
 
 
