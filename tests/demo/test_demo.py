@@ -80,9 +80,9 @@ def assert_pushed(output: str) -> None:
     assert f"{ANA} sync_inbox_live push=receiving, 1 notification(s)" in output
     # an operator's scrape of serve during the push step: the push counted, the jobs and connections seen
     scraped = re.search(r"serve's /metrics: (\d+) families, e\.g\. webhook_notifications=(\d+), jobs=(\d+),"
-                        r" sync_live_capabilities=(\d+), connections=(\d+)", output)
+                        r" sync_live_capabilities=(\d+), connections=(\d+), workers_alive=(\d+)", output)
     assert scraped, output
-    assert int(scraped[1]) >= 10 and all(int(scraped[i]) > 0 for i in (2, 3, 4, 5)), scraped[0]
+    assert int(scraped[1]) >= 10 and all(int(scraped[i]) > 0 for i in (2, 3, 4, 5, 6)), scraped[0]
     assert "background worker stopped" in output
     pid = int(re.search(r"pid (\d+)\)", output).group(1))
     with pytest.raises(ProcessLookupError):

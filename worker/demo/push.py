@@ -176,10 +176,10 @@ class PushDemo:
             try:
                 await self._catch_up(pool, worker)
                 result = await self._new_mail(pool, worker, sandbox, google[ANA])
+                result["metrics"] = await asyncio.to_thread(self._scrape_metrics)  # while the worker runs
             finally:
                 await self._stop_worker(worker)
             await self._show_jobs(pool, result, google[ANA])
-            result["metrics"] = await asyncio.to_thread(self._scrape_metrics)
             return result
 
     def _scrape_metrics(self) -> dict[str, float]:
